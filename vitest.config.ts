@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Tests bind real sockets and some spawn the real process; keep the 2-core machine calm.
+    fileParallelism: false,
+    pool: 'forks',
+  },
+});
