@@ -1,0 +1,104 @@
+/**
+ * Turns command-line flags into the same shape as the config file, so one validator
+ * reports problems for both. `--listen` and `--node` replace the file's lists (order = priority).
+ */
+export interface CliFlags {
+  listen?: string[];
+  node?: string[];
+  nodeTransport?: string;
+  connectTimeoutMs?: number;
+  logLevel?: string;
+  logPretty?: boolean;
+  check?: string;
+  admin?: string;
+}
+
+export interface Overrides {
+  values: Record<string, unknown>;
+  problems: string[];
+}
+
+/** `host:port`, `[v6]:port` or `:port`; the port stays a string when it is not a number so the validator names it. */
+export function splitHostPort(text: string): { host: string | undefined; port: number | string } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):([^:]+)$/.exec(text.trim());
+  if (!m) return undefined;
+  const host = m[1] ?? m[2];
+  const port = /^\d+$/.test(m[3]!) ? Number(m[3]) : m[3]!;
+  return { host: host === '' ? undefined : host, port };
+}
+
+function parseOptions(parts: string[], flag: string, text: string, allowed: string[], problems: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of parts) {
+    const eq = part.indexOf('=');
+    const key = eq > 0 ? part.slice(0, eq) : part;
+    if (eq <= 0 || !allowed.includes(key)) {
+      problems.push(`${flag} "${text}": unknown option "${part}" (allowed: ${allowed.map((a) => `${a}=...`).join(', ')})`);
+      continue;
+    }
+    out[key] = part.slice(eq + 1);
+  }
+  return out;
+}
+
+const numberOr = (s: string): number | string => (/^\d+$/.test(s) ? Number(s) : s);
+
+export function parseListenFlag(text: string, problems: string[]): Record<string, unknown> | undefined {
+  const [addr, ...rest] = text.split(',');
+  const hp = splitHostPort(addr ?? '');
+  if (!hp) {
+    problems.push(`--listen "${text}": expected HOST:PORT[,transport=binary|http|auto]`);
+    return undefined;
+  }
+  const opts = parseOptions(rest, '--listen', text, ['transport'], problems);
+  return { ...(hp.host ? { host: hp.host } : {}), port: hp.port, ...(opts.transport ? { transport: opts.transport } : {}) };
+}
+
+export function parseNodeFlag(text: string, problems: string[]): Record<string, unknown> | undefined {
+  const [first, ...rest] = text.split(',');
+  const eq = (first ?? '').indexOf('=');
+  const name = eq > 0 ? first!.slice(0, eq) : undefined;
+  const hp = splitHostPort(eq > 0 ? first!.slice(eq + 1) : (first ?? ''));
+  if (!hp || !hp.host) {
+    problems.push(`--node "${text}": expected [NAME=]HOST:PORT[,rest=RESTPORT]`);
+    return undefined;
+  }
+  const opts = parseOptions(rest, '--node', text, ['rest'], problems);
+  return {
+    ...(name ? { name } : {}),
+    host: hp.host,
+    port: hp.port,
+    ...(opts.rest !== undefined ? { restPort: numberOr(opts.rest) } : {}),
+  };
+}
+
+function setIn(target: Record<string, unknown>, key: string, field: string, value: unknown): void {
+  const inner = (target[key] as Record<string, unknown> | undefined) ?? {};
+  target[key] = { ...inner, [field]: value };
+}
+
+/** Applies flags on top of the file's raw object (before validation). */
+export function applyCliFlags(raw: Record<string, unknown>, flags: CliFlags): Overrides {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = { ...raw };
+  if (flags.listen?.length) {
+    values.listeners = flags.listen.map((l) => parseListenFlag(l, problems)).filter(Boolean);
+  }
+  if (flags.node?.length) {
+    values.nodes = flags.node.map((n) => parseNodeFlag(n, problems)).filter(Boolean);
+  }
+  if (flags.nodeTransport !== undefined) values.nodeTransport = flags.nodeTransport;
+  if (flags.connectTimeoutMs !== undefined) values.connectTimeoutMs = flags.connectTimeoutMs;
+  if (flags.logLevel !== undefined) setIn(values, 'log', 'level', flags.logLevel);
+  if (flags.logPretty !== undefined) setIn(values, 'log', 'pretty', flags.logPretty);
+  if (flags.check !== undefined) setIn(values, 'health', 'kind', flags.check);
+  if (flags.admin !== undefined) {
+    const hp = splitHostPort(flags.admin);
+    if (!hp) problems.push(`--admin "${flags.admin}": expected HOST:PORT`);
+    else {
+      setIn(values, 'admin', 'port', hp.port);
+      if (hp.host) setIn(values, 'admin', 'host', hp.host);
+    }
+  }
+  return { values, problems };
+}

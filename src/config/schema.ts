@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { count, host, listenPort, ms, port } from './fields.js';
+import { checkOverrideSchema, checkSchema } from './health-schema.js';
+
+export const listenerTransport = z.enum(['binary', 'http', 'auto'], { error: 'must be binary, http or auto' });
+
+const listenerSchema = z
+  .object({
+    host: host.default('0.0.0.0'),
+    port: listenPort,
+    transport: listenerTransport.default('auto'),
+  })
+  .strict();
+
+const nodeSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'must be letters, digits, . _ or -' }).optional(),
+    host,
+    port: port.default(10090),
+    /** Livy REST port: /ha-status and 307 redirects live there. */
+    restPort: port.default(8998),
+    check: checkOverrideSchema.optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    listeners: z.array(listenerSchema).min(1, { error: 'at least one listener is needed' }).default([{ host: '0.0.0.0', port: 10090, transport: 'auto' }]),
+    nodes: z.array(nodeSchema).min(1, { error: 'at least one Livy node is needed' }),
+    /** What the Livy nodes speak; one cluster speaks one transport. */
+    nodeTransport: z.enum(['binary', 'http'], { error: 'must be binary or http' }).default('binary'),
+    connectTimeoutMs: ms(2000),
+    handshake: z
+      .object({
+        /** Time a node has to answer the client's handshake before the next node is tried. */
+        timeoutMs: ms(20000),
+        /** Time a new client has to send its first bytes (every Hive client speaks first). */
+        clientFirstBytesTimeoutMs: ms(10000),
+        /** Client bytes kept for replay to the next node; past this the current node is committed. */
+        maxBufferedBytes: count(256 * 1024, 1024),
+        /** Largest HTTP request head (request line + headers) accepted from a client. */
+        maxHeaderBytes: count(16 * 1024, 1024),
+      })
+      .strict()
+      .prefault({}),
+    session: z
+      .object({
+        /** Close a committed connection after this long without bytes either way; 0 = never. */
+        idleTimeoutMs: ms(0, { allowZero: true }),
+        keepAliveInitialDelayMs: ms(30000, { allowZero: true }),
+        noDelay: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    health: checkSchema.prefault({}),
+    /** What happens to client connections on a node that stops being the active one. */
+    onActiveLost: z.enum(['close', 'keep'], { error: 'must be close or keep' }).default('close'),
+    /** With onActiveLost=close: wait this long before closing (lets running queries finish). */
+    activeLostGraceMs: ms(0, { allowZero: true }),
+    /** While no node is active, new connections wait up to holdMs for one. */
+    holdMs: ms(15000, { allowZero: true }),
+    maxHeldConnections: count(1000),
+    admin: z
+      .object({ host: host.default('127.0.0.1'), port: listenPort.default(9090), enabled: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
+    shutdownGraceMs: ms(30000, { allowZero: true }),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }).default('info'),
+        pretty: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+type Parsed = z.infer<typeof configSchema>;
+export type NodeConfig = Omit<Parsed['nodes'][number], 'name'> & { readonly name: string };
+export type ListenerConfig = Parsed['listeners'][number];
+export type RouterConfig = Readonly<Omit<Parsed, 'nodes'> & { nodes: readonly NodeConfig[] }>;

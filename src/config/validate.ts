@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+import { configSchema, type NodeConfig, type RouterConfig } from './schema.js';
+
+export type Validation = { ok: true; config: RouterConfig } | { ok: false; problems: string[] };
+
+/** `nodes[1].port`, as an operator would write it. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
+  }
+  return out || '(root)';
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const where = issue.path.length ? `${formatPath(issue.path)}.` : '';
+    return issue.keys.map((k) => `${where}${k}: unknown option`).join('\n');
+  }
+  return `${formatPath(issue.path)}: ${issue.message}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Validate once at the edge: every problem is reported with its path, and the result is frozen
+ * so nothing deeper can change it behind the router's back.
+ */
+export function validateConfig(input: unknown): Validation {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.flatMap((i) => formatIssue(i).split('\n')) };
+  }
+  const problems: string[] = [];
+  const names = new Map<string, number>();
+  const addresses = new Map<string, number>();
+  const nodes: NodeConfig[] = parsed.data.nodes.map((node, i) => {
+    const address = `${node.host}:${node.port}`;
+    const name = node.name ?? address;
+    const sameName = names.get(name);
+    if (sameName !== undefined) problems.push(`nodes[${i}].name: "${name}" is already used by nodes[${sameName}]`);
+    names.set(name, i);
+    const sameAddress = addresses.get(address);
+    if (sameAddress !== undefined) problems.push(`nodes[${i}]: ${address} is already listed as nodes[${sameAddress}]`);
+    addresses.set(address, i);
+    return { ...node, name };
+  });
+  const listens = new Map<string, number>();
+  parsed.data.listeners.forEach((l, i) => {
+    const key = `${l.host}:${l.port}`;
+    const same = listens.get(key);
+    if (l.port !== 0 && same !== undefined) problems.push(`listeners[${i}]: ${key} is already listed as listeners[${same}]`);
+    listens.set(key, i);
+  });
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, config: deepFreeze({ ...parsed.data, nodes }) };
+}

@@ -1,0 +1,56 @@
+/**
+ * One class per failure, each with a stable `code` and the facts in its message
+ * (which node, which address, how long), so logs and clients can tell them apart.
+ */
+export class RouterError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export class ConnectTimeoutError extends RouterError {
+  constructor(node: string, address: string, ms: number) {
+    super('LR_CONNECT_TIMEOUT', `connect timeout (node ${node} ${address} after ${ms} ms)`);
+  }
+}
+
+export class ConnectFailedError extends RouterError {
+  constructor(node: string, address: string, cause: NodeJS.ErrnoException) {
+    super('LR_CONNECT_FAILED', `connect failed (node ${node} ${address}: ${cause.code ?? cause.message})`, { cause });
+  }
+}
+
+export class HandshakeRejectedError extends RouterError {
+  constructor(node: string, address: string, reason: string) {
+    super('LR_HANDSHAKE_REJECTED', `rejected by node ${node} ${address}: ${reason}`);
+  }
+}
+
+export class HandshakeTimeoutError extends RouterError {
+  constructor(node: string, address: string, ms: number) {
+    super('LR_HANDSHAKE_TIMEOUT', `no answer from node ${node} ${address} within ${ms} ms`);
+  }
+}
+
+export class NoActiveNodeError extends RouterError {
+  constructor(tried: readonly string[]) {
+    super('LR_NO_ACTIVE_NODE', `no Livy node accepted the connection (${tried.length ? tried.join('; ') : 'no nodes configured'})`);
+  }
+}
+
+export class BadClientInputError extends RouterError {
+  constructor(reason: string) {
+    super('LR_BAD_CLIENT_INPUT', reason);
+  }
+}
+
+export class ConfigError extends RouterError {
+  readonly problems: readonly string[];
+  constructor(source: string, problems: readonly string[]) {
+    super('LR_CONFIG_INVALID', `invalid configuration (${source}):\n  ${problems.join('\n  ')}`);
+    this.problems = problems;
+  }
+}

@@ -1,0 +1,223 @@
+import type { ClientCheck, Handshake, NodeAnswer } from './handshake.js';
+import { KeptBytes } from './kept-bytes.js';
+import { encodeSaslFrame, printable, readSaslFrame, SaslStatus, saslStatusName } from './sasl-frame.js';
+import { frame, Incomplete, Malformed, MessageType, openSessionErrorReply, readMessageHeader, readReply, Reader, StatusCode } from './thrift-codec.js';
+
+type Stage = 'sasl' | 'thrift';
+interface Rejection {
+  bytes: Buffer;
+  stage: Stage;
+}
+interface FirstCall {
+  name: string;
+  seqid: number;
+}
+
+const WAIT: NodeAnswer = { verdict: { kind: 'wait' }, toClient: [] };
+const MECHANISM = /^[A-Z0-9_-]{1,20}$/;
+
+/**
+ * Binary transport (Thrift over TCP), SASL or NOSASL.
+ *
+ * A node is accepted when it completes SASL and answers the first OpenSession with a success
+ * status (or, for a first call other than OpenSession, when it answers at all). Only answers that
+ * every node gives alike (an empty SASL COMPLETE) reach the client before that, so the kept bytes
+ * can be replayed to another node. GSSAPI/DIGEST exchanges carry node-specific tokens: the first
+ * OK challenge commits the node, since a client that has seen one node's token cannot move on.
+ */
+export class BinaryHandshake implements Handshake {
+  readonly transport: 'sasl' | 'nosasl';
+  private readonly kept = new KeptBytes();
+  private clientPos = 0;
+  private clientFramesSeen = 0;
+  private mechanism: string | undefined;
+  /** Set for multi-round mechanisms: the client's later frames are not inspected. */
+  private opaque = false;
+  /** Offset in the kept bytes where the client's Thrift messages start (after SASL negotiation). */
+  private thriftStart: number | undefined;
+  private firstCall: FirstCall | undefined;
+  private clientSawComplete = false;
+  private nodeBuf: Buffer = Buffer.alloc(0);
+  private nodePhase: 'sasl' | 'reply' = 'sasl';
+  private readonly rejections: Rejection[] = [];
+
+  constructor(
+    firstByte: number,
+    private readonly maxBytes: number,
+  ) {
+    this.transport = firstByte === SaslStatus.START ? 'sasl' : 'nosasl';
+    if (this.transport === 'nosasl') this.thriftStart = 0;
+  }
+
+  get keptBytes(): number {
+    return this.kept.length;
+  }
+
+  get readyToDial(): boolean {
+    return this.transport === 'sasl' ? this.mechanism !== undefined : this.firstCall !== undefined;
+  }
+
+  onClientData(chunk: Buffer): ClientCheck {
+    this.kept.push(chunk);
+    const check = this.parseClient();
+    if (check.kind !== 'ok') return check;
+    if (this.kept.length > this.maxBytes) {
+      return { kind: 'commit-now', reason: `client handshake exceeds ${this.maxBytes} bytes` };
+    }
+    return check;
+  }
+
+  private bad(reason: string): ClientCheck {
+    const reply = this.transport === 'sasl' && !this.clientSawComplete ? encodeSaslFrame(SaslStatus.ERROR, `livy-router: ${reason}`) : undefined;
+    return { kind: 'bad', reason, ...(reply ? { reply } : {}) };
+  }
+
+  private parseClient(): ClientCheck {
+    const buf = this.kept.view();
+    while (this.thriftStart === undefined && !this.opaque) {
+      const read = readSaslFrame(buf, this.clientPos, this.maxBytes);
+      if (read.kind === 'incomplete') return { kind: 'ok' };
+      if (read.kind === 'invalid') return this.bad(read.reason);
+      const { status, payload, end } = read.frame;
+      this.clientPos = end;
+      this.clientFramesSeen++;
+      if (this.clientFramesSeen === 1) {
+        const mech = payload.toString('latin1');
+        if (status !== SaslStatus.START) return this.bad(`first SASL frame is ${saslStatusName(status)}, expected START`);
+        if (!MECHANISM.test(mech)) return this.bad(`SASL START names no valid mechanism ("${printable(payload)}")`);
+        this.mechanism = mech;
+        continue;
+      }
+      if (this.mechanism === 'PLAIN') {
+        // PLAIN has one client frame after START (status OK or COMPLETE); Thrift follows.
+        this.thriftStart = end;
+      } else {
+        // Multi-round mechanisms commit at the node's first challenge; nothing more to read here.
+        this.opaque = true;
+        return { kind: 'ok' };
+      }
+    }
+    if (this.firstCall === undefined && this.thriftStart !== undefined) {
+      const framed = this.transport === 'sasl';
+      const r = new Reader(buf, this.thriftStart + (framed ? 4 : 0), this.maxBytes);
+      if (framed && buf.length < this.thriftStart + 4) return { kind: 'ok' };
+      try {
+        const h = readMessageHeader(r);
+        if (h.type !== MessageType.CALL && h.type !== MessageType.ONEWAY) return this.bad(`first Thrift message is type ${h.type}, expected a CALL`);
+        this.firstCall = { name: h.name, seqid: h.seqid };
+      } catch (err) {
+        if (err instanceof Incomplete) return { kind: 'ok' };
+        return this.bad(`not a Thrift message: ${(err as Error).message}`);
+      }
+    }
+    return { kind: 'ok' };
+  }
+
+  startAttempt(): Buffer {
+    this.nodeBuf = Buffer.alloc(0);
+    this.nodePhase = this.transport === 'sasl' ? 'sasl' : 'reply';
+    return this.kept.view();
+  }
+
+  onNodeData(chunk: Buffer): NodeAnswer {
+    this.nodeBuf = this.nodeBuf.length ? Buffer.concat([this.nodeBuf, chunk]) : chunk;
+    const toClient: Buffer[] = [];
+    if (this.nodePhase === 'sasl') {
+      const read = readSaslFrame(this.nodeBuf, 0, this.maxBytes);
+      if (read.kind === 'incomplete') return WAIT;
+      if (read.kind === 'invalid') return this.reject(`node sent an invalid SASL frame: ${read.reason}`);
+      const { status, payload, end } = read.frame;
+      const frameBytes = this.nodeBuf.subarray(0, end);
+      switch (status) {
+        case SaslStatus.COMPLETE:
+          if (!this.clientSawComplete) {
+            toClient.push(frameBytes);
+            this.clientSawComplete = true;
+          }
+          this.nodeBuf = this.nodeBuf.subarray(end);
+          this.nodePhase = 'reply';
+          break;
+        case SaslStatus.OK:
+          if (this.clientSawComplete) return this.reject('node asked for another SASL round after COMPLETE');
+          return this.commit([]);
+        case SaslStatus.BAD:
+        case SaslStatus.ERROR:
+          this.rejections.push({ bytes: Buffer.from(frameBytes), stage: 'sasl' });
+          return this.reject(`SASL ${saslStatusName(status)} "${printable(payload)}"`);
+        default:
+          return this.reject(`node sent SASL ${saslStatusName(status)} during negotiation`);
+      }
+    }
+    return this.inspectReply(toClient);
+  }
+
+  private inspectReply(toClient: Buffer[]): NodeAnswer {
+    if (this.firstCall === undefined) return { verdict: { kind: 'wait' }, toClient };
+    if (this.firstCall.name !== 'OpenSession') {
+      // Nothing to judge: any answer at all (or completed SASL) shows the node serves.
+      return this.nodeBuf.length || this.transport === 'sasl' ? this.commit(toClient) : { verdict: { kind: 'wait' }, toClient };
+    }
+    const framed = this.transport === 'sasl';
+    const buf = this.nodeBuf;
+    if (framed && buf.length < 4) return { verdict: { kind: 'wait' }, toClient };
+    const bodyLength = framed ? buf.readUInt32BE(0) : 0;
+    if (framed && bodyLength > this.maxBytes) return this.commit(toClient);
+    try {
+      const reply = readReply(new Reader(buf, framed ? 4 : 0, this.maxBytes));
+      const failed =
+        reply.type === MessageType.EXCEPTION || reply.statusCode === StatusCode.ERROR || reply.statusCode === StatusCode.INVALID_HANDLE;
+      if (!failed) return this.commit(toClient);
+      this.rejections.push({ bytes: Buffer.from(buf.subarray(0, reply.end)), stage: 'thrift' });
+      return this.reject(`OpenSession error "${reply.errorMessage ?? 'no message'}"`, toClient);
+    } catch (err) {
+      if (err instanceof Incomplete) return { verdict: { kind: 'wait' }, toClient };
+      if (err instanceof Malformed) return this.rejectUnreadable(buf, err, toClient);
+      throw err;
+    }
+  }
+
+  /** A NOSASL client reaching a SASL node gets a SASL frame back; say so, and relay it as a direct connection would. */
+  private rejectUnreadable(buf: Buffer, err: Malformed, toClient: Buffer[]): NodeAnswer {
+    const sasl = readSaslFrame(buf, 0, this.maxBytes);
+    if (sasl.kind === 'frame' && (sasl.frame.status === SaslStatus.BAD || sasl.frame.status === SaslStatus.ERROR)) {
+      this.rejections.push({ bytes: Buffer.from(buf.subarray(0, sasl.frame.end)), stage: 'thrift' });
+      return this.reject(`node expects SASL: SASL ${saslStatusName(sasl.frame.status)} "${printable(sasl.frame.payload)}"`, toClient);
+    }
+    if (sasl.kind === 'incomplete' && (buf[0] === SaslStatus.BAD || buf[0] === SaslStatus.ERROR)) return { verdict: { kind: 'wait' }, toClient };
+    return this.reject(`unreadable first reply: ${err.message}`, toClient);
+  }
+
+  private commit(toClient: Buffer[]): NodeAnswer {
+    if (this.nodeBuf.length) toClient.push(this.nodeBuf);
+    this.nodeBuf = Buffer.alloc(0);
+    return { verdict: { kind: 'commit' }, toClient };
+  }
+
+  private reject(reason: string, toClient: Buffer[] = []): NodeAnswer {
+    this.nodeBuf = Buffer.alloc(0);
+    return { verdict: { kind: 'reject', reason }, toClient };
+  }
+
+  nodeGone(reason: string): string {
+    return this.nodePhase === 'sasl' || this.nodeBuf.length === 0 ? `${reason} before answering` : `${reason} in the middle of its first reply`;
+  }
+
+  finalRejection(summary: string): Buffer | undefined {
+    const clientStage: Stage = this.transport === 'sasl' && !this.clientSawComplete ? 'sasl' : 'thrift';
+    for (let i = this.rejections.length - 1; i >= 0; i--) {
+      if (this.rejections[i]!.stage === clientStage) return this.rejections[i]!.bytes;
+    }
+    const message = `livy-router: ${summary}`;
+    if (clientStage === 'sasl') return encodeSaslFrame(SaslStatus.ERROR, message);
+    if (this.firstCall?.name === 'OpenSession') {
+      const reply = openSessionErrorReply(this.firstCall.seqid, message);
+      return this.transport === 'sasl' ? frame(reply) : reply;
+    }
+    return undefined;
+  }
+
+  release(): void {
+    this.kept.clear();
+    this.nodeBuf = Buffer.alloc(0);
+  }
+}

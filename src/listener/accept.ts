@@ -1,0 +1,146 @@
+import type net from 'node:net';
+import type { Logger } from '../log.js';
+import type { ListenerConfig, RouterConfig } from '../config/schema.js';
+import type { Handshake } from '../handshake/handshake.js';
+import { selectHandshake } from '../handshake/select.js';
+import type { ClusterState } from '../upstream/cluster-state.js';
+import { NodeTrial } from '../upstream/node-trial.js';
+import type { SessionRegistry } from '../session/registry.js';
+import { Session } from '../session/session.js';
+import { classify, hexPreview } from './classify.js';
+
+export interface AcceptContext {
+  readonly config: () => RouterConfig;
+  readonly cluster: ClusterState;
+  readonly registry: SessionRegistry;
+  readonly log: Logger;
+  nextId(): number;
+}
+
+/** How long a refused client gets to read our last words before its socket is destroyed. */
+const LINGER_MS = 2000;
+
+/**
+ * One client connection from accept to commit: wait for its first bytes, tell the transport,
+ * try the nodes with its handshake, then hand both sockets to a Session. Until the commit the
+ * client's bytes are kept (for replay) and every failure is answered in the client's protocol.
+ */
+export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: AcceptContext): void {
+  const config = ctx.config();
+  const id = ctx.nextId();
+  const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
+  const log = ctx.log.child({ conn: id, client: clientAddress });
+  let phase: 'first-bytes' | 'trial' | 'done' = 'first-bytes';
+  let pending: Buffer = Buffer.alloc(0);
+  let handshake: Handshake | undefined;
+  let trial: NodeTrial | undefined;
+  let clientEnded = false;
+  let linger: NodeJS.Timeout | undefined;
+
+  client.on('error', (err: NodeJS.ErrnoException) => log.debug({ err }, 'client socket error during handshake'));
+
+  const firstBytesTimer = setTimeout(
+    () => refuse(`client sent no complete first message within ${config.handshake.clientFirstBytesTimeoutMs} ms`),
+    config.handshake.clientFirstBytesTimeoutMs,
+  );
+
+  const detach = () => {
+    clearTimeout(firstBytesTimer);
+    client.off('data', onData);
+    client.off('end', onEnd);
+    client.off('close', onClose);
+  };
+
+  /** The client gets our last words (if any), a FIN, and the socket is destroyed soon after. */
+  function refuse(reason: string, reply?: Buffer): void {
+    if (phase === 'done') return;
+    phase = 'done';
+    detach();
+    trial?.abort(reason);
+    handshake?.release();
+    log.info({ reason, firstBytes: hexPreview(pending) || undefined }, `client refused: ${reason}`);
+    client.on('close', () => clearTimeout(linger));
+    if (reply) client.end(reply);
+    else client.end();
+    client.resume(); // read and drop whatever else it sends, so our FIN is not blocked by a full buffer
+    linger = setTimeout(() => client.destroy(), LINGER_MS);
+  }
+
+  function onData(chunk: Buffer): void {
+    if (phase === 'first-bytes' && !handshake) {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      const protocol = classify(pending);
+      if (protocol === 'incomplete') return;
+      const sel = selectHandshake(protocol, pending, {
+        listenerTransport: listener.transport,
+        nodeTransport: config.nodeTransport,
+        maxBytes: config.handshake.maxBufferedBytes,
+      });
+      if (sel.kind === 'refuse') return refuse(sel.reason, sel.reply);
+      handshake = sel.handshake;
+      log.debug({ transport: handshake.transport }, 'client transport');
+      chunk = pending;
+    }
+    if (!handshake || phase === 'done') return;
+    const check = handshake.onClientData(chunk);
+    if (check.kind === 'bad') return refuse(check.reason, check.reply);
+    if (check.kind === 'commit-now') {
+      if (trial) trial.commitNow(check.reason);
+      else refuse(check.reason);
+      return;
+    }
+    if (trial) trial.forwardClientBytes(chunk);
+    else if (handshake.readyToDial) startTrial(handshake);
+  }
+
+  function onEnd(): void {
+    clientEnded = true;
+    if (!trial) refuse('client closed its side before a complete first message');
+  }
+
+  function onClose(): void {
+    if (phase === 'done') return;
+    phase = 'done';
+    detach();
+    trial?.abort('client left during the handshake');
+    handshake?.release();
+    log.debug('client left during the handshake');
+  }
+
+  function startTrial(hs: Handshake): void {
+    clearTimeout(firstBytesTimer);
+    phase = 'trial';
+    trial = new NodeTrial(
+      client,
+      hs,
+      ctx.cluster,
+      { connectTimeoutMs: config.connectTimeoutMs, handshakeTimeoutMs: config.handshake.timeoutMs },
+      log,
+    );
+    trial.start();
+    void trial.result.then((result) => {
+      if (result.kind === 'aborted') {
+        if (phase !== 'done') refuse(result.reason);
+        return;
+      }
+      if (result.kind === 'failed') {
+        const reply = hs.finalRejection(result.summary);
+        log.warn({ attempts: result.attempts }, 'no Livy node accepted the connection');
+        return refuse(result.summary, reply);
+      }
+      phase = 'done';
+      client.pause();
+      detach();
+      hs.release();
+      const nodeName = result.node.config.name;
+      const session = new Session(id, client, result.socket, nodeName, hs.transport, clientAddress, config.session, log.child({ node: nodeName }));
+      ctx.registry.add(session);
+      log.debug({ node: nodeName, transport: hs.transport }, 'connection committed');
+      session.start(clientEnded);
+    });
+  }
+
+  client.on('data', onData);
+  client.on('end', onEnd);
+  client.on('close', onClose);
+}

@@ -1,0 +1,33 @@
+import net from 'node:net';
+import type { ListenerConfig } from '../config/schema.js';
+
+export interface BoundListener {
+  readonly config: ListenerConfig;
+  readonly server: net.Server;
+  /** The actual address (port 0 in the config becomes the port the OS chose). */
+  readonly address: net.AddressInfo;
+  /** Stops accepting; established connections are not touched. */
+  close(): Promise<void>;
+}
+
+/**
+ * Binds one client-facing port. Sockets are half-close capable (a client's FIN is proxied, not
+ * answered with ours) and handed to `onClient` as soon as they are accepted.
+ */
+export function bindListener(config: ListenerConfig, onClient: (socket: net.Socket) => void): Promise<BoundListener> {
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onClient);
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen({ host: config.host, port: config.port, backlog: 1024 }, () => {
+      server.off('error', onError);
+      let closing: Promise<void> | undefined;
+      resolve({
+        config,
+        server,
+        address: server.address() as net.AddressInfo,
+        close: () => (closing ??= new Promise<void>((r) => server.close(() => r()))),
+      });
+    });
+  });
+}

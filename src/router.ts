@@ -1,0 +1,102 @@
+import type net from 'node:net';
+import type { Logger } from './log.js';
+import type { RouterConfig } from './config/schema.js';
+import { acceptClient } from './listener/accept.js';
+import { bindListener, type BoundListener } from './listener/listener.js';
+import { ClusterState, type StateChange } from './upstream/cluster-state.js';
+import { SessionRegistry } from './session/registry.js';
+
+/**
+ * The whole data flow in one place: listeners accept clients, each client's handshake tries the
+ * nodes (known active first), a committed connection becomes a Session in the registry, and when
+ * the cluster model says the active was lost, the registry closes that node's sessions.
+ */
+export class Router {
+  readonly cluster: ClusterState;
+  readonly registry = new SessionRegistry();
+  private listeners: BoundListener[] = [];
+  private config: RouterConfig;
+  private lastId = 0;
+  private readonly graceTimers = new Set<NodeJS.Timeout>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    config: RouterConfig,
+    private readonly log: Logger,
+  ) {
+    this.config = config;
+    this.cluster = new ClusterState(config.nodes, log);
+    this.unsubscribe = this.cluster.onChange((c) => this.onStateChange(c));
+  }
+
+  get currentConfig(): RouterConfig {
+    return this.config;
+  }
+
+  async start(): Promise<net.AddressInfo[]> {
+    const ctx = {
+      config: () => this.config,
+      cluster: this.cluster,
+      registry: this.registry,
+      log: this.log,
+      nextId: () => ++this.lastId,
+    };
+    try {
+      for (const l of this.config.listeners) {
+        const bound = await bindListener(l, (socket) => acceptClient(socket, l, ctx));
+        this.listeners.push(bound);
+        this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');
+      }
+    } catch (err) {
+      await Promise.all(this.listeners.map((l) => l.close()));
+      this.listeners = [];
+      throw err;
+    }
+    return this.addresses();
+  }
+
+  addresses(): net.AddressInfo[] {
+    return this.listeners.map((l) => l.address);
+  }
+
+  private onStateChange(change: StateChange): void {
+    if (change.from !== 'active') return;
+    const name = change.node.name;
+    const open = this.registry.count(name);
+    if (open === 0) return;
+    const reason = `active node ${name} lost: ${change.reason}`;
+    if (this.config.onActiveLost === 'keep') {
+      this.log.info({ node: name, open }, `${reason}; keeping ${open} connection(s) (onActiveLost=keep)`);
+      return;
+    }
+    const grace = this.config.activeLostGraceMs;
+    if (grace === 0) {
+      this.log.info({ node: name, closed: this.registry.closeNode(name, reason) }, reason);
+      return;
+    }
+    this.log.info({ node: name, open, graceMs: grace }, `${reason}; closing its connections in ${grace} ms`);
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(timer);
+      // The node may have become active again during the grace period: then its clients stay.
+      if (this.cluster.get(name)?.state === 'active') return;
+      this.log.info({ node: name, closed: this.registry.closeNode(name, reason) }, reason);
+    }, grace);
+    this.graceTimers.add(timer);
+  }
+
+  /** Stops accepting, lets connections finish for `graceMs`, then closes the rest. */
+  async stop(graceMs = 0): Promise<void> {
+    await Promise.all(this.listeners.map((l) => l.close()));
+    this.listeners = [];
+    for (const t of this.graceTimers) clearTimeout(t);
+    this.graceTimers.clear();
+    this.unsubscribe();
+    if (graceMs > 0 && this.registry.count() > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.registry.drained(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    this.registry.closeAll('router shutting down');
+    await this.registry.drained();
+  }
+}

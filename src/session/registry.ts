@@ -1,0 +1,44 @@
+import type { Session } from './session.js';
+
+/**
+ * Every committed session, by node: what is closed when a node stops being the active one.
+ */
+export class SessionRegistry {
+  private readonly byNode = new Map<string, Set<Session>>();
+
+  add(session: Session): void {
+    let set = this.byNode.get(session.nodeName);
+    if (!set) this.byNode.set(session.nodeName, (set = new Set()));
+    set.add(session);
+    void session.done.then(() => {
+      set.delete(session);
+      if (set.size === 0 && this.byNode.get(session.nodeName) === set) this.byNode.delete(session.nodeName);
+    });
+  }
+
+  count(node?: string): number {
+    if (node !== undefined) return this.byNode.get(node)?.size ?? 0;
+    let n = 0;
+    for (const set of this.byNode.values()) n += set.size;
+    return n;
+  }
+
+  /** Closes every session on `node` at once; returns how many. */
+  closeNode(node: string, reason: string): number {
+    const set = this.byNode.get(node);
+    if (!set) return 0;
+    const sessions = [...set];
+    for (const s of sessions) s.destroy(reason);
+    return sessions.length;
+  }
+
+  closeAll(reason: string): void {
+    for (const set of this.byNode.values()) for (const s of [...set]) s.destroy(reason);
+  }
+
+  /** Resolves when every current session has ended. */
+  async drained(): Promise<void> {
+    const all = [...this.byNode.values()].flatMap((s) => [...s]);
+    await Promise.all(all.map((s) => s.done));
+  }
+}

@@ -1,0 +1,108 @@
+import type { Logger } from '../log.js';
+import type { NodeConfig } from '../config/schema.js';
+
+export type NodeState = 'unknown' | 'active' | 'passive' | 'down';
+export type StateSource = 'dial' | 'check' | 'config';
+
+export interface NodeStatus {
+  readonly config: NodeConfig;
+  readonly state: NodeState;
+  readonly reason: string;
+  /** Epoch ms of the last state change. */
+  readonly since: number;
+}
+
+export interface StateChange {
+  readonly node: NodeConfig;
+  readonly from: NodeState;
+  readonly to: NodeState;
+  readonly reason: string;
+  readonly source: StateSource;
+}
+
+type Listener = (change: StateChange) => void;
+
+const DIAL_RANK: Record<NodeState, number> = { active: 0, unknown: 1, passive: 2, down: 3 };
+
+/**
+ * The one model of the cluster that health checks and real client dials both feed. At most one
+ * node is active; every change is logged once, at info, with its reason. It never touches sockets:
+ * whoever cares (the session registry, the hold queue) subscribes to changes.
+ */
+export class ClusterState {
+  private statuses: NodeStatus[];
+  private readonly listeners = new Set<Listener>();
+
+  constructor(
+    nodes: readonly NodeConfig[],
+    private readonly log: Logger,
+  ) {
+    const now = Date.now();
+    this.statuses = nodes.map((config) => ({ config, state: 'unknown', reason: 'not checked yet', since: now }));
+  }
+
+  all(): readonly NodeStatus[] {
+    return this.statuses;
+  }
+
+  get(name: string): NodeStatus | undefined {
+    return this.statuses.find((s) => s.config.name === name);
+  }
+
+  active(): NodeStatus | undefined {
+    return this.statuses.find((s) => s.state === 'active');
+  }
+
+  /** The order to try nodes in: the known active, then unknown, passive, down; config order within each. */
+  dialOrder(): NodeStatus[] {
+    return this.statuses
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => DIAL_RANK[a.s.state] - DIAL_RANK[b.s.state] || a.i - b.i)
+      .map(({ s }) => s);
+  }
+
+  onChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  report(name: string, state: NodeState, reason: string, source: StateSource): void {
+    const current = this.get(name);
+    if (!current || current.state === state) return;
+    if (state === 'active') {
+      const previous = this.active();
+      if (previous && previous.config.name !== name) {
+        this.set(previous, 'unknown', `node ${name} is active now`, source);
+      }
+    }
+    this.set(current, state, reason, source);
+  }
+
+  /**
+   * Replaces the node list (config reload). A node whose address is unchanged keeps its state;
+   * a removed node is reported `down` first, so its connections follow onActiveLost.
+   */
+  replaceNodes(nodes: readonly NodeConfig[]): void {
+    const keep = new Map(this.statuses.map((s) => [`${s.config.name}|${s.config.host}:${s.config.port}`, s]));
+    for (const s of this.statuses) {
+      if (!nodes.some((n) => n.name === s.config.name && n.host === s.config.host && n.port === s.config.port)) {
+        this.set(s, 'down', 'removed from the configuration', 'config');
+      }
+    }
+    const now = Date.now();
+    this.statuses = nodes.map((config) => {
+      const old = keep.get(`${config.name}|${config.host}:${config.port}`);
+      return old ? { ...old, config } : { config, state: 'unknown', reason: 'added by a configuration reload', since: now };
+    });
+  }
+
+  private set(status: NodeStatus, to: NodeState, reason: string, source: StateSource): void {
+    const from = status.state;
+    const next: NodeStatus = { config: status.config, state: to, reason, since: Date.now() };
+    this.statuses = this.statuses.map((s) => (s === status ? next : s));
+    const { name, host, port } = status.config;
+    this.log.info({ node: name, address: `${host}:${port}`, from, to, reason, source }, `node ${name} ${from} -> ${to}: ${reason}`);
+    const change: StateChange = { node: status.config, from, to, reason, source };
+    for (const listener of this.listeners) listener(change);
+  }
+}

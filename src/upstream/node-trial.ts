@@ -1,0 +1,171 @@
+import type net from 'node:net';
+import type { Logger } from '../log.js';
+import type { Handshake, NodeAnswer } from '../handshake/handshake.js';
+import { RouterError } from '../errors.js';
+import type { ClusterState, NodeStatus } from './cluster-state.js';
+import { dial, type Dial } from './dial.js';
+
+export interface TrialOptions {
+  connectTimeoutMs: number;
+  handshakeTimeoutMs: number;
+}
+
+export type TrialResult =
+  | { kind: 'committed'; node: NodeStatus; socket: net.Socket }
+  | { kind: 'failed'; summary: string; attempts: string[] }
+  | { kind: 'aborted'; reason: string };
+
+interface Attempt {
+  node: NodeStatus;
+  dial: Dial;
+  socket?: net.Socket;
+  timer?: NodeJS.Timeout;
+  done: boolean;
+}
+
+/**
+ * Tries each node in turn with one client's handshake: replays the kept client bytes, lets the
+ * handshake judge the node's answers, and moves on when a node refuses, resets, closes, hangs or
+ * rejects. Before the commit a failure means "next node"; the caller owns what happens after.
+ *
+ * The client socket stays with the caller, which forwards its bytes through `onClientData`.
+ */
+export class NodeTrial {
+  private readonly order: NodeStatus[];
+  private index = -1;
+  private current: Attempt | undefined;
+  private readonly attempts: string[] = [];
+  private finish!: (r: TrialResult) => void;
+  private finished = false;
+  readonly result: Promise<TrialResult>;
+
+  constructor(
+    private readonly client: net.Socket,
+    private readonly handshake: Handshake,
+    private readonly cluster: ClusterState,
+    private readonly opts: TrialOptions,
+    private readonly log: Logger,
+  ) {
+    this.order = cluster.dialOrder();
+    this.result = new Promise((resolve) => (this.finish = resolve));
+  }
+
+  start(): void {
+    this.next();
+  }
+
+  /** Client bytes that arrived after the handshake saw them: pass them to the node being tried. */
+  forwardClientBytes(chunk: Buffer): void {
+    this.current?.socket?.write(chunk);
+  }
+
+  /** The client can no longer be replayed: commit the node being tried, or fail if there is none. */
+  commitNow(reason: string): void {
+    const a = this.current;
+    if (a?.socket && !a.done) {
+      this.log.debug({ node: a.node.config.name, reason }, 'committing early');
+      this.commit(a, []);
+    } else {
+      this.end({ kind: 'aborted', reason });
+    }
+  }
+
+  abort(reason: string): void {
+    this.end({ kind: 'aborted', reason });
+  }
+
+  private next(): void {
+    if (this.finished) return;
+    this.index++;
+    const status = this.order[this.index];
+    if (!status) {
+      const summary = `no Livy node accepted the connection: ${this.attempts.join('; ') || 'no nodes configured'}`;
+      this.end({ kind: 'failed', summary, attempts: this.attempts });
+      return;
+    }
+    const { name, host, port } = status.config;
+    const attempt: Attempt = { node: status, dial: dial({ name, host, port }, this.opts.connectTimeoutMs), done: false };
+    this.current = attempt;
+    this.log.debug({ node: name, address: `${host}:${port}`, state: status.state }, 'dialling node');
+    attempt.dial.connected.then(
+      (socket) => this.onConnected(attempt, socket),
+      (err: RouterError) => this.onFailed(attempt, err.message, err.code === 'LR_CONNECT_FAILED' ? 'down' : undefined),
+    );
+  }
+
+  private onConnected(a: Attempt, socket: net.Socket): void {
+    if (a.done || this.finished) {
+      socket.destroy();
+      return;
+    }
+    a.socket = socket;
+    socket.on('error', (err: NodeJS.ErrnoException) => this.onFailed(a, this.handshake.nodeGone(`reset (${err.code ?? err.message})`), 'down'));
+    socket.on('end', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive'));
+    socket.on('close', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive'));
+    socket.on('data', (chunk: Buffer) => this.onNodeData(a, chunk));
+    // A timeout says nothing certain of the node (the client may be the slow one): health
+    // checks decide whether a silent node is hung.
+    a.timer = setTimeout(() => this.onFailed(a, `no answer within ${this.opts.handshakeTimeoutMs} ms`, undefined), this.opts.handshakeTimeoutMs);
+    socket.write(this.handshake.startAttempt());
+  }
+
+  private onNodeData(a: Attempt, chunk: Buffer): void {
+    if (a.done) return;
+    const answer: NodeAnswer = this.handshake.onNodeData(chunk);
+    for (const b of answer.toClient) if (answer.verdict.kind !== 'commit') this.client.write(b);
+    switch (answer.verdict.kind) {
+      case 'wait':
+        return;
+      case 'commit':
+        this.commit(a, answer.toClient);
+        return;
+      case 'reject':
+        this.onFailed(a, answer.verdict.reason, 'passive');
+        return;
+    }
+  }
+
+  private commit(a: Attempt, toClient: Buffer[]): void {
+    this.settle(a);
+    const socket = a.socket!;
+    // Stop the flow before our listeners go, so no byte is emitted with nobody listening.
+    socket.pause();
+    socket.removeAllListeners('data');
+    socket.removeAllListeners('end');
+    socket.removeAllListeners('close');
+    socket.removeAllListeners('error');
+    socket.on('error', () => {}); // the session attaches its own handler next, synchronously
+    for (const b of toClient) this.client.write(b);
+    this.cluster.report(a.node.config.name, 'active', 'accepted a client handshake', 'dial');
+    this.end({ kind: 'committed', node: a.node, socket });
+  }
+
+  /** `state` is what this failure says of the node; undefined when it says nothing certain. */
+  private onFailed(a: Attempt, reason: string, state: 'passive' | 'down' | undefined): void {
+    if (a.done) return;
+    this.settle(a);
+    a.socket?.destroy();
+    const { name, host, port } = a.node.config;
+    this.attempts.push(`${name} ${host}:${port}: ${reason}`);
+    this.log.debug({ node: name, reason }, 'node rejected the connection');
+    if (state) this.cluster.report(name, state, reason, 'dial');
+    this.next();
+  }
+
+  private settle(a: Attempt): void {
+    a.done = true;
+    if (a.timer) clearTimeout(a.timer);
+    a.dial.cancel();
+  }
+
+  private end(result: TrialResult): void {
+    if (this.finished) return;
+    this.finished = true;
+    const a = this.current;
+    if (a && !a.done) {
+      this.settle(a);
+      a.socket?.destroy();
+    }
+    this.finish(result);
+  }
+}
