@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { checkConfigCommand } from './check-config.js';
+import { withConfigFlags, type ConfigArgs } from './options.js';
+import { runCommand } from './run.js';
+
+const DEMO = './demo.js';
+
+const setExit = (p: Promise<number>) =>
+  p.then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`livy-router: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+
+await yargs(hideBin(process.argv))
+  .scriptName('livy-router')
+  .usage('$0 <command> [options]\n\nOne host:port for JDBC/Thrift clients in front of a highly available Apache Livy cluster.')
+  .command(
+    'run',
+    'route client connections to the active Livy node',
+    (y) => withConfigFlags(y),
+    (argv) => setExit(runCommand(argv as ConfigArgs)),
+  )
+  .command(
+    'check-config',
+    'validate a config file (with the same flags as run); exit 1 when invalid',
+    (y) => withConfigFlags(y),
+    (argv) => setExit(checkConfigCommand(argv as ConfigArgs)),
+  )
+  .command(
+    'demo',
+    'start a simulated 3-node Livy HA cluster and the router, and watch a client follow the active node',
+    (y) =>
+      y
+        .option('port', { type: 'number', default: 10090, describe: 'router port (0 = any free port)' })
+        .option('interval-ms', { type: 'number', default: 1000, describe: 'time between client queries' })
+        .option('move-every-ms', { type: 'number', default: 10000, describe: 'time between moves of the active node' })
+        .option('duration-ms', { type: 'number', default: 0, describe: 'stop after this long (0 = until Ctrl-C)' }),
+    async (argv) => {
+      const { demoCommand } = await import(DEMO);
+      await setExit(demoCommand({ port: argv.port, intervalMs: argv.intervalMs, moveEveryMs: argv.moveEveryMs, durationMs: argv.durationMs }));
+    },
+  )
+  .demandCommand(1, 'name a command: run, check-config or demo')
+  .strict()
+  .help()
+  .alias('help', 'h')
+  .version()
+  .parseAsync();

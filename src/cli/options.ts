@@ -1,0 +1,27 @@
+import type { Argv } from 'yargs';
+
+/** Flags shared by `run` and `check-config`: they override or replace what the file says. */
+export function withConfigFlags<T>(y: Argv<T>) {
+  return y
+    .option('config', { alias: 'c', type: 'string', describe: 'YAML config file (see config/livy-router.example.yaml)' })
+    .option('listen', { type: 'string', array: true, describe: 'HOST:PORT[,transport=binary|http|auto] to accept clients on (repeatable; replaces the file\'s listeners)' })
+    .option('node', { type: 'string', array: true, describe: '[NAME=]HOST:PORT[,rest=RESTPORT] of a Livy node (repeatable; order is priority; replaces the file\'s nodes)' })
+    .option('node-transport', { type: 'string', choices: ['binary', 'http'], describe: 'what the Livy nodes speak' })
+    .option('connect-timeout-ms', { type: 'number', describe: 'TCP connect timeout per node' })
+    .option('check', { type: 'string', choices: ['ha-status', 'rest', 'thrift', 'tcp', 'none'], describe: 'health-check kind for every node' })
+    .option('admin', { type: 'string', describe: 'HOST:PORT of the admin endpoint (/status, /metrics, /healthz, /readyz)' })
+    .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'log level' })
+    .option('log-pretty', { type: 'boolean', describe: 'human-readable logs instead of JSON lines' });
+}
+
+export interface ConfigArgs {
+  config?: string;
+  listen?: string[];
+  node?: string[];
+  nodeTransport?: string;
+  connectTimeoutMs?: number;
+  check?: string;
+  admin?: string;
+  logLevel?: string;
+  logPretty?: boolean;
+}

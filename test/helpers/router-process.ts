@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The same entry point the Dockerfile and the systemd unit run. */
+export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+export interface RouterProcess {
+  child: ChildProcess;
+  port: number;
+  lines: Array<Record<string, unknown>>;
+  rssKiB(): number;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `livy-router run` as a real process and waits for its first 'listening' log line. */
+export async function startRouterProcess(args: string[], timeoutMs = 10_000): Promise<RouterProcess> {
+  const child = spawn(process.execPath, [CLI, 'run', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const rl = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`router did not listen within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`router exited with ${code}: ${stderr}`));
+    });
+    rl.on('line', (line) => {
+      let rec: Record<string, unknown>;
+      try {
+        rec = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      lines.push(rec);
+      if (rec.msg === 'listening' && typeof rec.address === 'string') {
+        clearTimeout(timer);
+        resolve(Number(rec.address.split(':').pop()));
+      }
+    });
+  });
+  return {
+    child,
+    port,
+    lines,
+    rssKiB: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    },
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      rl.close();
+      return code;
+    },
+  };
+}
