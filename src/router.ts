@@ -5,6 +5,7 @@ import { acceptClient } from './listener/accept.js';
 import { bindListener, type BoundListener } from './listener/listener.js';
 import { ClusterState, type StateChange } from './upstream/cluster-state.js';
 import { SessionRegistry } from './session/registry.js';
+import { noopObserver, type RouterObserver } from './observe.js';
 
 /**
  * The whole data flow in one place: listeners accept clients, each client's handshake tries the
@@ -23,6 +24,7 @@ export class Router {
   constructor(
     config: RouterConfig,
     private readonly log: Logger,
+    private readonly observer: RouterObserver = noopObserver,
   ) {
     this.config = config;
     this.cluster = new ClusterState(config.nodes, log);
@@ -39,6 +41,7 @@ export class Router {
       cluster: this.cluster,
       registry: this.registry,
       log: this.log,
+      observer: this.observer,
       nextId: () => ++this.lastId,
     };
     try {
@@ -53,6 +56,16 @@ export class Router {
       throw err;
     }
     return this.addresses();
+  }
+
+  /**
+   * Applies a reloaded config: nodes are replaced (unchanged nodes keep their state; a removed
+   * node is reported down, so its connections follow onActiveLost); new connections use the new
+   * timeouts and limits. Listeners are kept as they are: changing them needs a restart.
+   */
+  reconfigure(config: RouterConfig): void {
+    this.config = config;
+    this.cluster.replaceNodes(config.nodes);
   }
 
   addresses(): net.AddressInfo[] {

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type { Logger } from './log.js';
 import type { RouterConfig } from './config/schema.js';
 import { Router } from './router.js';
+import { noopObserver } from './observe.js';
 
 /**
  * Everything one `livy-router run` process runs, composed once: the router (listeners, node
@@ -16,7 +17,7 @@ export interface Service {
 }
 
 export async function startService(config: RouterConfig, log: Logger): Promise<Service> {
-  const router = new Router(config, log);
+  const router = new Router(config, log, noopObserver);
   const listenAddresses = await router.start();
   let stopping: Promise<void> | undefined;
   return {

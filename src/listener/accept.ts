@@ -6,6 +6,7 @@ import { selectHandshake } from '../handshake/select.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import { NodeTrial } from '../upstream/node-trial.js';
 import type { SessionRegistry } from '../session/registry.js';
+import type { RouterObserver } from '../observe.js';
 import { Session } from '../session/session.js';
 import { classify, hexPreview } from './classify.js';
 
@@ -14,6 +15,7 @@ export interface AcceptContext {
   readonly cluster: ClusterState;
   readonly registry: SessionRegistry;
   readonly log: Logger;
+  readonly observer: RouterObserver;
   nextId(): number;
 }
 
@@ -38,6 +40,7 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
   let linger: NodeJS.Timeout | undefined;
 
   client.on('error', (err: NodeJS.ErrnoException) => log.debug({ err }, 'client socket error during handshake'));
+  ctx.observer.clientAccepted(`${listener.host}:${listener.port}`);
 
   const firstBytesTimer = setTimeout(
     () => refuse(`client sent no complete first message within ${config.handshake.clientFirstBytesTimeoutMs} ms`),
@@ -59,6 +62,7 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
     trial?.abort(reason);
     handshake?.release();
     log.info({ reason, firstBytes: hexPreview(pending) || undefined }, `client refused: ${reason}`);
+    ctx.observer.clientRefused(reason);
     client.on('close', () => clearTimeout(linger));
     if (reply) client.end(reply);
     else client.end();
@@ -116,6 +120,7 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
       ctx.cluster,
       { connectTimeoutMs: config.connectTimeoutMs, handshakeTimeoutMs: config.handshake.timeoutMs },
       log,
+      ctx.observer,
     );
     trial.start();
     void trial.result.then((result) => {
@@ -126,6 +131,7 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
       if (result.kind === 'failed') {
         const reply = hs.finalRejection(result.summary);
         log.warn({ attempts: result.attempts }, 'no Livy node accepted the connection');
+        ctx.observer.noNodeAccepted();
         return refuse(result.summary, reply);
       }
       phase = 'done';
@@ -135,6 +141,8 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
       const nodeName = result.node.config.name;
       const session = new Session(id, client, result.socket, nodeName, hs.transport, clientAddress, config.session, log.child({ node: nodeName }));
       ctx.registry.add(session);
+      ctx.observer.sessionOpened(nodeName, hs.transport);
+      void session.done.then((summary) => ctx.observer.sessionClosed(summary));
       log.debug({ node: nodeName, transport: hs.transport }, 'connection committed');
       session.start(clientEnded);
     });

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type { Logger } from '../log.js';
 import type { Handshake, NodeAnswer } from '../handshake/handshake.js';
 import { RouterError } from '../errors.js';
+import type { RejectKind, RouterObserver } from '../observe.js';
 import type { ClusterState, NodeStatus } from './cluster-state.js';
 import { dial, type Dial } from './dial.js';
 
@@ -45,6 +46,7 @@ export class NodeTrial {
     private readonly cluster: ClusterState,
     private readonly opts: TrialOptions,
     private readonly log: Logger,
+    private readonly observer: RouterObserver,
   ) {
     this.order = cluster.dialOrder();
     this.result = new Promise((resolve) => (this.finish = resolve));
@@ -87,9 +89,13 @@ export class NodeTrial {
     const attempt: Attempt = { node: status, dial: dial({ name, host, port }, this.opts.connectTimeoutMs), done: false };
     this.current = attempt;
     this.log.debug({ node: name, address: `${host}:${port}`, state: status.state }, 'dialling node');
+    this.observer.dialAttempt(name);
     attempt.dial.connected.then(
       (socket) => this.onConnected(attempt, socket),
-      (err: RouterError) => this.onFailed(attempt, err.message, err.code === 'LR_CONNECT_FAILED' ? 'down' : undefined),
+      (err: RouterError) =>
+        err.code === 'LR_CONNECT_FAILED'
+          ? this.onFailed(attempt, err.message, 'down', 'connect-refused')
+          : this.onFailed(attempt, err.message, undefined, 'connect-timeout'),
     );
   }
 
@@ -99,13 +105,16 @@ export class NodeTrial {
       return;
     }
     a.socket = socket;
-    socket.on('error', (err: NodeJS.ErrnoException) => this.onFailed(a, this.handshake.nodeGone(`reset (${err.code ?? err.message})`), 'down'));
-    socket.on('end', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive'));
-    socket.on('close', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive'));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.onFailed(a, this.handshake.nodeGone(`reset (${err.code ?? err.message})`), 'passive', 'reset'));
+    socket.on('end', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive', 'closed'));
+    socket.on('close', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive', 'closed'));
     socket.on('data', (chunk: Buffer) => this.onNodeData(a, chunk));
     // A timeout says nothing certain of the node (the client may be the slow one): health
     // checks decide whether a silent node is hung.
-    a.timer = setTimeout(() => this.onFailed(a, `no answer within ${this.opts.handshakeTimeoutMs} ms`, undefined), this.opts.handshakeTimeoutMs);
+    a.timer = setTimeout(
+      () => this.onFailed(a, `no answer within ${this.opts.handshakeTimeoutMs} ms`, undefined, 'no-answer'),
+      this.opts.handshakeTimeoutMs,
+    );
     socket.write(this.handshake.startAttempt());
   }
 
@@ -120,7 +129,7 @@ export class NodeTrial {
         this.commit(a, answer.toClient);
         return;
       case 'reject':
-        this.onFailed(a, answer.verdict.reason, 'passive');
+        this.onFailed(a, answer.verdict.reason, 'passive', 'handshake-rejected');
         return;
     }
   }
@@ -141,8 +150,9 @@ export class NodeTrial {
   }
 
   /** `state` is what this failure says of the node; undefined when it says nothing certain. */
-  private onFailed(a: Attempt, reason: string, state: 'passive' | 'down' | undefined): void {
+  private onFailed(a: Attempt, reason: string, state: 'passive' | 'down' | undefined, kind: RejectKind): void {
     if (a.done) return;
+    this.observer.dialRejected(a.node.config.name, kind);
     this.settle(a);
     a.socket?.destroy();
     const { name, host, port } = a.node.config;

@@ -1,0 +1,31 @@
+import type { SessionSummary } from './session/session.js';
+
+/** Why a node was not used for a client, in a small fixed set (metric labels stay bounded). */
+export type RejectKind = 'connect-refused' | 'connect-timeout' | 'reset' | 'closed' | 'no-answer' | 'handshake-rejected';
+
+/**
+ * What the data path tells observers (metrics, status). The router calls these synchronously on
+ * its hot paths, so implementations must be cheap and must not throw.
+ */
+export interface RouterObserver {
+  clientAccepted(listener: string): void;
+  clientRefused(reason: string): void;
+  dialAttempt(node: string): void;
+  dialRejected(node: string, kind: RejectKind): void;
+  noNodeAccepted(): void;
+  sessionOpened(node: string, transport: string): void;
+  sessionClosed(summary: SessionSummary): void;
+  /** A client is waiting for an active node (+1) or stopped waiting (-1). */
+  held(delta: 1 | -1): void;
+}
+
+export const noopObserver: RouterObserver = {
+  clientAccepted: () => {},
+  clientRefused: () => {},
+  dialAttempt: () => {},
+  dialRejected: () => {},
+  noNodeAccepted: () => {},
+  sessionOpened: () => {},
+  sessionClosed: () => {},
+  held: () => {},
+};
