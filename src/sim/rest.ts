@@ -1,0 +1,80 @@
+// The node's REST port (Livy's 8998): the /ha-status health signal, 307 to the leader on a
+// passive node, and the control endpoint that lets a test steer a node in another process.
+import http from 'node:http';
+import type { Logger } from 'pino';
+import { SIM_DBMS_VERSION } from './service.js';
+
+export type SimRole = 'leader' | 'follower';
+
+export interface RestHost {
+  readonly name: string;
+  role(): SimRole;
+  /** The leader's REST base URL as this node knows it (its own when it leads). */
+  leaderRestUrl(): string | undefined;
+  setRole(role: SimRole, leaderRestUrl?: string, leaderThriftUrl?: string): void;
+  gate(fn: () => void): void;
+  readonly restCounters: { restRequests: number; haStatusRequests: number };
+}
+
+function json(res: http.ServerResponse, status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+export function createRestServer(host: RestHost, logger: Logger): http.Server {
+  return http.createServer((req, res) => {
+    // Bodies are never needed; reading them keeps the keep-alive connection usable.
+    req.resume();
+    host.gate(() => {
+      if (!req.socket.destroyed) route(host, logger, req, res);
+    });
+  });
+}
+
+function route(host: RestHost, logger: Logger, req: http.IncomingMessage, res: http.ServerResponse): void {
+  host.restCounters.restRequests += 1;
+  const url = new URL(req.url ?? '/', 'http://sim');
+  if (url.pathname === '/ha-status') {
+    host.restCounters.haStatusRequests += 1;
+    if (host.role() === 'leader') json(res, 200, { status: 'leader' });
+    else json(res, 503, { status: 'follower' });
+    return;
+  }
+  if (url.pathname === '/_sim/role') {
+    control(host, logger, req, res, url);
+    return;
+  }
+  if (host.role() === 'leader') {
+    if (url.pathname === '/sessions') json(res, 200, { from: 0, total: 0, sessions: [] });
+    else if (url.pathname === '/version') json(res, 200, { version: SIM_DBMS_VERSION, node: host.name });
+    else json(res, 200, { node: host.name, path: url.pathname });
+    return;
+  }
+  const leader = host.leaderRestUrl();
+  if (leader === undefined) {
+    json(res, 503, { status: 'follower', leader: null });
+    return;
+  }
+  // Livy's passive node: 307 to the same path on the active node.
+  json(res, 307, { status: 'follower', leader }, { location: leader.replace(/\/+$/, '') + (req.url ?? '/') });
+}
+
+/** `POST /_sim/role?role=leader|follower&leader=<restUrl>&leaderThrift=<http://host:port>` */
+function control(host: RestHost, logger: Logger, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  const role = url.searchParams.get('role');
+  if (req.method !== 'POST' || (role !== 'leader' && role !== 'follower')) {
+    json(res, 400, { error: 'use POST /_sim/role?role=leader|follower&leader=<leaderRestUrl>' });
+    return;
+  }
+  const leader = url.searchParams.get('leader') ?? undefined;
+  const leaderThrift = url.searchParams.get('leaderThrift') ?? undefined;
+  logger.info({ role, leader }, 'role set through the control endpoint');
+  host.setRole(role, leader, leaderThrift);
+  res.writeHead(204);
+  res.end();
+}
