@@ -68,6 +68,12 @@ export class Router {
     this.cluster.replaceNodes(config.nodes);
   }
 
+  /** Client sockets open on every listener, handshakes included. */
+  async clientConnections(): Promise<number> {
+    const counts = await Promise.all(this.listeners.map((l) => l.connections()));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
   addresses(): net.AddressInfo[] {
     return this.listeners.map((l) => l.address);
   }

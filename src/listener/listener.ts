@@ -6,6 +6,8 @@ export interface BoundListener {
   readonly server: net.Server;
   /** The actual address (port 0 in the config becomes the port the OS chose). */
   readonly address: net.AddressInfo;
+  /** Client sockets open on this listener, in any phase (handshake or committed). */
+  connections(): Promise<number>;
   /** Stops accepting; established connections are not touched. */
   close(): Promise<void>;
 }
@@ -26,6 +28,7 @@ export function bindListener(config: ListenerConfig, onClient: (socket: net.Sock
         config,
         server,
         address: server.address() as net.AddressInfo,
+        connections: () => new Promise<number>((r, j) => server.getConnections((err, n) => (err ? j(err) : r(n)))),
         close: () => (closing ??= new Promise<void>((r) => server.close(() => r()))),
       });
     });

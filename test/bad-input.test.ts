@@ -1,0 +1,106 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLAIN_HELLO_ANSWER_BYTES, plainClientHello, startBulkNode, type BulkNode } from './helpers/bulk-node.js';
+import { startTestRouter, type LogLine } from './helpers/router.js';
+import type { Service } from '../src/service.js';
+
+/** Sends `bytes` (if any), then collects what the router answers until it closes the connection. */
+function exchange(port: number, bytes: Buffer | undefined, timeoutMs = 5000): Promise<{ answer: Buffer; closedAfterMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    const parts: Buffer[] = [];
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`router did not close within ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.on('data', (c: Buffer) => parts.push(c));
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve({ answer: Buffer.concat(parts), closedAfterMs: Date.now() - started });
+    });
+    if (bytes) s.write(bytes);
+  });
+}
+
+/** A healthy client doing its handshake; proves other clients are not disturbed. */
+async function healthyHandshake(port: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', reject);
+    let got = Buffer.alloc(0);
+    s.on('data', (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      if (got.length >= PLAIN_HELLO_ANSWER_BYTES) {
+        s.destroy();
+        resolve(got);
+      }
+    });
+    s.write(plainClientHello());
+  });
+}
+
+const reasons = (lines: LogLine[]) => lines.filter((l) => l.msg.startsWith('client refused')).map((l) => String(l.reason));
+
+describe('bad client input', () => {
+  let node: BulkNode;
+  let service: Service;
+  let port: number;
+  let lines: LogLine[];
+  beforeAll(async () => {
+    node = await startBulkNode();
+    ({ service, port, lines } = await startTestRouter([{ name: 'bulk', port: node.port }], {
+      handshake: { clientFirstBytesTimeoutMs: 300, timeoutMs: 2000 },
+    }));
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await node?.close();
+  });
+
+  it('garbage first bytes: closed at once, reason logged, node never dialled', async () => {
+    const before = node.connections();
+    const { answer } = await exchange(port, Buffer.from('\x42\x00garbage-bytes\r\n'));
+    expect(answer.length).toBe(0);
+    expect(node.connections()).toBe(before);
+    await expect.poll(() => reasons(lines).at(-1)).toContain('unrecognised first bytes');
+  });
+
+  it('a SASL frame claiming 2^31 bytes: SASL ERROR frame with the reason, then close', async () => {
+    const { answer } = await exchange(port, Buffer.from([0x01, 0x80, 0x00, 0x00, 0x00, 0x50]));
+    expect(answer[0]).toBe(0x04);
+    expect(answer.subarray(5).toString()).toContain('claims 2147483648 bytes');
+    await expect.poll(() => reasons(lines).at(-1)).toContain('claims 2147483648 bytes');
+  });
+
+  it('a client that connects and sends nothing is closed after clientFirstBytesTimeoutMs', async () => {
+    const { closedAfterMs } = await exchange(port, undefined);
+    expect(closedAfterMs).toBeGreaterThanOrEqual(250);
+    expect(closedAfterMs).toBeLessThan(3000);
+    await expect.poll(() => reasons(lines).at(-1)).toContain('no complete first message within 300 ms');
+  });
+
+  it('1,000 connections opened and abandoned: the router stays up, memory bounded, others served', async () => {
+    const heapBefore = process.memoryUsage().heapUsed;
+    const sockets: net.Socket[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      sockets.push(s);
+      if (i % 3 === 0) s.once('connect', () => s.write(Buffer.from([0x01, 0, 0, 0, 5]))); // half a START frame
+    }
+    await Promise.all(sockets.map((s) => new Promise((r) => (s.connecting ? s.once('connect', r) : r(null)))));
+    // While they sit there, a real client still gets through.
+    const answer = await healthyHandshake(port);
+    expect(answer[0]).toBe(0x05);
+    for (const s of sockets) s.destroy();
+    // The router notices every abandoned socket: no client socket is left open.
+    await expect.poll(() => service.router.clientConnections(), { timeout: 5000 }).toBe(0);
+    expect(service.router.registry.count()).toBe(0);
+    const growthMiB = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+    expect(growthMiB).toBeLessThan(64);
+    const after = await healthyHandshake(port);
+    expect(after[0]).toBe(0x05);
+  });
+});
