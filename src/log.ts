@@ -12,7 +12,7 @@ export function createLogger(opts: LogOptions): Logger {
   if (opts.pretty) {
     return pino({
       level: opts.level,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } },
+      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', singleLine: true, ignore: 'pid,hostname' } },
     });
   }
   return pino({ level: opts.level, base: { pid: process.pid } });

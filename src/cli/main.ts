@@ -5,8 +5,6 @@ import { checkConfigCommand } from './check-config.js';
 import { withConfigFlags, type ConfigArgs } from './options.js';
 import { runCommand } from './run.js';
 
-const DEMO = './demo.js';
-
 const setExit = (p: Promise<number>) =>
   p.then(
     (code) => {
@@ -43,7 +41,7 @@ await yargs(hideBin(process.argv))
         .option('move-every-ms', { type: 'number', default: 10000, describe: 'time between moves of the active node' })
         .option('duration-ms', { type: 'number', default: 0, describe: 'stop after this long (0 = until Ctrl-C)' }),
     async (argv) => {
-      const { demoCommand } = await import(DEMO);
+      const { demoCommand } = await import('./demo.js');
       await setExit(demoCommand({ port: argv.port, intervalMs: argv.intervalMs, moveEveryMs: argv.moveEveryMs, durationMs: argv.durationMs }));
     },
   )
