@@ -1,0 +1,120 @@
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimCluster, type BinaryPassiveStyle, type SimCluster } from '../src/sim/cluster.js';
+import { openHiveSession, queryNode, runQuery, type HiveTarget } from '../src/sim/hive-client.js';
+import type { Service } from '../src/service.js';
+import { startTestRouter, type LogLine } from './helpers/router.js';
+
+const STYLES: BinaryPassiveStyle[] = ['refuse', 'reset', 'close', 'sasl-bad', 'sasl-error', 'open-session-error', 'hang'];
+
+let cluster: SimCluster | undefined;
+let service: Service | undefined;
+afterEach(async () => {
+  await service?.stop();
+  await cluster?.close();
+  service = undefined;
+  cluster = undefined;
+});
+
+async function setup(style: BinaryPassiveStyle, active: string | null, auth: 'plain' | 'nosasl' = 'plain', extra: Record<string, unknown> = {}) {
+  cluster = await startSimCluster({
+    nodes: ['livy-1', 'livy-2', 'livy-3'].map((name) => ({ name, passiveStyle: style, auth })),
+    active,
+  });
+  const r = await startTestRouter(
+    cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
+    { handshake: { timeoutMs: 400 }, ...extra },
+  );
+  service = r.service;
+  return { port: r.port, lines: r.lines, target: (over: Partial<HiveTarget> = {}): HiveTarget => ({ host: '127.0.0.1', port: r.port, auth, timeoutMs: 5000, ...over }) };
+}
+
+describe('finds the active node', () => {
+  for (const style of STYLES) {
+    it(`among 3 nodes whose passives answer '${style}', wherever the active is`, async () => {
+      for (const active of ['livy-1', 'livy-2', 'livy-3']) {
+        const { target } = await setup(style, active);
+        expect(await queryNode(target())).toBe(active);
+        // The node that accepted is now the known active: the next client goes straight there.
+        expect(service!.router.cluster.active()?.config.name).toBe(active);
+        const dialsBefore = cluster!.nodes.map((n) => n.stats.openSessionCalls);
+        expect(await queryNode(target())).toBe(active);
+        const dialsAfter = cluster!.nodes.map((n) => n.stats.openSessionCalls);
+        cluster!.nodes.forEach((n, i) => expect(dialsAfter[i]! - dialsBefore[i]!).toBe(n.name === active ? 1 : 0));
+        await service!.stop();
+        await cluster!.close();
+        service = undefined;
+        cluster = undefined;
+      }
+    });
+  }
+
+  it('remembers rejecting nodes as passive, with the reason', async () => {
+    const { target } = await setup('sasl-bad', 'livy-3');
+    await queryNode(target());
+    const states = service!.router.cluster.all().map((s) => [s.config.name, s.state, s.reason]);
+    expect(states).toEqual([
+      ['livy-1', 'passive', 'SASL BAD "Livy server is not active (follower)"'],
+      ['livy-2', 'passive', 'SASL BAD "Livy server is not active (follower)"'],
+      ['livy-3', 'active', 'accepted a client handshake'],
+    ]);
+  });
+});
+
+describe('end to end with hive-driver through the router', () => {
+  for (const auth of ['plain', 'nosasl'] as const) {
+    it(`${auth}: session, query, 100,000 rows equal to a direct connection`, async () => {
+      const { target } = await setup('open-session-error', 'livy-2', auth);
+      const direct = cluster!.node('livy-2');
+      const viaRouter = await runQuery(target({ timeoutMs: 30_000 }), 'SELECT * FROM range(100000)');
+      const straight = await runQuery({ host: direct.host, port: direct.thriftPort, auth, timeoutMs: 30_000 }, 'SELECT * FROM range(100000)');
+      expect(viaRouter.rows.length).toBe(100_000);
+      expect(viaRouter.rows).toEqual(straight.rows);
+      expect(viaRouter.rows[99_999]).toEqual({ id: 99_999, label: 'row-99999' });
+    }, 60_000);
+  }
+});
+
+describe('failures', () => {
+  it('active killed mid-session: the client connection closes within 1 s; the next one reaches the new active', async () => {
+    const { target } = await setup('sasl-bad', 'livy-1');
+    const session = await openHiveSession(target());
+    expect((await session.query('SELECT node')).rows).toEqual([{ node: 'livy-1' }]);
+    cluster!.setActive('livy-2');
+    await cluster!.settled();
+    const killedAt = Date.now();
+    await cluster!.node('livy-1').kill();
+    const info = await session.closed;
+    const closeMs = Date.now() - killedAt;
+    expect(info.reason).toBe('connection-lost');
+    expect(closeMs).toBeLessThan(1000);
+    expect(await queryNode(target())).toBe('livy-2');
+    await session.close();
+  });
+
+  it('no node accepts: the client gets the last rejection and a close; the router keeps serving', async () => {
+    const { port, target, lines } = await setup('sasl-bad', null);
+    const answer = await new Promise<Buffer>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', reject);
+      const parts: Buffer[] = [];
+      s.on('data', (c: Buffer) => parts.push(c));
+      s.on('close', () => resolve(Buffer.concat(parts)));
+      s.write(Buffer.concat([Buffer.from([1, 0, 0, 0, 5]), Buffer.from('PLAIN'), Buffer.from([2, 0, 0, 0, 21]), Buffer.from('anonymous\0anonymous\0x')]));
+    });
+    expect(answer[0]).toBe(0x03); // the SASL BAD frame of the last node tried
+    expect(answer.subarray(5).toString()).toBe('Livy server is not active (follower)');
+    const warn = lines.find((l: LogLine) => l.msg === 'no Livy node accepted the connection');
+    expect(warn?.attempts).toHaveLength(3);
+    // hive-driver sees the rejection as an error, not a hang.
+    await expect(queryNode(target())).rejects.toThrow(/not active/);
+    cluster!.setActive('livy-3');
+    await cluster!.settled();
+    expect(await queryNode(target())).toBe('livy-3');
+  });
+
+  it('no node reachable at all: a SASL client gets an ERROR frame naming every node tried', async () => {
+    const { target } = await setup('refuse', null);
+    await expect(queryNode(target())).rejects.toThrow(/livy-router: no Livy node accepted the connection: livy-1 127\.0\.0\.1:\d+: connect failed/);
+  });
+});
