@@ -2,7 +2,9 @@ import type net from 'node:net';
 import type { Logger } from './log.js';
 import type { RouterConfig } from './config/schema.js';
 import { Router } from './router.js';
-import { noopObserver } from './observe.js';
+import { RouterMetrics } from './metrics/router-metrics.js';
+import { startAdminServer, type AdminHandlers, type AdminServer } from './admin/server.js';
+import { buildStatus } from './admin/status.js';
 
 /**
  * Everything one `livy-router run` process runs, composed once: the router (listeners, node
@@ -12,17 +14,79 @@ import { noopObserver } from './observe.js';
 export interface Service {
   readonly router: Router;
   readonly listenAddresses: net.AddressInfo[];
+  readonly metrics: RouterMetrics;
+  /** The admin endpoint's bound address; undefined when `admin.enabled` is false. */
+  readonly adminAddress: net.AddressInfo | undefined;
+  /**
+   * Applies a reloaded, validated config to everything that can change while running. Rejects,
+   * with nothing applied, when a changed admin address cannot be bound.
+   */
+  reconfigure(config: RouterConfig): Promise<void>;
   /** Graceful stop: stop accepting, let connections finish up to `graceMs`, close the rest. */
   stop(graceMs?: number): Promise<void>;
 }
 
+const sameAdmin = (a: RouterConfig['admin'], b: RouterConfig['admin']) => a.enabled === b.enabled && a.host === b.host && a.port === b.port;
+
 export async function startService(config: RouterConfig, log: Logger): Promise<Service> {
-  const router = new Router(config, log, noopObserver);
+  const startedAt = Date.now();
+  const metrics = new RouterMetrics();
+  const router = new Router(config, log, metrics);
+  const unwatch = metrics.watch(router.cluster);
   const listenAddresses = await router.start();
+  const listeners = listenAddresses.map((a, i) => ({ address: `${a.address}:${a.port}`, transport: config.listeners[i]!.transport }));
+  let draining = false;
+  const handlers: AdminHandlers = {
+    status: () =>
+      buildStatus({ router, listeners, startedAt, draining: () => draining, held: () => metrics.heldConnections(), lastCheck: (n) => metrics.lastCheck(n) }),
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
+    notReadyReason: () => (draining ? 'shutting down' : router.cluster.active() ? undefined : 'no active Livy node known'),
+  };
+  const bindAdmin = async (c: RouterConfig): Promise<AdminServer | undefined> => {
+    if (!c.admin.enabled) return undefined;
+    const server = await startAdminServer(c.admin, handlers, log);
+    log.info({ address: `${server.address.address}:${server.address.port}` }, 'admin listening');
+    return server;
+  };
+  let admin: AdminServer | undefined;
+  try {
+    admin = await bindAdmin(config);
+  } catch (err) {
+    await router.stop(0);
+    unwatch();
+    throw err;
+  }
   let stopping: Promise<void> | undefined;
   return {
     router,
     listenAddresses,
-    stop: (graceMs = 0) => (stopping ??= router.stop(graceMs)),
+    metrics,
+    get adminAddress() {
+      return admin?.address;
+    },
+    reconfigure: async (next) => {
+      const current = router.currentConfig;
+      if (!sameAdmin(current.admin, next.admin)) {
+        // Close first: the new address may share the old port. If the new one cannot be bound,
+        // the old one comes back and the reload is refused as a whole.
+        await admin?.close();
+        try {
+          admin = await bindAdmin(next);
+        } catch (err) {
+          admin = await bindAdmin(current);
+          throw err;
+        }
+      }
+      router.reconfigure(next);
+      log.level = next.log.level;
+    },
+    stop: (graceMs = 0) =>
+      (stopping ??= (async () => {
+        draining = true;
+        await router.stop(graceMs);
+        unwatch();
+        // Last, so /status and /readyz answer while connections drain.
+        await admin?.close();
+      })()),
   };
 }

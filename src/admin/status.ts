@@ -1,0 +1,80 @@
+import type { Router } from '../router.js';
+import type { NodeState } from '../upstream/cluster-state.js';
+
+/** The last health check of one node, when a health monitor runs. */
+export interface LastCheck {
+  /** Epoch ms when the check finished. */
+  readonly at: number;
+  readonly latencyMs: number;
+  readonly result: string;
+}
+
+export interface ListenerStatus {
+  readonly address: string;
+  readonly transport: string;
+}
+
+export interface NodeStatusReport {
+  name: string;
+  address: string;
+  restPort: number;
+  state: NodeState;
+  /** ISO time of the last state change. */
+  since: string;
+  reason: string;
+  /** Committed client connections on this node now. */
+  connections: number;
+  lastCheck: { at: string; latencyMs: number; result: string } | null;
+}
+
+/** The JSON of GET /status; `livy-router status` renders it as a table. */
+export interface StatusReport {
+  pid: number;
+  startedAt: string;
+  uptimeS: number;
+  /** True once SIGTERM/SIGINT was received: no new clients, established ones finishing. */
+  draining: boolean;
+  active: string | null;
+  healthCheck: string;
+  listeners: ListenerStatus[];
+  connections: { open: number; held: number };
+  nodes: NodeStatusReport[];
+}
+
+export interface StatusSources {
+  readonly router: Router;
+  readonly listeners: readonly ListenerStatus[];
+  readonly startedAt: number;
+  draining(): boolean;
+  held(): number;
+  /** Undefined for a node not checked yet, or when no health monitor runs. */
+  lastCheck(node: string): LastCheck | undefined;
+}
+
+export function buildStatus(src: StatusSources, now = Date.now()): StatusReport {
+  const { router } = src;
+  const nodes = router.cluster.all().map((s): NodeStatusReport => {
+    const check = src.lastCheck(s.config.name);
+    return {
+      name: s.config.name,
+      address: `${s.config.host}:${s.config.port}`,
+      restPort: s.config.restPort,
+      state: s.state,
+      since: new Date(s.since).toISOString(),
+      reason: s.reason,
+      connections: router.registry.count(s.config.name),
+      lastCheck: check ? { at: new Date(check.at).toISOString(), latencyMs: check.latencyMs, result: check.result } : null,
+    };
+  });
+  return {
+    pid: process.pid,
+    startedAt: new Date(src.startedAt).toISOString(),
+    uptimeS: Math.round((now - src.startedAt) / 1000),
+    draining: src.draining(),
+    active: router.cluster.active()?.config.name ?? null,
+    healthCheck: router.currentConfig.health.kind,
+    listeners: [...src.listeners],
+    connections: { open: router.registry.count(), held: src.held() },
+    nodes,
+  };
+}

@@ -1,0 +1,182 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RejectKind, RouterObserver } from '../observe.js';
+import type { SessionSummary } from '../session/session.js';
+import type { ClusterState, NodeState } from '../upstream/cluster-state.js';
+
+const PREFIX = 'livy_router_';
+const NODE_STATES: readonly NodeState[] = ['active', 'passive', 'unknown', 'down'];
+
+/** One finished health check, as the health monitor reports it. */
+export interface CheckReport {
+  readonly node: string;
+  /** Epoch ms when the check finished. */
+  readonly at: number;
+  readonly latencyMs: number;
+  /** A small fixed set (e.g. active, passive, down, timeout, error): it is a metric label. */
+  readonly result: string;
+}
+
+/**
+ * Everything the router reports to Prometheus, in its own registry (so several routers in one
+ * test process do not collide). The data path feeds it through RouterObserver; the cluster model
+ * is read at scrape time, so node gauges can never drift from what /status shows.
+ */
+export class RouterMetrics implements RouterObserver {
+  readonly registry = new Registry();
+  private cluster: ClusterState | undefined;
+  private lastActive: string | undefined;
+  private heldNow = 0;
+  private readonly lastChecks = new Map<string, CheckReport>();
+
+  private readonly accepted = this.counter('connections_accepted_total', 'Client TCP connections accepted, by listener', ['listener']);
+  private readonly refused = this.counter('connections_refused_total', 'Client connections refused before reaching a node (bad first bytes, timeout, no node accepted)');
+  private readonly opened = this.counter('connections_opened_total', 'Client connections committed to a node, by node and transport', ['node', 'transport']);
+  private readonly closed = this.counter('connections_closed_total', 'Committed connections that ended, by node and transport', ['node', 'transport']);
+  private readonly open = new Gauge({
+    name: `${PREFIX}connections_open`,
+    help: 'Committed connections open now, by node and transport',
+    labelNames: ['node', 'transport'],
+    registers: [this.registry],
+  });
+  private readonly bytesFromClient = this.counter(
+    'bytes_from_client_total',
+    'Bytes proxied client -> node after the handshake, counted when the connection closes',
+    ['node', 'transport'],
+  );
+  private readonly bytesToClient = this.counter(
+    'bytes_to_client_total',
+    'Bytes proxied node -> client after the handshake, counted when the connection closes',
+    ['node', 'transport'],
+  );
+  private readonly duration = new Histogram({
+    name: `${PREFIX}connection_duration_seconds`,
+    help: 'How long committed connections lasted, by node',
+    labelNames: ['node'],
+    buckets: [0.1, 1, 10, 60, 300, 1800, 3600, 4 * 3600, 24 * 3600],
+    registers: [this.registry],
+  });
+  private readonly dials = this.counter('dial_attempts_total', 'Nodes tried for a client handshake, by node', ['node']);
+  private readonly rejections = this.counter('dial_rejections_total', 'Nodes that did not take a client, by node and reason', ['node', 'reason']);
+  private readonly noNode = this.counter('no_node_accepted_total', 'Clients that every node turned away');
+  private readonly failovers = this.counter('failovers_total', 'Times a different node became the active one');
+  private readonly stateChanges = this.counter('node_state_changes_total', 'Node state changes, by node and new state', ['node', 'to']);
+  private readonly heldGauge = new Gauge({
+    name: `${PREFIX}held_connections`,
+    help: 'Clients waiting for an active node now',
+    registers: [this.registry],
+  });
+  private readonly checkLatency = new Histogram({
+    name: `${PREFIX}health_check_duration_seconds`,
+    help: 'Health-check latency, by node and result',
+    labelNames: ['node', 'result'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    const metrics = this;
+    new Gauge({
+      name: `${PREFIX}active_node`,
+      help: '1 for the node known to be active, 0 for the others',
+      labelNames: ['node'],
+      registers: [this.registry],
+      collect() {
+        // Reset first: nodes removed by a reload must disappear, not stay at their last value.
+        this.reset();
+        for (const s of metrics.cluster?.all() ?? []) this.set({ node: s.config.name }, s.state === 'active' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}node_state`,
+      help: '1 for the state each node is in now (active, passive, unknown, down)',
+      labelNames: ['node', 'state'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of metrics.cluster?.all() ?? []) {
+          for (const state of NODE_STATES) this.set({ node: s.config.name, state }, s.state === state ? 1 : 0);
+        }
+      },
+    });
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name: `${PREFIX}${name}`, help, labelNames, registers: [this.registry] });
+  }
+
+  /** Follows the cluster model: node gauges read it at scrape time; changes count failovers. */
+  watch(cluster: ClusterState): () => void {
+    this.cluster = cluster;
+    this.lastActive = cluster.active()?.config.name;
+    return cluster.onChange((change) => {
+      const node = change.node.name;
+      this.stateChanges.inc({ node, to: change.to });
+      if (change.to !== 'active') return;
+      if (this.lastActive !== undefined && this.lastActive !== node) this.failovers.inc();
+      this.lastActive = node;
+    });
+  }
+
+  /** The health monitor calls this after every check: it feeds the latency histogram and /status. */
+  checkCompleted(report: CheckReport): void {
+    this.checkLatency.observe({ node: report.node, result: report.result }, report.latencyMs / 1000);
+    this.lastChecks.set(report.node, report);
+  }
+
+  lastCheck(node: string): CheckReport | undefined {
+    return this.lastChecks.get(node);
+  }
+
+  heldConnections(): number {
+    return this.heldNow;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  clientAccepted(listener: string): void {
+    this.accepted.inc({ listener });
+  }
+
+  clientRefused(): void {
+    // The reason is free text (it names addresses and timeouts): logged, never a label.
+    this.refused.inc();
+  }
+
+  dialAttempt(node: string): void {
+    this.dials.inc({ node });
+  }
+
+  dialRejected(node: string, kind: RejectKind): void {
+    this.rejections.inc({ node, reason: kind });
+  }
+
+  noNodeAccepted(): void {
+    this.noNode.inc();
+  }
+
+  sessionOpened(node: string, transport: string): void {
+    this.opened.inc({ node, transport });
+    this.open.inc({ node, transport });
+  }
+
+  sessionClosed(s: SessionSummary): void {
+    const labels = { node: s.node, transport: s.transport };
+    this.closed.inc(labels);
+    this.open.dec(labels);
+    this.bytesFromClient.inc(labels, s.bytesFromClient);
+    this.bytesToClient.inc(labels, s.bytesToClient);
+    this.duration.observe({ node: s.node }, s.durationMs / 1000);
+  }
+
+  held(delta: 1 | -1): void {
+    this.heldNow += delta;
+    this.heldGauge.set(this.heldNow);
+  }
+}
