@@ -12,7 +12,8 @@ export interface NodeAnswer {
 }
 
 export type ClientCheck =
-  | { kind: 'ok' }
+  /** `reply`: bytes the router answers the client itself (an HTTP 100 Continue). */
+  | { kind: 'ok'; reply?: Buffer }
   /** The client has sent something the router cannot replay or inspect further: commit the current node. */
   | { kind: 'commit-now'; reason: string }
   /** The client's bytes are not what they claim to be; `reply` is an error in the client's protocol. */
@@ -30,6 +31,8 @@ export interface Handshake {
   onNodeData(chunk: Buffer): NodeAnswer;
   /** The node closed or failed before a verdict: the reason to log (the handshake may refine it). */
   nodeGone(reason: string): string;
+  /** What a client that was too slow to send its first message receives, if its protocol has a word for it. */
+  timeoutReply?(ms: number): Buffer | undefined;
   /** What the client receives when every node rejected: the last fitting rejection, or our own error. */
   finalRejection(summary: string): Buffer | undefined;
   /** Drops the kept bytes once committed. */

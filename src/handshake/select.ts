@@ -1,37 +1,76 @@
 import type { ClientProtocol } from '../listener/classify.js';
 import { BinaryHandshake } from './binary.js';
 import type { Handshake } from './handshake.js';
+import { HttpHandshake } from './http.js';
+import { errorResponse } from './http-message.js';
 import { encodeSaslFrame, SaslStatus } from './sasl-frame.js';
+import { Incomplete, openSessionErrorReply, readMessageHeader, Reader } from './thrift-codec.js';
+import { TlsPassthrough } from './tls.js';
 
 export interface HandshakeContext {
   listenerTransport: 'binary' | 'http' | 'auto';
   nodeTransport: 'binary' | 'http';
   maxBytes: number;
+  maxHeaderBytes: number;
 }
 
-export type Selection = { kind: 'handshake'; handshake: Handshake } | { kind: 'refuse'; reason: string; reply?: Buffer };
+export type Selection =
+  | { kind: 'handshake'; handshake: Handshake }
+  | { kind: 'refuse'; reason: string; reply?: Buffer }
+  /** The first bytes are not enough to answer the client in its own protocol yet. */
+  | { kind: 'need-more' };
 
-/** Picks the inspector for a client's protocol, or refuses the client in its own protocol. */
+const BINARY_URL = 'jdbc:hive2://HOST:PORT/default (no transportMode, or transportMode=binary)';
+const HTTP_URL = 'jdbc:hive2://HOST:PORT/default;transportMode=http;httpPath=cliservice';
+
+/**
+ * Picks the inspector for a client's protocol, or turns the client away at once, in its own
+ * protocol, when its transport cannot reach this cluster (never a hang, never garbage).
+ */
 export function selectHandshake(protocol: ClientProtocol, firstBytes: Buffer, ctx: HandshakeContext): Selection {
-  if (protocol === 'unknown') {
-    return { kind: 'refuse', reason: 'unrecognised first bytes (not SASL, NOSASL Thrift, HTTP or TLS)' };
-  }
-  if (protocol === 'sasl' || protocol === 'nosasl') {
-    if (ctx.listenerTransport === 'http') {
-      return { kind: 'refuse', reason: 'binary Thrift client on an http listener', ...saslRefusal(protocol, 'this listener speaks Thrift over HTTP (transportMode=http;httpPath=cliservice)') };
+  switch (protocol) {
+    case 'unknown':
+      return { kind: 'refuse', reason: 'unrecognised first bytes (not SASL, NOSASL Thrift, HTTP or TLS)' };
+    case 'tls':
+      // Inside TLS the transport cannot be seen: pass it through whatever the nodes speak.
+      return { kind: 'handshake', handshake: new TlsPassthrough(ctx.maxBytes) };
+    case 'http': {
+      if (ctx.listenerTransport === 'binary') {
+        return refuseHttp(`this listener accepts binary Thrift only; use ${BINARY_URL}`);
+      }
+      if (ctx.nodeTransport === 'binary') {
+        return refuseHttp(`this Livy cluster speaks binary Thrift, not HTTP; use ${BINARY_URL}`);
+      }
+      return { kind: 'handshake', handshake: new HttpHandshake({ maxHeaderBytes: ctx.maxHeaderBytes, maxBodyBytes: ctx.maxBytes }) };
     }
-    if (ctx.nodeTransport === 'http') {
-      return {
-        kind: 'refuse',
-        reason: 'binary Thrift client, but the cluster speaks HTTP',
-        ...saslRefusal(protocol, 'the Livy cluster speaks Thrift over HTTP: add ;transportMode=http;httpPath=cliservice to the JDBC URL'),
-      };
+    case 'sasl':
+    case 'nosasl': {
+      const wrong =
+        ctx.listenerTransport === 'http'
+          ? `this listener accepts Thrift over HTTP only; use ${HTTP_URL}`
+          : ctx.nodeTransport === 'http'
+            ? `this Livy cluster speaks Thrift over HTTP, not binary; use ${HTTP_URL}`
+            : undefined;
+      if (!wrong) return { kind: 'handshake', handshake: new BinaryHandshake(firstBytes[0]!, ctx.maxBytes) };
+      if (protocol === 'sasl') {
+        return { kind: 'refuse', reason: `binary (SASL) client: ${wrong}`, reply: encodeSaslFrame(SaslStatus.ERROR, `livy-router: ${wrong}`) };
+      }
+      return refuseNosasl(firstBytes, wrong, ctx.maxBytes);
     }
-    return { kind: 'handshake', handshake: new BinaryHandshake(firstBytes[0]!, ctx.maxBytes) };
   }
-  return { kind: 'refuse', reason: `${protocol} clients are not supported yet` };
 }
 
-function saslRefusal(protocol: 'sasl' | 'nosasl', message: string): { reply?: Buffer } {
-  return protocol === 'sasl' ? { reply: encodeSaslFrame(SaslStatus.ERROR, `livy-router: ${message}`) } : {};
+function refuseHttp(message: string): Selection {
+  return { kind: 'refuse', reason: `HTTP client: ${message}`, reply: errorResponse(400, message) };
+}
+
+/** A NOSASL client reads Thrift: answer its OpenSession with an error status it can show. */
+function refuseNosasl(firstBytes: Buffer, message: string, maxBytes: number): Selection {
+  try {
+    const h = readMessageHeader(new Reader(firstBytes, 0, maxBytes));
+    return { kind: 'refuse', reason: `binary (NOSASL) client: ${message}`, reply: openSessionErrorReply(h.seqid, `livy-router: ${message}`) };
+  } catch (err) {
+    if (err instanceof Incomplete && firstBytes.length < 1024) return { kind: 'need-more' };
+    return { kind: 'refuse', reason: `binary (NOSASL) client: ${message}` };
+  }
 }

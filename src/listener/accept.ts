@@ -42,9 +42,10 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
   client.on('error', (err: NodeJS.ErrnoException) => log.debug({ err }, 'client socket error during handshake'));
   ctx.observer.clientAccepted(`${listener.host}:${listener.port}`);
 
+  const firstBytesMs = config.handshake.clientFirstBytesTimeoutMs;
   const firstBytesTimer = setTimeout(
-    () => refuse(`client sent no complete first message within ${config.handshake.clientFirstBytesTimeoutMs} ms`),
-    config.handshake.clientFirstBytesTimeoutMs,
+    () => refuse(`client sent no complete first message within ${firstBytesMs} ms`, handshake?.timeoutReply?.(firstBytesMs)),
+    firstBytesMs,
   );
 
   const detach = () => {
@@ -79,7 +80,9 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
         listenerTransport: listener.transport,
         nodeTransport: config.nodeTransport,
         maxBytes: config.handshake.maxBufferedBytes,
+        maxHeaderBytes: config.handshake.maxHeaderBytes,
       });
+      if (sel.kind === 'need-more') return;
       if (sel.kind === 'refuse') return refuse(sel.reason, sel.reply);
       handshake = sel.handshake;
       log.debug({ transport: handshake.transport }, 'client transport');
@@ -93,6 +96,7 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
       else refuse(check.reason);
       return;
     }
+    if (check.reply) client.write(check.reply);
     if (trial) trial.forwardClientBytes(chunk);
     else if (handshake.readyToDial) startTrial(handshake);
   }
