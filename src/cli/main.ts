@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { checkConfigCommand } from './check-config.js';
 import { withConfigFlags, type ConfigArgs } from './options.js';
 import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
 
 const setExit = (p: Promise<number>) =>
   p.then(
@@ -32,6 +33,16 @@ await yargs(hideBin(process.argv))
     (argv) => setExit(checkConfigCommand(argv as ConfigArgs)),
   )
   .command(
+    'status',
+    'show the nodes and the active one, from a running router\'s admin endpoint (exit 0: a node is active, 2: none, 1: unreachable)',
+    (y) =>
+      y
+        .option('admin', { type: 'string', default: '127.0.0.1:9090', describe: 'HOST:PORT or URL of the admin endpoint' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the /status JSON instead of a table' })
+        .option('timeout-ms', { type: 'number', default: 5000, describe: 'how long to wait for the answer' }),
+    (argv) => setExit(statusCommand({ admin: argv.admin, json: argv.json, timeoutMs: argv.timeoutMs })),
+  )
+  .command(
     'demo',
     'start a simulated 3-node Livy HA cluster and the router, and watch a client follow the active node',
     (y) =>
@@ -45,7 +56,7 @@ await yargs(hideBin(process.argv))
       await setExit(demoCommand({ port: argv.port, intervalMs: argv.intervalMs, moveEveryMs: argv.moveEveryMs, durationMs: argv.durationMs }));
     },
   )
-  .demandCommand(1, 'name a command: run, check-config or demo')
+  .demandCommand(1, 'name a command: run, status, check-config or demo')
   .strict()
   .help()
   .alias('help', 'h')

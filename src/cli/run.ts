@@ -1,10 +1,16 @@
 import { createLogger } from '../log.js';
-import { startService } from '../service.js';
+import { startService, type Service } from '../service.js';
 import type { ConfigArgs } from './options.js';
+import { reloadConfig } from './reload.js';
 import { resolveConfig } from './resolve-config.js';
+import { systemdNotifier } from './systemd-notify.js';
 
-/** `livy-router run`: serve until SIGTERM/SIGINT, then drain and exit 0. */
-export async function runCommand(args: ConfigArgs): Promise<number> {
+/**
+ * `livy-router run`: serve until SIGTERM/SIGINT, then drain and exit 0. SIGHUP reloads the
+ * config file. Under systemd (Type=notify) READY=1 is sent once every listener and the admin
+ * endpoint are bound. `env` is read here, at the edge, and nowhere deeper.
+ */
+export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { source, validation } = await resolveConfig(args);
   if (!validation.ok) {
     process.stderr.write(`${source}: invalid configuration\n${validation.problems.map((p) => `  ${p}\n`).join('')}`);
@@ -12,7 +18,7 @@ export async function runCommand(args: ConfigArgs): Promise<number> {
   }
   const config = validation.config;
   const log = createLogger(config.log);
-  let service;
+  let service: Service;
   try {
     service = await startService(config, log);
   } catch (err) {
@@ -20,17 +26,59 @@ export async function runCommand(args: ConfigArgs): Promise<number> {
     return 1;
   }
   const svc = service;
-  return new Promise<number>((resolve) => {
-    const shutdown = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', shutdown);
-      process.off('SIGINT', shutdown);
-      log.info({ signal, graceMs: config.shutdownGraceMs, open: svc.router.registry.count() }, 'shutting down');
-      void svc.stop(config.shutdownGraceMs).then(() => {
+  const systemd = systemdNotifier(env.NOTIFY_SOCKET, log);
+  let stopping = false;
+  let exit!: (code: number) => void;
+  const exited = new Promise<number>((r) => (exit = r));
+
+  // One reload at a time; a SIGHUP during a reload runs one more after it, with the newest file.
+  let reloading: Promise<void> | undefined;
+  let reloadAgain = false;
+  const onHup = () => {
+    if (stopping) return;
+    if (reloading) {
+      reloadAgain = true;
+      return;
+    }
+    log.info({ source }, 'SIGHUP: reloading the configuration');
+    reloading = (async () => {
+      do {
+        reloadAgain = false;
+        const applied = await reloadConfig(args, svc, log);
+        const active = svc.router.cluster.active()?.config.name ?? 'none';
+        await systemd.notify({ STATUS: `${applied ? 'reloaded' : 'reload refused'}; active node: ${active}` });
+      } while (reloadAgain && !stopping);
+    })().finally(() => (reloading = undefined));
+  };
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal means "now": the drain below then ends at once.
+      log.warn({ signal, open: svc.router.registry.count() }, 'second signal: closing every connection now');
+      svc.router.registry.closeAll(`router shutting down (${signal} again)`);
+      return;
+    }
+    stopping = true;
+    const graceMs = svc.router.currentConfig.shutdownGraceMs;
+    log.info({ signal, graceMs, open: svc.router.registry.count() }, 'shutting down: no new connections, draining established ones');
+    void systemd
+      .notify({ STOPPING: '1', STATUS: `draining up to ${graceMs} ms` })
+      .then(() => svc.stop(graceMs))
+      .then(() => reloading)
+      .then(() => {
+        process.off('SIGTERM', shutdown);
+        process.off('SIGINT', shutdown);
+        process.off('SIGHUP', onHup);
         log.info('stopped');
-        resolve(0);
+        exit(0);
       });
-    };
-    process.on('SIGTERM', shutdown);
-    process.on('SIGINT', shutdown);
-  });
+  };
+  // Before READY: from then on systemd may send any of them, and SIGHUP's default is to exit.
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGHUP', onHup);
+
+  const listening = svc.listenAddresses.map((a) => `${a.address}:${a.port}`).join(', ');
+  await systemd.notify({ READY: '1', STATUS: `routing on ${listening}` });
+  return exited;
 }
