@@ -201,7 +201,7 @@ export class SimNode {
   /**
    * A leader that becomes follower drops its Thrift connections and sessions unless
    * keepConnectionsOnDemote; a 'refuse' follower closes its Thrift port (reopened, same port, on
-   * promotion: settled() tells when). leaderThriftUrl (`http://host:port`) is only used for an
+   * promotion: settled() tells when); on a hung node these wait for unhang(). leaderThriftUrl (`http://host:port`) is only used for an
    * 'http-307' Location; by default it is the leader's REST host with this node's Thrift port.
    */
   setRole(role: SimRole, leaderRestUrl?: string, leaderThriftUrl?: string): void {
@@ -214,14 +214,17 @@ export class SimNode {
       this.leaderRest = leaderRestUrl;
       this.leaderThriftBase = leaderThriftUrl ?? this.guessLeaderThrift(leaderRestUrl);
     }
-    if (demoted && !this.options.keepConnectionsOnDemote) {
-      for (const socket of this.thriftSockets) socket.destroy();
-      this.service.reset();
-      this.cookies.clear();
-    }
     this.logger.info({ role, leader: this.leaderRest }, 'role changed');
-    this.step(() => this.syncThriftListener()).catch(() => {
-      // step() has logged it; a role change has no caller to report to.
+    // A hung process cannot close anything: what the new role does to sockets waits for unhang().
+    this.gate(() => {
+      if (demoted && !this.options.keepConnectionsOnDemote) {
+        for (const socket of this.thriftSockets) socket.destroy();
+        this.service.reset();
+        this.cookies.clear();
+      }
+      this.step(() => this.syncThriftListener()).catch(() => {
+        // step() has logged it; a role change has no caller to report to.
+      });
     });
   }
 

@@ -197,6 +197,18 @@ describe('kill, restart, hang', () => {
     await session.close();
   });
 
+  test('a hung leader that loses leadership cuts nothing until it is resumed', async () => {
+    const c = await start({ nodes: [{ name: 'a' }, { name: 'b' }] });
+    const session = await openHiveSession(at(c, 'a'));
+    c.node('a').hang();
+    c.setActive('b');
+    const early = await Promise.race([session.closed, delay(300).then(() => 'still open')]);
+    expect(early).toBe('still open');
+    c.node('a').unhang();
+    expect((await session.closed).reason).toBe('connection-lost');
+    await session.close();
+  });
+
   test('close() leaves no handle open', async () => {
     const kinds = (): Record<string, number> => {
       const counts: Record<string, number> = {};
