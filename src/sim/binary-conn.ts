@@ -17,7 +17,7 @@ import type { TCLIProcessor } from './tcli.js';
 const MAX_FRAME_BYTES = 104_857_600;
 
 export interface BinaryConnOptions {
-  auth: 'plain' | 'nosasl';
+  auth: 'plain' | 'nosasl' | 'any';
   /** undefined: any user and password is accepted. */
   users: Readonly<Record<string, string>> | undefined;
   processor: TCLIProcessor;
@@ -32,9 +32,11 @@ type Phase = 'sasl-start' | 'sasl-auth' | 'thrift' | 'done';
 
 export function serveBinary(socket: net.Socket, opts: BinaryConnOptions): void {
   const { logger } = opts;
-  let phase: Phase = opts.auth === 'plain' ? 'sasl-start' : 'thrift';
+  let phase: Phase = opts.auth === 'nosasl' ? 'thrift' : 'sasl-start';
   let pending: Buffer = Buffer.alloc(0);
   let sawFirstChunk = false;
+  /** auth 'any': this connection turned out to be NOSASL. */
+  let nosasl = false;
 
   const send = (buf: Buffer): void => {
     opts.gate(() => {
@@ -154,7 +156,11 @@ export function serveBinary(socket: net.Socket, opts: BinaryConnOptions): void {
         );
         return;
       }
-      if (opts.auth === 'nosasl') {
+      if (opts.auth === 'any' && !sawFirstChunk && phase !== 'thrift' && chunk[0] === 0x80) {
+        phase = 'thrift';
+        nosasl = true;
+      }
+      if (opts.auth === 'nosasl' || nosasl) {
         // Only a strict TBinaryProtocol CALL (80 01 ..) can start a NOSASL conversation; a SASL
         // or HTTP client here would otherwise wait forever for a reply that cannot come.
         if (!sawFirstChunk && chunk[0] !== 0x80) {

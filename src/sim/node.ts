@@ -3,10 +3,11 @@
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
+import { Duplex, PassThrough } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { serveBinary } from './binary-conn.js';
 import { createHttpThriftServer, type HttpPassiveAnswer } from './http-thrift.js';
-import { resolveNodeOptions, type ResolvedNodeOptions, type SimNodeOptions } from './options.js';
+import { resolveNodeOptions, type PassiveStyle, type ResolvedNodeOptions, type SimNodeOptions } from './options.js';
 import { createRestServer, type SimRole } from './rest.js';
 import { SimService, type ServiceCounters } from './service.js';
 import { createProcessor, type TCLIProcessor } from './tcli.js';
@@ -406,7 +407,31 @@ export class SimNode {
       default:
         break;
     }
-    const socket = this.secureContext ? this.wrapTls(raw) : raw;
+    if (this.secureContext && this.options.tls?.optional) {
+      raw.once('data', (first: Buffer) => {
+        raw.pause();
+        if (first[0] !== 0x16) {
+          raw.unshift(first);
+          this.serveThrift(raw, false, style);
+          return;
+        }
+        // A TLSSocket over a net.Socket reads from its handle, not from what was unshifted: give it
+        // a stream that starts with the bytes already read.
+        const incoming = new PassThrough();
+        incoming.write(first);
+        raw.pipe(incoming);
+        const tlsSocket = this.wrapTls(Duplex.from({ readable: incoming, writable: raw }));
+        raw.on('close', () => tlsSocket.destroy());
+        this.serveThrift(raw, false, style, tlsSocket);
+      });
+      raw.resume();
+      return;
+    }
+    this.serveThrift(raw, this.secureContext !== undefined, style);
+  }
+
+  private serveThrift(raw: net.Socket, useTls: boolean, style: PassiveStyle | undefined, secured?: tls.TLSSocket): void {
+    const socket = secured ?? (useTls ? this.wrapTls(raw) : raw);
     if (this.httpThrift) {
       this.httpThrift.emit('connection', socket);
     } else {
@@ -425,7 +450,7 @@ export class SimNode {
     if (socket !== raw) raw.resume();
   }
 
-  private wrapTls(raw: net.Socket): tls.TLSSocket {
+  private wrapTls(raw: net.Socket | Duplex): tls.TLSSocket {
     const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext });
     socket.on('error', (err) => this.logger.debug({ err }, 'TLS socket error'));
     this.track(socket);

@@ -29,14 +29,17 @@ export interface SimNodeOptions {
   /** Default 'binary'. */
   transport?: 'binary' | 'http';
   /** Binary mode only; default 'plain' (SASL PLAIN). HTTP mode uses Basic when `users` is set. */
-  auth?: 'plain' | 'nosasl';
+  /** 'any' tells SASL PLAIN from NOSASL by the first byte of each connection (no real HiveServer2
+   * does): lets one test show one router port serving both kinds of client at once. */
+  auth?: 'plain' | 'nosasl' | 'any';
   /** PLAIN / Basic credentials; undefined accepts any user, anonymous/anonymous included. */
   users?: Record<string, string>;
   /** Default 'sasl-bad' (binary) or 'http-503' (http). TCP styles (refuse, reset, close, hang) and
    * 'open-session-error' work in both transports. */
   passiveStyle?: PassiveStyle;
   /** The Thrift port (binary or HTTP) speaks TLS. */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** optional: plain clients are served too (told apart by the TLS record byte 0x16). */
+  tls?: { key: string | Buffer; cert: string | Buffer; optional?: boolean };
   /** HTTP mode path; default 'cliservice'. */
   httpPath?: string;
   /** A leader that becomes follower closes every Thrift connection and forgets its sessions
@@ -55,10 +58,10 @@ export interface ResolvedNodeOptions {
   thriftPort: number;
   restPort: number;
   transport: 'binary' | 'http';
-  auth: 'plain' | 'nosasl';
+  auth: 'plain' | 'nosasl' | 'any';
   users: Readonly<Record<string, string>> | undefined;
   passiveStyle: PassiveStyle;
-  tls: { key: string | Buffer; cert: string | Buffer } | undefined;
+  tls: { key: string | Buffer; cert: string | Buffer; optional?: boolean } | undefined;
   httpPath: string;
   keepConnectionsOnDemote: boolean;
 }
