@@ -45,7 +45,7 @@ function target(name: string, extra: Partial<HiveTarget> = {}): HiveTarget {
     host: node.host,
     port: node.thriftPort,
     transport: node.options.transport,
-    auth: node.options.auth,
+    auth: node.options.auth === 'nosasl' ? 'nosasl' : 'plain',
     timeoutMs: 15_000,
     ...extra,
   };

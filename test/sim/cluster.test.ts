@@ -27,7 +27,7 @@ afterEach(async () => {
 
 const at = (c: SimCluster, name: string, timeoutMs = 3000): HiveTarget => {
   const node = c.node(name);
-  return { host: node.host, port: node.thriftPort, transport: node.options.transport, auth: node.options.auth, timeoutMs };
+  return { host: node.host, port: node.thriftPort, transport: node.options.transport, auth: node.options.auth === 'nosasl' ? 'nosasl' : 'plain', timeoutMs };
 };
 
 describe('REST port', () => {
