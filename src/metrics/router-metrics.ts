@@ -73,32 +73,33 @@ export class RouterMetrics implements RouterObserver {
     registers: [this.registry],
   });
 
+  // Node gauges are read from the cluster model at scrape time, reset first: nodes removed by a
+  // reload must disappear, not stay at their last value.
+  private readonly activeNode: Gauge<'node'> = new Gauge({
+    name: `${PREFIX}active_node`,
+    help: '1 for the node known to be active, 0 for the others',
+    labelNames: ['node'],
+    registers: [this.registry],
+    collect: () => {
+      this.activeNode.reset();
+      for (const s of this.cluster?.all() ?? []) this.activeNode.set({ node: s.config.name }, s.state === 'active' ? 1 : 0);
+    },
+  });
+  private readonly nodeState: Gauge<'node' | 'state'> = new Gauge({
+    name: `${PREFIX}node_state`,
+    help: '1 for the state each node is in now (active, passive, unknown, down)',
+    labelNames: ['node', 'state'],
+    registers: [this.registry],
+    collect: () => {
+      this.nodeState.reset();
+      for (const s of this.cluster?.all() ?? []) {
+        for (const state of NODE_STATES) this.nodeState.set({ node: s.config.name, state }, s.state === state ? 1 : 0);
+      }
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
-    const metrics = this;
-    new Gauge({
-      name: `${PREFIX}active_node`,
-      help: '1 for the node known to be active, 0 for the others',
-      labelNames: ['node'],
-      registers: [this.registry],
-      collect() {
-        // Reset first: nodes removed by a reload must disappear, not stay at their last value.
-        this.reset();
-        for (const s of metrics.cluster?.all() ?? []) this.set({ node: s.config.name }, s.state === 'active' ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: `${PREFIX}node_state`,
-      help: '1 for the state each node is in now (active, passive, unknown, down)',
-      labelNames: ['node', 'state'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const s of metrics.cluster?.all() ?? []) {
-          for (const state of NODE_STATES) this.set({ node: s.config.name, state }, s.state === state ? 1 : 0);
-        }
-      },
-    });
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
 import { openHiveSession, queryNode, runQuery } from '../../src/sim/hive-client.js';
 import type { Service } from '../../src/service.js';
-import { startTestRouter, type LogLine } from '../helpers/router.js';
-import { adminGet, adminStatus, eventually, metric, metrics } from './helpers.js';
+import net from 'node:net';
+import { startTestRouter, testConfig, type LogLine } from '../helpers/router.js';
+import { adminGet, adminStatus, eventually, metric, metrics, tryConnect } from './helpers.js';
 
 /**
  * The admin endpoint of an in-process router in front of a simulated cluster, with a real
@@ -132,5 +133,32 @@ describe('status, metrics and readiness follow real traffic and failovers', () =
     const text = await metrics(admin);
     expect(metric(text, 'livy_router_health_check_duration_seconds_count', { node: 'b', result: 'passive' })).toBe(1);
     expect(metric(text, 'livy_router_health_check_duration_seconds_bucket', { node: 'a', le: '0.005' })).toBe(1);
+  });
+});
+
+describe('a reload that moves the admin endpoint', () => {
+  it('rebinds it, and refuses (keeping the old one) when the new address is taken', async () => {
+    const nodes = [{ name: 'a', port: 1 }];
+    const { service } = await startTestRouter(nodes, { admin: { host: '127.0.0.1', port: 0 } });
+    const blocker = net.createServer();
+    blocker.on('error', () => {});
+    try {
+      const first = service.adminAddress!.port;
+      await service.reconfigure(testConfig(nodes, { admin: { host: '127.0.0.1', port: 0 }, log: { level: 'warn' } }));
+      expect(service.adminAddress!.port).toBe(first); // unchanged settings: not rebound
+
+      await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+      const taken = (blocker.address() as net.AddressInfo).port;
+      await expect(service.reconfigure(testConfig(nodes, { admin: { host: '127.0.0.1', port: taken } }))).rejects.toMatchObject({ code: 'LR_ADMIN_BIND' });
+      expect((await adminGet(service.adminAddress!.port, '/healthz')).status).toBe(200);
+
+      await service.reconfigure(testConfig([...nodes, { name: 'b', port: 2 }], { admin: { enabled: false } }));
+      expect(service.adminAddress).toBeUndefined();
+      expect(service.router.cluster.all().map((n) => n.config.name)).toEqual(['a', 'b']);
+      expect(await tryConnect(first)).toBe('ECONNREFUSED');
+    } finally {
+      await new Promise((r) => blocker.close(r));
+      await service.stop(0);
+    }
   });
 });
