@@ -18,12 +18,19 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
   }
   const config = validation.config;
   const log = createLogger(config.log);
+  // Signals that arrive while starting (the first health-check round can take a moment) are
+  // kept and acted on once started: SIGHUP's default action would end the process.
+  const early: NodeJS.Signals[] = [];
+  const keep = (signal: NodeJS.Signals) => early.push(signal);
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, keep);
   let service: Service;
   try {
     service = await startService(config, log);
   } catch (err) {
     log.fatal({ err }, 'cannot start');
     return 1;
+  } finally {
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(sig, keep);
   }
   const svc = service;
   const systemd = systemdNotifier(env.NOTIFY_SOCKET, log);
@@ -73,12 +80,18 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
         exit(0);
       });
   };
-  // Before READY: from then on systemd may send any of them, and SIGHUP's default is to exit.
+  // Before READY: from then on systemd may send any of them.
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   process.on('SIGHUP', onHup);
+  for (const signal of early) {
+    if (signal === 'SIGHUP') onHup();
+    else shutdown(signal);
+  }
 
-  const listening = svc.listenAddresses.map((a) => `${a.address}:${a.port}`).join(', ');
-  await systemd.notify({ READY: '1', STATUS: `routing on ${listening}` });
+  if (!stopping) {
+    const listening = svc.listenAddresses.map((a) => `${a.address}:${a.port}`).join(', ');
+    await systemd.notify({ READY: '1', STATUS: `routing on ${listening}` });
+  }
   return exited;
 }
