@@ -2,7 +2,7 @@
 // connection to the bench node, the router (a real `livy-router run` process) and HAProxy (when on
 // PATH) carry the same loads from a separate load process, alternating every round; medians are
 // reported. Usage: node dist/bench/data-path.js [--rounds 5] [--idle-rounds 3] [--fetch-rounds 3]
-//   [--router-arg=--some-flag ...] [--no-fetch]
+//   [--router-arg=--some-flag ...] [--router-node-arg=--cpu-prof ...] [--no-fetch]
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     'idle-rounds': { type: 'string', default: '3' },
     'fetch-rounds': { type: 'string', default: '3' },
     'router-arg': { type: 'string', multiple: true, default: [] },
+    /** Node.js flags for the router processes, e.g. --cpu-prof to profile them. */
+    'router-node-arg': { type: 'string', multiple: true, default: [] },
     'no-fetch': { type: 'boolean', default: false },
   },
 });
@@ -35,6 +37,7 @@ const ROUNDS = Number(args.rounds);
 const IDLE_ROUNDS = Number(args['idle-rounds']);
 const FETCH_ROUNDS = Number(args['fetch-rounds']);
 const ROUTER_ARGS = args['router-arg'];
+const ROUTER_NODE_ARGS = args['router-node-arg'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => {
@@ -136,7 +139,7 @@ async function main(): Promise<void> {
     const node = await started(startChild('bench node', 'node.js'));
     const load = await started(startChild('load', 'load.js'));
     const run = runner(load);
-    const router = await started(startRouter(node.port, ROUTER_ARGS));
+    const router = await started(startRouter(node.port, ROUTER_ARGS, ROUTER_NODE_ARGS));
     const haproxy = haproxyBin ? await started(startHaproxy(haproxyBin, node.port)) : undefined;
     const ports: Array<[Column, number]> = [['direct', node.port], ['router', router.port]];
     if (haproxy) ports.push(['haproxy', haproxy.port]);
@@ -178,7 +181,7 @@ async function main(): Promise<void> {
           col === 'direct'
             ? startChild('bench node (idle)', 'node.js')
             : col === 'router'
-              ? startRouter(node.port, ROUTER_ARGS)
+              ? startRouter(node.port, ROUTER_ARGS, ROUTER_NODE_ARGS)
               : startHaproxy(haproxyBin!, node.port),
         );
         try {
@@ -202,7 +205,7 @@ async function main(): Promise<void> {
 
     if (fetchable) {
       const sim = await started(startChild('sim node', 'sim-node.js'));
-      const fRouter = await started(startRouter(sim.port, ROUTER_ARGS));
+      const fRouter = await started(startRouter(sim.port, ROUTER_ARGS, ROUTER_NODE_ARGS));
       const fHaproxy = haproxyBin ? await started(startHaproxy(haproxyBin, sim.port)) : undefined;
       const fPorts: Array<[Column, number]> = [['direct', sim.port], ['router', fRouter.port]];
       if (fHaproxy) fPorts.push(['haproxy', fHaproxy.port]);

@@ -116,9 +116,9 @@ async function startListening(name: string, argv: string[], port: number, cleanu
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 /** `livy-router run` as users run it, one node, no health checks, warnings only. */
-export async function startRouter(nodePort: number, extraArgs: string[] = []): Promise<Proc> {
+export async function startRouter(nodePort: number, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<Proc> {
   const port = await freePort();
-  const argv = [process.execPath, CLI, 'run', '--listen', `127.0.0.1:${port}`, '--node', `bench=127.0.0.1:${nodePort}`];
+  const argv = [process.execPath, ...nodeArgs, CLI, 'run', '--listen', `127.0.0.1:${port}`, '--node', `bench=127.0.0.1:${nodePort}`];
   argv.push('--check', 'none', '--admin', '127.0.0.1:0', '--log-level', 'warn', ...extraArgs);
   return startListening('router', argv, port);
 }
