@@ -5,6 +5,8 @@ import { Router } from './router.js';
 import { RouterMetrics } from './metrics/router-metrics.js';
 import { startAdminServer, type AdminHandlers, type AdminServer } from './admin/server.js';
 import { buildStatus } from './admin/status.js';
+import { HealthMonitor } from './health/monitor.js';
+import { HoldQueue } from './upstream/hold-queue.js';
 
 /**
  * Everything one `livy-router run` process runs, composed once: the router (listeners, node
@@ -13,6 +15,8 @@ import { buildStatus } from './admin/status.js';
  */
 export interface Service {
   readonly router: Router;
+  /** The background health checks feeding router.cluster (replaced on reconfigure). */
+  readonly health: HealthMonitor;
   readonly listenAddresses: net.AddressInfo[];
   readonly metrics: RouterMetrics;
   /** The admin endpoint's bound address; undefined when `admin.enabled` is false. */
@@ -33,7 +37,24 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
   const metrics = new RouterMetrics();
   const router = new Router(config, log, metrics);
   const unwatch = metrics.watch(router.cluster);
-  const listenAddresses = await router.start();
+  const startHealth = (c: RouterConfig) => {
+    const monitor = new HealthMonitor(c.nodes, c.health, router.cluster, log.child({ component: 'health' }), {
+      onCheckDone: (report) => metrics.checkCompleted(report),
+    });
+    monitor.start();
+    return monitor;
+  };
+  let health = startHealth(config);
+  // Bind once every node has been checked (bounded), so the first clients go straight to the active.
+  await health.firstRound(config.health.timeoutMs + 100);
+  let listenAddresses: net.AddressInfo[];
+  try {
+    listenAddresses = await router.start();
+  } catch (err) {
+    await health.stop();
+    unwatch();
+    throw err;
+  }
   const listeners = listenAddresses.map((a, i) => ({ address: `${a.address}:${a.port}`, transport: config.listeners[i]!.transport }));
   let draining = false;
   const handlers: AdminHandlers = {
@@ -53,12 +74,16 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     admin = await bindAdmin(config);
   } catch (err) {
     await router.stop(0);
+    await health.stop();
     unwatch();
     throw err;
   }
   let stopping: Promise<void> | undefined;
   return {
     router,
+    get health() {
+      return health;
+    },
     listenAddresses,
     metrics,
     get adminAddress() {
@@ -78,11 +103,16 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
         }
       }
       router.reconfigure(next);
+      if (JSON.stringify([current.nodes, current.health]) !== JSON.stringify([next.nodes, next.health])) {
+        await health.stop();
+        health = startHealth(next);
+      }
       log.level = next.log.level;
     },
     stop: (graceMs = 0) =>
       (stopping ??= (async () => {
         draining = true;
+        HoldQueue.for(router.cluster).releaseAll('shutdown');
         // A listener's close() resolves only once every connection it accepted has ended
         // (net.Server semantics), so the router's own grace timer would start only after the
         // drain. This deadline keeps the promise made to the operator: at most graceMs.
@@ -92,6 +122,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
         } finally {
           clearTimeout(deadline);
         }
+        await health.stop();
         unwatch();
         // Last, so /status and /readyz answer while connections drain.
         await admin?.close();

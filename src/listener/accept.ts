@@ -5,6 +5,7 @@ import type { Handshake } from '../handshake/handshake.js';
 import { selectHandshake } from '../handshake/select.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import { NodeTrial } from '../upstream/node-trial.js';
+import { HoldQueue, type Held } from '../upstream/hold-queue.js';
 import type { SessionRegistry } from '../session/registry.js';
 import type { RouterObserver } from '../observe.js';
 import { Session } from '../session/session.js';
@@ -38,6 +39,11 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
   let trial: NodeTrial | undefined;
   let clientEnded = false;
   let linger: NodeJS.Timeout | undefined;
+  let held: Held | undefined;
+  /** When this client first waited for an active node: it waits holdMs in all, at most. */
+  let holdStartedAt: number | undefined;
+  /** Waited once already, or the wait expired or the queue was full: the next answer is final. */
+  let holdOver = false;
 
   client.on('error', (err: NodeJS.ErrnoException) => log.debug({ err }, 'client socket error during handshake'));
   ctx.observer.clientAccepted(`${listener.host}:${listener.port}`);
@@ -60,6 +66,7 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
     if (phase === 'done') return;
     phase = 'done';
     detach();
+    held?.cancel();
     trial?.abort(reason);
     handshake?.release();
     log.info({ reason, firstBytes: hexPreview(pending) || undefined }, `client refused: ${reason}`);
@@ -98,7 +105,7 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
     }
     if (check.reply) client.write(check.reply);
     if (trial) trial.forwardClientBytes(chunk);
-    else if (handshake.readyToDial) startTrial(handshake);
+    else if (handshake.readyToDial && phase === 'first-bytes') startTrial(handshake);
   }
 
   function onEnd(): void {
@@ -110,6 +117,7 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
     if (phase === 'done') return;
     phase = 'done';
     detach();
+    held?.cancel();
     trial?.abort('client left during the handshake');
     handshake?.release();
     log.debug('client left during the handshake');
@@ -118,6 +126,30 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
   function startTrial(hs: Handshake): void {
     clearTimeout(firstBytesTimer);
     phase = 'trial';
+    if (HoldQueue.for(ctx.cluster).shouldHold(config)) holdThenTry(hs);
+    else runTrial(hs);
+  }
+
+  /** No node is active (a failover is under way): wait for one, then try the nodes. */
+  function holdThenTry(hs: Handshake): void {
+    const startedAt = (holdStartedAt ??= Date.now());
+    held = HoldQueue.for(ctx.cluster).hold(
+      Math.max(0, startedAt + config.holdMs - Date.now()),
+      config.maxHeldConnections,
+      (why) => {
+        held = undefined;
+        if (phase === 'done') return;
+        log.debug({ why, heldMs: Date.now() - startedAt }, 'stopped waiting for an active node');
+        if (why === 'shutdown') return refuse('router shutting down');
+        if (why !== 'active') holdOver = true;
+        runTrial(hs);
+      },
+      ctx.observer,
+      log,
+    );
+  }
+
+  function runTrial(hs: Handshake): void {
     trial = new NodeTrial(
       client,
       hs,
@@ -133,6 +165,15 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
         return;
       }
       if (result.kind === 'failed') {
+        const queue = HoldQueue.for(ctx.cluster);
+        // Refused by every node while none is active: the failover may not be over. Wait once
+        // for an active; a second refusal is the client's answer (a wrong password stays wrong).
+        if (!holdOver && queue.canHold(config)) {
+          holdOver = true;
+          trial = undefined;
+          log.debug({ attempts: result.attempts }, 'no node accepted while none is active: waiting for one');
+          return holdThenTry(hs);
+        }
         const reply = hs.finalRejection(result.summary);
         log.warn({ attempts: result.attempts }, 'no Livy node accepted the connection');
         ctx.observer.noNodeAccepted();

@@ -1,0 +1,250 @@
+import type { Logger } from '../log.js';
+import type { CheckConfig } from '../config/health-schema.js';
+import type { NodeConfig } from '../config/schema.js';
+import type { ClusterState } from '../upstream/cluster-state.js';
+import { effectiveCheck, type Checker, type CheckerContext, type CheckOutcome, type CheckState } from './checker.js';
+import { createChecker } from './create-checker.js';
+
+/** One finished check, for metrics and /status. */
+export interface CheckDone {
+  readonly node: string;
+  /** Epoch ms when the check finished. */
+  readonly at: number;
+  readonly latencyMs: number;
+  /** The check's own answer (before rise/fall): active, passive, down or alive. */
+  readonly result: CheckState;
+}
+
+export interface MonitorOptions {
+  onCheckDone?: (done: CheckDone) => void;
+  /** Tests replace the checkers. */
+  createChecker?: (ctx: CheckerContext) => Checker | undefined;
+}
+
+interface Watch {
+  readonly node: NodeConfig;
+  readonly check: CheckConfig;
+  readonly checker: Checker;
+  /** What the checks say after rise/fall; undefined until the first result. */
+  verdict: CheckState | undefined;
+  /** Results contrary to the verdict, in a row. */
+  streak: { state: CheckState; count: number } | undefined;
+  timer: NodeJS.Timeout | undefined;
+  dueAt: number;
+  running: boolean;
+  /** Asked to check again while a check was running. */
+  again: boolean;
+  lastStartAt: number;
+  lastWarning: string | undefined;
+  checked: boolean;
+}
+
+/**
+ * Checks every node in the background and feeds the results to the cluster model, after rise and
+ * fall. It never touches client sockets: the router reacts to the model's changes.
+ *
+ * Reporting rules, so that checks and client dials never fight over a node:
+ * - a change of verdict is reported at once (a node that just became active takes the role, even
+ *   from another whose last check still said active: that check is older);
+ * - a steady "active" verdict is reported again only while no node is active (it heals a dial
+ *   that mistook the active for passive); other steady verdicts are not repeated;
+ * - an `alive` result (cannot tell the role) never takes the role away, and only lifts `down`.
+ */
+export class HealthMonitor {
+  private readonly watches: Watch[] = [];
+  private stopped = false;
+  private readonly unsubscribe: () => void;
+  private firstRoundDone: (() => void) | undefined;
+  private readonly firstRoundPromise: Promise<void>;
+
+  constructor(
+    nodes: readonly NodeConfig[],
+    health: CheckConfig,
+    private readonly cluster: ClusterState,
+    private readonly log: Logger,
+    private readonly opts: MonitorOptions = {},
+  ) {
+    const factory = opts.createChecker ?? createChecker;
+    for (const node of nodes) {
+      const check = effectiveCheck(health, node);
+      const self: { watch?: Watch } = {};
+      const ctx: CheckerContext = {
+        node,
+        check,
+        log: log.child({ node: node.name, check: check.kind }),
+        onProbeLost: () => {
+          if (!self.watch || this.stopped) return;
+          this.log.debug({ node: node.name }, 'health probe connection closed by the node; checking now');
+          this.checkSoon(self.watch);
+        },
+      };
+      const checker = factory(ctx);
+      if (!checker) continue;
+      const watch: Watch = {
+        node,
+        check,
+        checker,
+        verdict: undefined,
+        streak: undefined,
+        timer: undefined,
+        dueAt: 0,
+        running: false,
+        again: false,
+        lastStartAt: 0,
+        lastWarning: undefined,
+        checked: false,
+      };
+      self.watch = watch;
+      this.watches.push(watch);
+    }
+    this.firstRoundPromise = new Promise<void>((resolve) => (this.firstRoundDone = resolve));
+    if (this.watches.length === 0) this.firstRoundDone?.();
+    this.unsubscribe = cluster.onChange((change) => {
+      // The active is gone (whoever noticed): look for the next one at the fast pace.
+      if (change.from === 'active' && change.to !== 'active') for (const w of this.watches) this.hurry(w);
+    });
+  }
+
+  get size(): number {
+    return this.watches.length;
+  }
+
+  start(): void {
+    for (const w of this.watches) void this.run(w);
+  }
+
+  /**
+   * Resolves when every node has been checked once, or after `limitMs`: the service binds its
+   * listeners after this, so the first clients already go straight to the known active.
+   */
+  async firstRound(limitMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.firstRoundPromise, new Promise<void>((r) => (timer = setTimeout(r, limitMs)))]);
+    clearTimeout(timer);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.unsubscribe();
+    for (const w of this.watches) clearTimeout(w.timer);
+    await Promise.all(this.watches.map((w) => w.checker.close()));
+  }
+
+  private async run(w: Watch): Promise<void> {
+    if (this.stopped) return;
+    clearTimeout(w.timer);
+    w.timer = undefined;
+    w.running = true;
+    w.again = false;
+    w.lastStartAt = Date.now();
+    let outcome: CheckOutcome;
+    try {
+      outcome = await w.checker.check();
+    } catch (err) {
+      // Checkers resolve with an outcome; this is a bug in one, not news about the node.
+      outcome = { state: 'down', reason: `check failed: ${(err as Error).message}` };
+      this.log.error({ err, node: w.node.name }, 'health checker threw');
+    }
+    w.running = false;
+    if (this.stopped) return;
+    const at = Date.now();
+    this.opts.onCheckDone?.({ node: w.node.name, at, latencyMs: at - w.lastStartAt, result: outcome.state });
+    this.apply(w, outcome);
+    if (!w.checked) {
+      w.checked = true;
+      if (this.watches.every((x) => x.checked)) this.firstRoundDone?.();
+    }
+    if (w.again) this.checkSoon(w);
+    else this.schedule(w, this.nextDelayMs(w));
+  }
+
+  private nextDelayMs(w: Watch): number {
+    const changing = w.streak !== undefined || w.verdict === undefined || this.cluster.active() === undefined;
+    return changing ? w.check.fastIntervalMs : w.check.intervalMs;
+  }
+
+  private schedule(w: Watch, delayMs: number): void {
+    clearTimeout(w.timer);
+    w.dueAt = Date.now() + delayMs;
+    w.timer = setTimeout(() => void this.run(w), delayMs);
+  }
+
+  /** Check at the fast pace from now on: pull a later scheduled check forward. */
+  private hurry(w: Watch): void {
+    if (w.running || this.stopped) return;
+    const due = Math.max(w.lastStartAt + w.check.fastIntervalMs, Date.now());
+    if (w.dueAt > due) this.schedule(w, due - Date.now());
+  }
+
+  /** Check now, but never more often than the fast interval (a node that closes every connection must not make us spin). */
+  private checkSoon(w: Watch): void {
+    if (this.stopped) return;
+    if (w.running) {
+      w.again = true;
+      return;
+    }
+    const delayMs = Math.max(0, w.lastStartAt + w.check.fastIntervalMs - Date.now());
+    if (w.timer === undefined || w.dueAt > Date.now() + delayMs) this.schedule(w, delayMs);
+  }
+
+  private apply(w: Watch, outcome: CheckOutcome): void {
+    const name = w.node.name;
+    this.log.trace({ node: name, state: outcome.state, reason: outcome.reason }, 'health check');
+    if (outcome.misconfigured) {
+      if (w.lastWarning !== outcome.reason) this.log.warn({ node: name, check: w.check.kind, reason: outcome.reason }, `health check of ${name} cannot tell its role: ${outcome.reason}`);
+      w.lastWarning = outcome.reason;
+    } else {
+      w.lastWarning = undefined;
+    }
+    const fresh = this.updateVerdict(w, outcome.state);
+    if (fresh) this.log.debug({ node: name, verdict: w.verdict, reason: outcome.reason }, 'health verdict changed');
+    if (outcome.state === w.verdict) this.report(w, fresh, outcome.reason);
+    if (outcome.activeHint) this.followHint(outcome.activeHint);
+  }
+
+  /** Applies rise/fall; true when the verdict changed. */
+  private updateVerdict(w: Watch, state: CheckState): boolean {
+    if (w.verdict === undefined) {
+      w.verdict = state;
+      return true;
+    }
+    if (state === w.verdict || (state === 'alive' && w.verdict === 'active')) {
+      w.streak = undefined;
+      return false;
+    }
+    const needed = state === 'active' ? w.check.rise : w.verdict === 'active' ? w.check.fall : 1;
+    w.streak = w.streak?.state === state ? { state, count: w.streak.count + 1 } : { state, count: 1 };
+    if (w.streak.count < needed) return false;
+    w.verdict = state;
+    w.streak = undefined;
+    return true;
+  }
+
+  private report(w: Watch, fresh: boolean, reason: string): void {
+    const name = w.node.name;
+    const current = this.cluster.get(name);
+    if (!current) return;
+    switch (w.verdict) {
+      case 'active':
+        if (current.state === 'active') return;
+        if (!fresh && this.cluster.active() !== undefined) return;
+        this.cluster.report(name, 'active', `${w.check.kind} check: ${reason}`, 'check');
+        return;
+      case 'passive':
+      case 'down':
+        if (fresh && current.state !== w.verdict) this.cluster.report(name, w.verdict, `${w.check.kind} check: ${reason}`, 'check');
+        return;
+      case 'alive':
+        if (current.state === 'down') this.cluster.report(name, 'unknown', `${w.check.kind} check: reachable again (${reason})`, 'check');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private followHint(hint: { host: string; port: number }): void {
+    const target = this.watches.find((x) => x.node.host === hint.host && x.node.restPort === hint.port);
+    if (target && this.cluster.get(target.node.name)?.state !== 'active') this.checkSoon(target);
+  }
+}
