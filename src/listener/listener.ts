@@ -8,7 +8,7 @@ export interface BoundListener {
   readonly address: net.AddressInfo;
   /** Client sockets open on this listener, in any phase (handshake or committed). */
   connections(): Promise<number>;
-  /** Stops accepting; established connections are not touched. */
+  /** Stops accepting at once (resolves when the port is closed); established connections are not touched. */
   close(): Promise<void>;
 }
 
@@ -23,13 +23,17 @@ export function bindListener(config: ListenerConfig, onClient: (socket: net.Sock
     server.once('error', onError);
     server.listen({ host: config.host, port: config.port, backlog: 1024 }, () => {
       server.off('error', onError);
-      let closing: Promise<void> | undefined;
       resolve({
         config,
         server,
         address: server.address() as net.AddressInfo,
         connections: () => new Promise<number>((r, j) => server.getConnections((err, n) => (err ? j(err) : r(n)))),
-        close: () => (closing ??= new Promise<void>((r) => server.close(() => r()))),
+        // net.Server.close() stops listening at once but calls back only when every accepted
+        // connection has ended; draining those is the registry's job, so do not wait for it.
+        close: () => {
+          if (server.listening) server.close();
+          return Promise.resolve();
+        },
       });
     });
   });
