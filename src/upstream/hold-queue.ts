@@ -48,16 +48,25 @@ export class HoldQueue {
   }
 
   /**
-   * Whether a new client should wait rather than dial: checks can see roles, no node is active,
-   * and no node is of unknown role (one might accept: try it).
+   * Whether a new client should wait rather than dial: a failover looks under way (checks can see
+   * roles, no node is active, and no node is of unknown role, which might accept: try it).
    */
   shouldHold(config: RouterConfig): boolean {
-    return this.canHold(config) && !this.cluster.active() && !this.cluster.all().some((s) => s.state === 'unknown');
+    return this.canHold(config) && !this.cluster.all().some((s) => s.state === 'unknown');
   }
 
-  /** After every node refused a client: wait for an active if checks can announce one. */
+  /**
+   * After every node refused a client: wait for an active if the checks can announce one. Only
+   * while some node is up and passive: with every node down (a dead cluster, or checks pointed
+   * at the wrong REST port) waiting would only delay the answer.
+   */
   canHold(config: RouterConfig): boolean {
-    return config.holdMs > 0 && !this.cluster.active() && config.nodes.every((n) => ROLE_AWARE_KINDS.has(effectiveCheck(config.health, n).kind));
+    return (
+      config.holdMs > 0 &&
+      !this.cluster.active() &&
+      this.cluster.all().some((s) => s.state === 'passive') &&
+      config.nodes.every((n) => ROLE_AWARE_KINDS.has(effectiveCheck(config.health, n).kind))
+    );
   }
 
   /**

@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { validateConfig } from '../../src/config/validate.js';
+import type { RouterConfig } from '../../src/config/schema.js';
+import { HealthMonitor } from '../../src/health/monitor.js';
+import type { Checker, CheckOutcome, CheckState } from '../../src/health/checker.js';
+import { ClusterState } from '../../src/upstream/cluster-state.js';
+import { silentLogger } from '../../src/log.js';
+
+/** Scripted checkers: each node answers what the test says, at once. Fake timers drive the scheduler. */
+function setup(health: Record<string, unknown> = {}) {
+  const v = validateConfig({
+    nodes: ['a', 'b'].map((name, i) => ({ name, host: '127.0.0.1', port: 10000 + i })),
+    health: { kind: 'ha-status', ...health },
+  });
+  if (!v.ok) throw new Error(v.problems.join('\n'));
+  const config: RouterConfig = v.config;
+  const answers = new Map<string, CheckState>([
+    ['a', 'active'],
+    ['b', 'passive'],
+  ]);
+  const calls = new Map<string, number>();
+  const cluster = new ClusterState(config.nodes, silentLogger());
+  const monitor = new HealthMonitor(config.nodes, config.health, cluster, silentLogger(), {
+    createChecker: (ctx): Checker => ({
+      check: async (): Promise<CheckOutcome> => {
+        calls.set(ctx.node.name, (calls.get(ctx.node.name) ?? 0) + 1);
+        return { state: answers.get(ctx.node.name)!, reason: 'scripted' };
+      },
+      close: async () => {},
+    }),
+  });
+  return { config, answers, calls, cluster, monitor };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('health monitor', () => {
+  it('reports the first answers at once, then applies fall before taking the active role away', async () => {
+    const { answers, cluster, monitor } = setup();
+    monitor.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(cluster.active()?.config.name).toBe('a');
+    expect(cluster.get('b')?.state).toBe('passive');
+    answers.set('a', 'down');
+    await vi.advanceTimersByTimeAsync(200); // one failed check: fall 2 is not reached
+    expect(cluster.get('a')?.state).toBe('active');
+    await vi.advanceTimersByTimeAsync(100); // the second comes at the fast interval
+    expect(cluster.get('a')?.state).toBe('down');
+    await monitor.stop();
+  });
+
+  it('a node whose answer turns active takes the role at once (rise 1), even before the old one says passive', async () => {
+    const { answers, cluster, monitor } = setup();
+    monitor.start();
+    await vi.advanceTimersByTimeAsync(0);
+    answers.set('b', 'active');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(cluster.active()?.config.name).toBe('b');
+    // a still answers active (its check is older): it does not take the role back.
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(cluster.active()?.config.name).toBe('b');
+    answers.set('a', 'passive');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(cluster.get('a')?.state).toBe('passive');
+    await monitor.stop();
+  });
+
+  it('"cannot tell" (alive) never takes the active role away', async () => {
+    const { answers, cluster, monitor } = setup();
+    monitor.start();
+    await vi.advanceTimersByTimeAsync(0);
+    answers.set('a', 'alive');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(cluster.active()?.config.name).toBe('a');
+    await monitor.stop();
+  });
+
+  it('heals a dial that mistook the active for passive, and checks at intervalMs when settled', async () => {
+    const { cluster, calls, monitor } = setup();
+    monitor.start();
+    await vi.advanceTimersByTimeAsync(0);
+    cluster.report('a', 'passive', 'a client handshake was rejected', 'dial');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(cluster.active()?.config.name).toBe('a');
+    calls.clear();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(calls.get('a')).toBe(10);
+    await monitor.stop();
+  });
+
+  it('stops: no check after stop()', async () => {
+    const { calls, monitor } = setup();
+    monitor.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await monitor.stop();
+    calls.clear();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(calls.size).toBe(0);
+  });
+});
