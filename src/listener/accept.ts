@@ -150,7 +150,11 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
   }
 
   function runTrial(hs: Handshake): void {
-    trial = new NodeTrial(
+    // Tried first is the known active. If the checks lose it meanwhile (hung, black-holed), start
+    // over in the new order instead of waiting out the handshake timeout on a silent node.
+    const first = ctx.cluster.active()?.config.name;
+    let restart = false;
+    const current = new NodeTrial(
       client,
       hs,
       ctx.cluster,
@@ -158,9 +162,23 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
       log,
       ctx.observer,
     );
-    trial.start();
-    void trial.result.then((result) => {
+    trial = current;
+    const unsubscribe =
+      first === undefined
+        ? () => {}
+        : ctx.cluster.onChange((c) => {
+            if (c.source !== 'check' || c.node.name !== first || c.from !== 'active' || c.to === 'active') return;
+            restart = true;
+            current.abort(`node ${first} lost during the handshake: ${c.reason}`);
+          });
+    current.start();
+    void current.result.then((result) => {
+      unsubscribe();
       if (result.kind === 'aborted') {
+        if (restart && phase === 'trial') {
+          log.debug({ node: first, reason: result.reason }, 'trying the nodes again');
+          return runTrial(hs);
+        }
         if (phase !== 'done') refuse(result.reason);
         return;
       }
@@ -184,7 +202,7 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
       detach();
       hs.release();
       const nodeName = result.node.config.name;
-      const session = new Session(id, client, result.socket, nodeName, hs.transport, clientAddress, config.session, log.child({ node: nodeName }));
+      const session = new Session(id, client, result.socket, result.reader, nodeName, hs.transport, clientAddress, config.session, log.child({ node: nodeName }));
       ctx.registry.add(session);
       ctx.observer.sessionOpened(nodeName, hs.transport);
       void session.done.then((summary) => ctx.observer.sessionClosed(summary));

@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { Logger } from '../log.js';
+import { writeView, type NodeReader } from '../upstream/node-reader.js';
 
 export interface SessionOptions {
   idleTimeoutMs: number;
@@ -39,6 +40,7 @@ export class Session {
     readonly id: number,
     readonly client: net.Socket,
     readonly node: net.Socket,
+    private readonly nodeReader: NodeReader,
     readonly nodeName: string,
     readonly transport: string,
     private readonly clientAddress: string,
@@ -70,11 +72,18 @@ export class Session {
   }
 
   private pipe(from: net.Socket, to: net.Socket, side: Side): void {
-    from.on('data', (chunk: Buffer) => {
-      if (side === 'client') this.bytesFromClient += chunk.length;
-      else this.bytesToClient += chunk.length;
-      if (!to.write(chunk)) from.pause();
-    });
+    if (side === 'client') {
+      from.on('data', (chunk: Buffer) => {
+        this.bytesFromClient += chunk.length;
+        if (!to.write(chunk)) from.pause();
+      });
+    } else {
+      // The node socket reads into a shared buffer (node-reader.ts): no 'data' events.
+      this.nodeReader.sink = (view) => {
+        this.bytesToClient += view.length;
+        if (!writeView(to, view)) from.pause();
+      };
+    }
     to.on('drain', () => from.resume());
     from.on('end', () => {
       this.note(`${side} closed`);

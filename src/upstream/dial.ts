@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { ConnectFailedError, ConnectTimeoutError } from '../errors.js';
+import { NodeReader } from './node-reader.js';
 
 export interface DialTarget {
   name: string;
@@ -8,6 +9,8 @@ export interface DialTarget {
 }
 
 export interface Dial {
+  /** Where the socket's bytes go (it reads through a shared buffer: see node-reader.ts). */
+  readonly reader: NodeReader;
   /** Resolves with the connected socket; rejects with ConnectTimeoutError or ConnectFailedError. */
   readonly connected: Promise<net.Socket>;
   /** Abandons the attempt: the socket is destroyed and `connected` rejects (idempotent). */
@@ -20,7 +23,8 @@ export interface Dial {
  */
 export function dial(target: DialTarget, timeoutMs: number): Dial {
   const address = `${target.host}:${target.port}`;
-  const socket = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
+  const reader = new NodeReader();
+  const socket = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, onread: reader.onread });
   let settle: ((err?: Error) => void) | undefined;
   const connected = new Promise<net.Socket>((resolve, reject) => {
     const timer = setTimeout(() => settle?.(new ConnectTimeoutError(target.name, address, timeoutMs)), timeoutMs);
@@ -45,6 +49,7 @@ export function dial(target: DialTarget, timeoutMs: number): Dial {
   // The caller may never await `connected` after cancelling; keep an unobserved rejection quiet.
   connected.catch(() => {});
   return {
+    reader,
     connected,
     cancel: () => settle?.(new ConnectFailedError(target.name, address, Object.assign(new Error('cancelled'), { code: 'CANCELLED' }))),
   };

@@ -5,6 +5,7 @@ import { RouterError } from '../errors.js';
 import type { RejectKind, RouterObserver } from '../observe.js';
 import type { ClusterState, NodeStatus } from './cluster-state.js';
 import { dial, type Dial } from './dial.js';
+import type { NodeReader } from './node-reader.js';
 
 export interface TrialOptions {
   connectTimeoutMs: number;
@@ -12,7 +13,7 @@ export interface TrialOptions {
 }
 
 export type TrialResult =
-  | { kind: 'committed'; node: NodeStatus; socket: net.Socket }
+  | { kind: 'committed'; node: NodeStatus; socket: net.Socket; reader: NodeReader }
   | { kind: 'failed'; summary: string; attempts: string[] }
   | { kind: 'aborted'; reason: string };
 
@@ -108,7 +109,8 @@ export class NodeTrial {
     socket.on('error', (err: NodeJS.ErrnoException) => this.onFailed(a, this.handshake.nodeGone(`reset (${err.code ?? err.message})`), 'passive', 'reset'));
     socket.on('end', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive', 'closed'));
     socket.on('close', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive', 'closed'));
-    socket.on('data', (chunk: Buffer) => this.onNodeData(a, chunk));
+    // Handshake answers are small and kept across reads: copy them out of the shared buffer.
+    a.dial.reader.sink = (view) => this.onNodeData(a, Buffer.from(view));
     // A timeout says nothing certain of the node (the client may be the slow one): health
     // checks decide whether a silent node is hung.
     a.timer = setTimeout(
@@ -139,14 +141,14 @@ export class NodeTrial {
     const socket = a.socket!;
     // Stop the flow before our listeners go, so no byte is emitted with nobody listening.
     socket.pause();
-    socket.removeAllListeners('data');
+    a.dial.reader.sink = () => {};
     socket.removeAllListeners('end');
     socket.removeAllListeners('close');
     socket.removeAllListeners('error');
     socket.on('error', () => {}); // the session attaches its own handler next, synchronously
     for (const b of toClient) this.client.write(b);
     this.cluster.report(a.node.config.name, 'active', 'accepted a client handshake', 'dial');
-    this.end({ kind: 'committed', node: a.node, socket });
+    this.end({ kind: 'committed', node: a.node, socket, reader: a.dial.reader });
   }
 
   /** `state` is what this failure says of the node; undefined when it says nothing certain. */
