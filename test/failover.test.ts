@@ -90,6 +90,20 @@ describe('connections opened while no node is active wait, then reach the new ac
     expect(await Promise.all(queries)).toEqual([{ ok: 'b' }, { ok: 'b' }, { ok: 'b' }]);
   });
 
+  it.each(Object.keys(losses))('%s: even those that arrive before the checks notice the loss', async (scenario) => {
+    const { cluster, port } = await setup();
+    await losses[scenario]!(cluster);
+    if (scenario !== 'demote') cluster.setActive(null);
+    const queries = [0, 200, 400, 600].map((delayMs) =>
+      new Promise((r) => setTimeout(r, delayMs))
+        .then(() => queryNode({ host: '127.0.0.1', port, timeoutMs: 8000 }))
+        .then((n) => ({ ok: n }), (err: Error) => ({ err: err.message })),
+    );
+    await new Promise((r) => setTimeout(r, 1000)); // the leader latch moves a second after the loss
+    cluster.setActive('b');
+    expect(await Promise.all(queries)).toEqual([{ ok: 'b' }, { ok: 'b' }, { ok: 'b' }, { ok: 'b' }]);
+  });
+
   it('after holdMs they get the normal rejection', async () => {
     const { cluster, port } = await setup({ holdMs: 400 });
     cluster.setActive(null);

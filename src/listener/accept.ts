@@ -150,8 +150,9 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
   }
 
   function runTrial(hs: Handshake): void {
-    // Tried first is the known active. If the checks lose it meanwhile (hung, black-holed), start
-    // over in the new order instead of waiting out the handshake timeout on a silent node.
+    // The checks can overtake a trial: the active it tries first is lost (hung, black-holed), or
+    // a new active appears while it waits on a silent node. Start over in the new order then,
+    // instead of waiting out the handshake timeout.
     const first = ctx.cluster.active()?.config.name;
     let restart = false;
     const current = new NodeTrial(
@@ -163,14 +164,14 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
       ctx.observer,
     );
     trial = current;
-    const unsubscribe =
-      first === undefined
-        ? () => {}
-        : ctx.cluster.onChange((c) => {
-            if (c.source !== 'check' || c.node.name !== first || c.from !== 'active' || c.to === 'active') return;
-            restart = true;
-            current.abort(`node ${first} lost during the handshake: ${c.reason}`);
-          });
+    const unsubscribe = ctx.cluster.onChange((c) => {
+      if (c.source !== 'check') return;
+      const lostFirst = c.node.name === first && c.from === 'active' && c.to !== 'active';
+      const newActive = c.to === 'active' && c.node.name !== first;
+      if (!lostFirst && !newActive) return;
+      restart = true;
+      current.abort(lostFirst ? `node ${first} lost during the handshake: ${c.reason}` : `node ${c.node.name} is active now`);
+    });
     current.start();
     void current.result.then((result) => {
       unsubscribe();
