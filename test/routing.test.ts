@@ -113,6 +113,24 @@ describe('failures', () => {
     expect(await queryNode(target())).toBe('livy-3');
   });
 
+  it("a wrong password is the client's problem: the active keeps its state and its other clients", async () => {
+    cluster = await startSimCluster({
+      nodes: ['livy-1', 'livy-2', 'livy-3'].map((name) => ({ name, passiveStyle: 'sasl-bad' as const, users: { analyst: 's3cret' } })),
+      active: 'livy-2',
+    });
+    const r = await startTestRouter(cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort })));
+    service = r.service;
+    const target = (password: string): HiveTarget => ({ host: '127.0.0.1', port: r.port, user: 'analyst', password, timeoutMs: 5000 });
+    const session = await openHiveSession(target('s3cret'));
+    expect((await session.query('SELECT node')).rows).toEqual([{ node: 'livy-2' }]);
+    // The active answers SASL BAD "Error validating the login", as a passive answers SASL BAD too.
+    await expect(queryNode(target('wrong'))).rejects.toThrow(/Error validating the login/);
+    expect(service.router.cluster.active()?.config.name).toBe('livy-2');
+    expect(session.isClosed).toBe(false);
+    expect((await session.query('SELECT node')).rows).toEqual([{ node: 'livy-2' }]);
+    await session.close();
+  });
+
   it('no node reachable at all: a SASL client gets an ERROR frame naming every node tried', async () => {
     const { target } = await setup('refuse', null);
     await expect(queryNode(target())).rejects.toThrow(/livy-router: no Livy node accepted the connection: livy-1 127\.0\.0\.1:\d+: connect failed/);

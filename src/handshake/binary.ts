@@ -40,6 +40,7 @@ export class BinaryHandshake implements Handshake {
   private nodeBuf: Buffer = Buffer.alloc(0);
   private nodePhase: 'sasl' | 'reply' = 'sasl';
   private readonly rejections: Rejection[] = [];
+  private preferred: Rejection | undefined;
 
   constructor(
     firstByte: number,
@@ -202,8 +203,13 @@ export class BinaryHandshake implements Handshake {
     return this.nodePhase === 'sasl' || this.nodeBuf.length === 0 ? `${reason} before answering` : `${reason} in the middle of its first reply`;
   }
 
+  preferLastRejection(): void {
+    this.preferred = this.rejections.at(-1);
+  }
+
   finalRejection(summary: string): Buffer | undefined {
     const clientStage: Stage = this.transport === 'sasl' && !this.clientSawComplete ? 'sasl' : 'thrift';
+    if (this.preferred?.stage === clientStage) return this.preferred.bytes;
     for (let i = this.rejections.length - 1; i >= 0; i--) {
       if (this.rejections[i]!.stage === clientStage) return this.rejections[i]!.bytes;
     }

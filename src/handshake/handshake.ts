@@ -33,6 +33,8 @@ export interface Handshake {
   nodeGone(reason: string): string;
   /** What a client that was too slow to send its first message receives, if its protocol has a word for it. */
   timeoutReply?(ms: number): Buffer | undefined;
+  /** The last rejection came from the node believed active: it is the one to give the client. */
+  preferLastRejection?(): void;
   /** What the client receives when every node rejected: the last fitting rejection, or our own error. */
   finalRejection(summary: string): Buffer | undefined;
   /** Drops the kept bytes once committed. */

@@ -160,7 +160,15 @@ export class NodeTrial {
     const { name, host, port } = a.node.config;
     this.attempts.push(`${name} ${host}:${port}: ${reason}`);
     this.log.debug({ node: name, reason }, 'node rejected the connection');
-    if (state) this.cluster.report(name, state, reason, 'dial');
+    if (kind === 'handshake-rejected' && this.cluster.get(name)?.state === 'active') {
+      // The active node answers a wrong password with SASL BAD too: a handshake rejection from
+      // it says more about this client than about the node. It does not demote the active (that
+      // would cut every other client's connection); its answer is what this client gets if no
+      // other node accepts. Health checks, or another node accepting, move the active.
+      this.handshake.preferLastRejection?.();
+    } else if (state) {
+      this.cluster.report(name, state, reason, 'dial');
+    }
     this.next();
   }
 
