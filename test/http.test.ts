@@ -110,6 +110,27 @@ describe('HTTP transport through the router', () => {
     await session.close();
   });
 
+  it('a demoted node that keeps its sockets: the health checks make the router close the pinned connection', async () => {
+    cluster = await startSimCluster({
+      nodes: STYLES.map((style, i) => ({ name: `livy-${i + 1}`, transport: 'http' as const, passiveStyle: style, keepConnectionsOnDemote: true })),
+      active: 'livy-1',
+    });
+    const r = await startTestRouter(
+      cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
+      { nodeTransport: 'http', health: { kind: 'ha-status' } },
+    );
+    service = r.service;
+    const target: HiveTarget = { host: '127.0.0.1', port: r.port, transport: 'http', timeoutMs: 5000 };
+    const session = await openHiveSession(target);
+    expect((await session.query('SELECT node')).rows[0]!.node).toBe('livy-1');
+    const demotedAt = Date.now();
+    cluster.setActive('livy-2');
+    await expect.poll(() => service!.router.registry.count('livy-1'), { timeout: 2000, interval: 20 }).toBe(0);
+    expect(Date.now() - demotedAt).toBeLessThan(1000);
+    expect(await queryNode(target)).toBe('livy-2');
+    await session.close();
+  });
+
   it('every node rejects: the client receives the last node’s answer and a close', async () => {
     const { port } = await setup(null);
     const answer = await rawHttp(port, 'POST /cliservice HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd');
