@@ -1,31 +1,24 @@
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimCluster, type HttpPassiveStyle, type SimCluster } from '../src/sim/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { startSimCluster, type HttpPassiveStyle } from '../src/sim/cluster.js';
 import { openHiveSession, queryNode, runQuery, type HiveTarget } from '../src/sim/hive-client.js';
-import type { Service } from '../src/service.js';
+import { stopAfterEach } from './helpers/live.js';
 import { startTestRouter, type LogLine } from './helpers/router.js';
 
-let cluster: SimCluster | undefined;
-let service: Service | undefined;
-afterEach(async () => {
-  await service?.stop();
-  await cluster?.close();
-  service = undefined;
-  cluster = undefined;
-});
+const live = stopAfterEach();
 
 const STYLES: HttpPassiveStyle[] = ['http-307', 'http-503', 'http-close'];
 
 async function setup(active: string | null, users?: Record<string, string>, extra: Record<string, unknown> = {}) {
-  cluster = await startSimCluster({
+  live.cluster = await startSimCluster({
     nodes: STYLES.map((style, i) => ({ name: `livy-${i + 1}`, transport: 'http' as const, passiveStyle: style, ...(users ? { users } : {}) })),
     active,
   });
   const r = await startTestRouter(
-    cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
+    live.cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
     { nodeTransport: 'http', handshake: { timeoutMs: 1000, clientFirstBytesTimeoutMs: 500, maxHeaderBytes: 4096, maxBufferedBytes: 65536 }, ...extra },
   );
-  service = r.service;
+  live.service = r.service;
   const target = (over: Partial<HiveTarget> = {}): HiveTarget => ({
     host: '127.0.0.1',
     port: r.port,
@@ -63,7 +56,7 @@ describe('HTTP transport through the router', () => {
       const users = auth === 'basic' ? { analyst: 's3cret' } : undefined;
       const { target } = await setup('livy-3', users);
       const viaRouter = await runQuery(target({ timeoutMs: 60_000 }), 'SELECT * FROM range(100000)');
-      const direct = cluster!.node('livy-3');
+      const direct = live.cluster!.node('livy-3');
       const straight = await runQuery(target({ port: direct.thriftPort, timeoutMs: 60_000 }), 'SELECT * FROM range(100000)');
       expect(viaRouter.rows.length).toBe(100_000);
       expect(viaRouter.rows).toEqual(straight.rows);
@@ -75,10 +68,10 @@ describe('HTTP transport through the router', () => {
     for (const active of ['livy-1', 'livy-2', 'livy-3']) {
       const { target } = await setup(active);
       expect(await queryNode(target())).toBe(active);
-      await service!.stop();
-      await cluster!.close();
-      service = undefined;
-      cluster = undefined;
+      await live.service!.stop();
+      await live.cluster!.close();
+      live.service = undefined;
+      live.cluster = undefined;
     }
   });
 
@@ -94,7 +87,7 @@ describe('HTTP transport through the router', () => {
     const answers = new Set<unknown>();
     for (let i = 0; i < 20; i++) answers.add((await session.query('SELECT node')).rows[0]!.node);
     expect([...answers]).toEqual(['livy-2']);
-    expect(service!.router.registry.count('livy-2')).toBe(1);
+    expect(live.service!.router.registry.count('livy-2')).toBe(1);
     await session.close();
   });
 
@@ -102,30 +95,30 @@ describe('HTTP transport through the router', () => {
     const { target } = await setup('livy-1');
     const session = await openHiveSession(target());
     expect((await session.query('SELECT node')).rows[0]!.node).toBe('livy-1');
-    expect(service!.router.registry.count('livy-1')).toBe(1);
-    cluster!.setActive('livy-3');
-    await cluster!.settled();
-    await expect.poll(() => service!.router.registry.count('livy-1'), { timeout: 2000 }).toBe(0);
+    expect(live.service!.router.registry.count('livy-1')).toBe(1);
+    live.cluster!.setActive('livy-3');
+    await live.cluster!.settled();
+    await expect.poll(() => live.service!.router.registry.count('livy-1'), { timeout: 2000 }).toBe(0);
     expect(await queryNode(target())).toBe('livy-3');
     await session.close();
   });
 
   it('a demoted node that keeps its sockets: the health checks make the router close the pinned connection', async () => {
-    cluster = await startSimCluster({
+    live.cluster = await startSimCluster({
       nodes: STYLES.map((style, i) => ({ name: `livy-${i + 1}`, transport: 'http' as const, passiveStyle: style, keepConnectionsOnDemote: true })),
       active: 'livy-1',
     });
     const r = await startTestRouter(
-      cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
+      live.cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
       { nodeTransport: 'http', health: { kind: 'ha-status' } },
     );
-    service = r.service;
+    live.service = r.service;
     const target: HiveTarget = { host: '127.0.0.1', port: r.port, transport: 'http', timeoutMs: 5000 };
     const session = await openHiveSession(target);
     expect((await session.query('SELECT node')).rows[0]!.node).toBe('livy-1');
     const demotedAt = Date.now();
-    cluster.setActive('livy-2');
-    await expect.poll(() => service!.router.registry.count('livy-1'), { timeout: 2000, interval: 20 }).toBe(0);
+    live.cluster.setActive('livy-2');
+    await expect.poll(() => live.service!.router.registry.count('livy-1'), { timeout: 2000, interval: 20 }).toBe(0);
     expect(Date.now() - demotedAt).toBeLessThan(1000);
     expect(await queryNode(target)).toBe('livy-2');
     await session.close();

@@ -1,31 +1,24 @@
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimCluster, type BinaryPassiveStyle, type SimCluster } from '../src/sim/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { startSimCluster, type BinaryPassiveStyle } from '../src/sim/cluster.js';
 import { openHiveSession, queryNode, runQuery, type HiveTarget } from '../src/sim/hive-client.js';
-import type { Service } from '../src/service.js';
+import { stopAfterEach } from './helpers/live.js';
 import { startTestRouter, type LogLine } from './helpers/router.js';
 
 const STYLES: BinaryPassiveStyle[] = ['refuse', 'reset', 'close', 'sasl-bad', 'sasl-error', 'open-session-error', 'hang'];
 
-let cluster: SimCluster | undefined;
-let service: Service | undefined;
-afterEach(async () => {
-  await service?.stop();
-  await cluster?.close();
-  service = undefined;
-  cluster = undefined;
-});
+const live = stopAfterEach();
 
 async function setup(style: BinaryPassiveStyle, active: string | null, auth: 'plain' | 'nosasl' = 'plain', extra: Record<string, unknown> = {}) {
-  cluster = await startSimCluster({
+  live.cluster = await startSimCluster({
     nodes: ['livy-1', 'livy-2', 'livy-3'].map((name) => ({ name, passiveStyle: style, auth })),
     active,
   });
   const r = await startTestRouter(
-    cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
+    live.cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
     { handshake: { timeoutMs: 400 }, ...extra },
   );
-  service = r.service;
+  live.service = r.service;
   return { port: r.port, lines: r.lines, target: (over: Partial<HiveTarget> = {}): HiveTarget => ({ host: '127.0.0.1', port: r.port, auth, timeoutMs: 5000, ...over }) };
 }
 
@@ -36,15 +29,15 @@ describe('finds the active node', () => {
         const { target } = await setup(style, active);
         expect(await queryNode(target())).toBe(active);
         // The node that accepted is now the known active: the next client goes straight there.
-        expect(service!.router.cluster.active()?.config.name).toBe(active);
-        const dialsBefore = cluster!.nodes.map((n) => n.stats.openSessionCalls);
+        expect(live.service!.router.cluster.active()?.config.name).toBe(active);
+        const dialsBefore = live.cluster!.nodes.map((n) => n.stats.openSessionCalls);
         expect(await queryNode(target())).toBe(active);
-        const dialsAfter = cluster!.nodes.map((n) => n.stats.openSessionCalls);
-        cluster!.nodes.forEach((n, i) => expect(dialsAfter[i]! - dialsBefore[i]!).toBe(n.name === active ? 1 : 0));
-        await service!.stop();
-        await cluster!.close();
-        service = undefined;
-        cluster = undefined;
+        const dialsAfter = live.cluster!.nodes.map((n) => n.stats.openSessionCalls);
+        live.cluster!.nodes.forEach((n, i) => expect(dialsAfter[i]! - dialsBefore[i]!).toBe(n.name === active ? 1 : 0));
+        await live.service!.stop();
+        await live.cluster!.close();
+        live.service = undefined;
+        live.cluster = undefined;
       }
     });
   }
@@ -52,7 +45,7 @@ describe('finds the active node', () => {
   it('remembers rejecting nodes as passive, with the reason', async () => {
     const { target } = await setup('sasl-bad', 'livy-3');
     await queryNode(target());
-    const states = service!.router.cluster.all().map((s) => [s.config.name, s.state, s.reason]);
+    const states = live.service!.router.cluster.all().map((s) => [s.config.name, s.state, s.reason]);
     expect(states).toEqual([
       ['livy-1', 'passive', 'SASL BAD "Livy server is not active (follower)"'],
       ['livy-2', 'passive', 'SASL BAD "Livy server is not active (follower)"'],
@@ -65,7 +58,7 @@ describe('end to end with hive-driver through the router', () => {
   for (const auth of ['plain', 'nosasl'] as const) {
     it(`${auth}: session, query, 100,000 rows equal to a direct connection`, async () => {
       const { target } = await setup('open-session-error', 'livy-2', auth);
-      const direct = cluster!.node('livy-2');
+      const direct = live.cluster!.node('livy-2');
       const viaRouter = await runQuery(target({ timeoutMs: 30_000 }), 'SELECT * FROM range(100000)');
       const straight = await runQuery({ host: direct.host, port: direct.thriftPort, auth, timeoutMs: 30_000 }, 'SELECT * FROM range(100000)');
       expect(viaRouter.rows.length).toBe(100_000);
@@ -80,10 +73,10 @@ describe('failures', () => {
     const { target } = await setup('sasl-bad', 'livy-1');
     const session = await openHiveSession(target());
     expect((await session.query('SELECT node')).rows).toEqual([{ node: 'livy-1' }]);
-    cluster!.setActive('livy-2');
-    await cluster!.settled();
+    live.cluster!.setActive('livy-2');
+    await live.cluster!.settled();
     const killedAt = Date.now();
-    await cluster!.node('livy-1').kill();
+    await live.cluster!.node('livy-1').kill();
     const info = await session.closed;
     const closeMs = Date.now() - killedAt;
     expect(info.reason).toBe('connection-lost');
@@ -108,24 +101,24 @@ describe('failures', () => {
     expect(warn?.attempts).toHaveLength(3);
     // hive-driver sees the rejection as an error, not a hang.
     await expect(queryNode(target())).rejects.toThrow(/not active/);
-    cluster!.setActive('livy-3');
-    await cluster!.settled();
+    live.cluster!.setActive('livy-3');
+    await live.cluster!.settled();
     expect(await queryNode(target())).toBe('livy-3');
   });
 
   it("a wrong password is the client's problem: the active keeps its state and its other clients", async () => {
-    cluster = await startSimCluster({
+    live.cluster = await startSimCluster({
       nodes: ['livy-1', 'livy-2', 'livy-3'].map((name) => ({ name, passiveStyle: 'sasl-bad' as const, users: { analyst: 's3cret' } })),
       active: 'livy-2',
     });
-    const r = await startTestRouter(cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort })));
-    service = r.service;
+    const r = await startTestRouter(live.cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort })));
+    live.service = r.service;
     const target = (password: string): HiveTarget => ({ host: '127.0.0.1', port: r.port, user: 'analyst', password, timeoutMs: 5000 });
     const session = await openHiveSession(target('s3cret'));
     expect((await session.query('SELECT node')).rows).toEqual([{ node: 'livy-2' }]);
     // The active answers SASL BAD "Error validating the login", as a passive answers SASL BAD too.
     await expect(queryNode(target('wrong'))).rejects.toThrow(/Error validating the login/);
-    expect(service.router.cluster.active()?.config.name).toBe('livy-2');
+    expect(live.service.router.cluster.active()?.config.name).toBe('livy-2');
     expect(session.isClosed).toBe(false);
     expect((await session.query('SELECT node')).rows).toEqual([{ node: 'livy-2' }]);
     await session.close();
