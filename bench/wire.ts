@@ -1,8 +1,7 @@
 // The bytes a bench client and the bench node exchange before the data phase. The router commits a
 // connection only after the node completes SASL PLAIN and answers OpenSession with a success, so
 // every measured connection (direct, router, HAProxy alike) pays that same round trip.
-import { encodeSaslFrame, SaslStatus } from '../src/handshake/sasl-frame.js';
-import { frame, MessageType, StatusCode, TType, Writer } from '../src/handshake/thrift-codec.js';
+import { NODE_HELLO_ANSWER, plainClientHello } from '../src/sim/wire.js';
 
 /**
  * What the node does after the handshake, chosen by the SASL user name so that one node port
@@ -22,34 +21,11 @@ export function parseModeUser(user: string): NodeMode {
   return user === 'echo' ? { kind: 'echo' } : { kind: 'idle' };
 }
 
-function openSessionCall(): Buffer {
-  return new Writer().messageHeader(MessageType.CALL, 'OpenSession', 1).field(TType.STRUCT, 1).field(TType.I32, 1).i32(9).stop().stop().toBuffer();
-}
-
-function openSessionOk(): Buffer {
-  return new Writer()
-    .messageHeader(MessageType.REPLY, 'OpenSession', 1)
-    .field(TType.STRUCT, 0)
-    .field(TType.STRUCT, 1)
-    .field(TType.I32, 1)
-    .i32(StatusCode.SUCCESS)
-    .stop()
-    .field(TType.I32, 2)
-    .i32(9)
-    .stop()
-    .stop()
-    .toBuffer();
-}
-
 /** SASL START PLAIN, the PLAIN credentials and a framed OpenSession call, sent in one write as hive-driver does. */
 export function clientHello(mode: NodeMode): Buffer {
   const user = modeUser(mode);
-  return Buffer.concat([
-    encodeSaslFrame(SaslStatus.START, 'PLAIN'),
-    encodeSaslFrame(SaslStatus.OK, Buffer.from(`${user}\0${user}\0bench`)),
-    frame(openSessionCall()),
-  ]);
+  return plainClientHello(user, 'bench');
 }
 
 /** The node's whole answer: SASL COMPLETE, then the framed OpenSession success. */
-export const NODE_ANSWER = Buffer.concat([encodeSaslFrame(SaslStatus.COMPLETE, ''), frame(openSessionOk())]);
+export const NODE_ANSWER = NODE_HELLO_ANSWER;

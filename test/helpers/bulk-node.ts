@@ -1,7 +1,10 @@
 import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { encodeSaslFrame, readSaslFrame, SaslStatus } from '../../src/handshake/sasl-frame.js';
-import { frame, MessageType, StatusCode, TType, Writer } from '../../src/handshake/thrift-codec.js';
+import { frame } from '../../src/handshake/thrift-codec.js';
+import { openSessionOk } from '../../src/sim/wire.js';
+
+export { openSessionCall, openSessionOk, plainClientHello } from '../../src/sim/wire.js';
 
 /**
  * A node for data-path tests: completes SASL PLAIN and answers the first framed call with an
@@ -21,41 +24,6 @@ export type BulkMode =
   | { kind: 'sink' } // read until FIN, then record bytes/checksum and close
   | { kind: 'source'; bytes: number } // send `bytes` of pattern, then FIN
   | { kind: 'echo-after-end' }; // read until client FIN, then send back "got N" and FIN
-
-export function openSessionOk(seqid: number): Buffer {
-  return new Writer()
-    .messageHeader(MessageType.REPLY, 'OpenSession', seqid)
-    .field(TType.STRUCT, 0)
-    .field(TType.STRUCT, 1)
-    .field(TType.I32, 1)
-    .i32(StatusCode.SUCCESS)
-    .stop()
-    .field(TType.I32, 2)
-    .i32(9)
-    .stop()
-    .stop()
-    .toBuffer();
-}
-
-export function openSessionCall(seqid = 1): Buffer {
-  return new Writer()
-    .messageHeader(MessageType.CALL, 'OpenSession', seqid)
-    .field(TType.STRUCT, 1)
-    .field(TType.I32, 1)
-    .i32(9)
-    .stop()
-    .stop()
-    .toBuffer();
-}
-
-/** SASL PLAIN client handshake bytes followed by a framed OpenSession call, as one client sends them. */
-export function plainClientHello(user = 'anonymous', password = 'anonymous'): Buffer {
-  return Buffer.concat([
-    encodeSaslFrame(SaslStatus.START, 'PLAIN'),
-    encodeSaslFrame(SaslStatus.OK, Buffer.from(`${user}\0${user}\0${password}`)),
-    frame(openSessionCall()),
-  ]);
-}
 
 /** Length of the router's answer to plainClientHello from a healthy bulk node. */
 export const PLAIN_HELLO_ANSWER_BYTES = 5 + 4 + openSessionOk(1).length;
