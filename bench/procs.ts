@@ -49,8 +49,8 @@ function stopper(child: ChildProcess, cleanup?: () => void): () => Promise<void>
 const benchFile = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
 
 /** A bench child (compiled file next to this one) that sends `{ port }` when it is ready. */
-export async function startChild(name: string, file: string, extraNodeArgs: string[] = []): Promise<Proc> {
-  const child = spawnRaised([process.execPath, ...extraNodeArgs, benchFile(file)], true);
+export async function startChild(name: string, file: string, extraNodeArgs: string[] = [], args: string[] = []): Promise<Proc> {
+  const child = spawnRaised([process.execPath, ...extraNodeArgs, benchFile(file), ...args], true);
   const stop = stopper(child);
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -115,10 +115,13 @@ async function startListening(name: string, argv: string[], port: number, cleanu
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
-/** `livy-router run` as users run it, one node, no health checks, warnings only. */
-export async function startRouter(nodePort: number, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<Proc> {
+/**
+ * `livy-router run` as users run it, one node, no health checks, warnings only. `cli`: another
+ * build's main.js, to compare two versions in one run (bench/ab.ts).
+ */
+export async function startRouter(nodePort: number, extraArgs: string[] = [], nodeArgs: string[] = [], cli = CLI): Promise<Proc> {
   const port = await freePort();
-  const argv = [process.execPath, ...nodeArgs, CLI, 'run', '--listen', `127.0.0.1:${port}`, '--node', `bench=127.0.0.1:${nodePort}`];
+  const argv = [process.execPath, ...nodeArgs, cli, 'run', '--listen', `127.0.0.1:${port}`, '--node', `bench=127.0.0.1:${nodePort}`];
   argv.push('--check', 'none', '--admin', '127.0.0.1:0', '--log-level', 'warn', ...extraArgs);
   return startListening('router', argv, port);
 }
