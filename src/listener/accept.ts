@@ -4,11 +4,11 @@ import type { ListenerConfig, RouterConfig } from '../config/schema.js';
 import type { Handshake } from '../handshake/handshake.js';
 import { selectHandshake } from '../handshake/select.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
-import { NodeTrial } from '../upstream/node-trial.js';
+import { NodeTrial, type TrialResult } from '../upstream/node-trial.js';
 import { HoldQueue, type Held } from '../upstream/hold-queue.js';
 import type { SessionRegistry } from '../session/registry.js';
 import type { RouterObserver } from '../observe.js';
-import { Session } from '../session/session.js';
+import { Session, type SessionOptions } from '../session/session.js';
 import { classify, hexPreview } from './classify.js';
 
 export interface AcceptContext {
@@ -22,6 +22,33 @@ export interface AcceptContext {
 
 /** How long a refused client gets to read our last words before its socket is destroyed. */
 const LINGER_MS = 2000;
+
+/**
+ * The committed connection becomes a Session. Kept outside acceptClient so that what the session
+ * keeps for its life (this closure) does not hold the handshake's closure context.
+ */
+function openSession(
+  ctx: AcceptContext,
+  id: number,
+  client: net.Socket,
+  result: Extract<TrialResult, { kind: 'committed' }>,
+  transport: string,
+  clientAddress: string,
+  opts: SessionOptions,
+  log: Logger,
+  clientEnded: boolean,
+): void {
+  const nodeName = result.node.config.name;
+  log.setBindings({ node: nodeName });
+  const session: Session = new Session(id, client, result.socket, result.reader, nodeName, transport, clientAddress, opts, log, (summary) => {
+    ctx.registry.remove(session);
+    ctx.observer.sessionClosed(summary);
+  });
+  ctx.registry.add(session);
+  ctx.observer.sessionOpened(nodeName, transport);
+  log.debug({ transport }, 'connection committed');
+  session.start(clientEnded);
+}
 
 /**
  * One client connection from accept to commit: wait for its first bytes, tell the transport,
@@ -202,13 +229,8 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
       client.pause();
       detach();
       hs.release();
-      const nodeName = result.node.config.name;
-      const session = new Session(id, client, result.socket, result.reader, nodeName, hs.transport, clientAddress, config.session, log.child({ node: nodeName }));
-      ctx.registry.add(session);
-      ctx.observer.sessionOpened(nodeName, hs.transport);
-      void session.done.then((summary) => ctx.observer.sessionClosed(summary));
-      log.debug({ node: nodeName, transport: hs.transport }, 'connection committed');
-      session.start(clientEnded);
+      trial = undefined;
+      openSession(ctx, id, client, result, hs.transport, clientAddress, config.session, log, clientEnded);
     });
   }
 

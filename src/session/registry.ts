@@ -10,10 +10,14 @@ export class SessionRegistry {
     let set = this.byNode.get(session.nodeName);
     if (!set) this.byNode.set(session.nodeName, (set = new Set()));
     set.add(session);
-    void session.done.then(() => {
-      set.delete(session);
-      if (set.size === 0 && this.byNode.get(session.nodeName) === set) this.byNode.delete(session.nodeName);
-    });
+  }
+
+  /** The session has ended (its `onDone`). */
+  remove(session: Session): void {
+    const set = this.byNode.get(session.nodeName);
+    if (!set) return;
+    set.delete(session);
+    if (set.size === 0) this.byNode.delete(session.nodeName);
   }
 
   count(node?: string): number {

@@ -33,9 +33,14 @@ export class Session {
   private readonly startedAt = Date.now();
   private reason: string | undefined;
   private closedCount = 0;
-  private onDone: ((s: SessionSummary) => void) | undefined;
-  readonly done: Promise<SessionSummary>;
+  private summary: SessionSummary | undefined;
+  /** Who awaits `done`: only a drain does, so no Promise is kept per session. */
+  private waiters: Array<(s: SessionSummary) => void> | undefined;
 
+  /**
+   * `onDone` is called once, when both sides have closed. `log` is the connection's logger,
+   * already bound with the node.
+   */
   constructor(
     readonly id: number,
     readonly client: net.Socket,
@@ -46,8 +51,13 @@ export class Session {
     private readonly clientAddress: string,
     private readonly opts: SessionOptions,
     private readonly log: Logger,
-  ) {
-    this.done = new Promise((resolve) => (this.onDone = resolve));
+    private readonly onDone: (s: SessionSummary) => void,
+  ) {}
+
+  /** Resolves with the summary once both sides have closed. */
+  get done(): Promise<SessionSummary> {
+    if (this.summary) return Promise.resolve(this.summary);
+    return new Promise((resolve) => (this.waiters ??= []).push(resolve));
   }
 
   /** `clientEnded`: the client half-closed during the handshake. */
@@ -120,7 +130,10 @@ export class Session {
       durationMs: Date.now() - this.startedAt,
       reason: this.reason ?? 'closed',
     };
+    this.summary = summary;
     this.log.info(summary, 'connection closed');
-    this.onDone?.(summary);
+    this.onDone(summary);
+    if (this.waiters) for (const resolve of this.waiters) resolve(summary);
+    this.waiters = undefined;
   }
 }

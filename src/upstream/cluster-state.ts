@@ -31,6 +31,8 @@ const DIAL_RANK: Record<NodeState, number> = { active: 0, unknown: 1, passive: 2
  */
 export class ClusterState {
   private statuses: NodeStatus[];
+  /** dialOrder() for the current statuses: asked on every client connection, changed rarely. */
+  private order: readonly NodeStatus[] | undefined;
   private readonly listeners = new Set<Listener>();
 
   constructor(
@@ -54,11 +56,11 @@ export class ClusterState {
   }
 
   /** The order to try nodes in: the known active, then unknown, passive, down; config order within each. */
-  dialOrder(): NodeStatus[] {
-    return this.statuses
+  dialOrder(): readonly NodeStatus[] {
+    return (this.order ??= this.statuses
       .map((s, i) => ({ s, i }))
       .sort((a, b) => DIAL_RANK[a.s.state] - DIAL_RANK[b.s.state] || a.i - b.i)
-      .map(({ s }) => s);
+      .map(({ s }) => s));
   }
 
   onChange(listener: Listener): () => void {
@@ -90,6 +92,7 @@ export class ClusterState {
       }
     }
     const now = Date.now();
+    this.order = undefined;
     this.statuses = nodes.map((config) => {
       const old = keep.get(`${config.name}|${config.host}:${config.port}`);
       return old ? { ...old, config } : { config, state: 'unknown', reason: 'added by a configuration reload', since: now };
@@ -100,6 +103,7 @@ export class ClusterState {
     const from = status.state;
     const next: NodeStatus = { config: status.config, state: to, reason, since: Date.now() };
     this.statuses = this.statuses.map((s) => (s === status ? next : s));
+    this.order = undefined;
     const { name, host, port } = status.config;
     this.log.info({ node: name, address: `${host}:${port}`, from, to, reason, source }, `node ${name} ${from} -> ${to}: ${reason}`);
     const change: StateChange = { node: status.config, from, to, reason, source };

@@ -33,7 +33,7 @@ interface Attempt {
  * The client socket stays with the caller, which forwards its bytes through `onClientData`.
  */
 export class NodeTrial {
-  private readonly order: NodeStatus[];
+  private readonly order: readonly NodeStatus[];
   private index = -1;
   private current: Attempt | undefined;
   private readonly attempts: string[] = [];
