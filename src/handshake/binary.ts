@@ -207,6 +207,11 @@ export class BinaryHandshake implements Handshake {
     this.preferred = this.rejections.at(-1);
   }
 
+  preferredMatchesAnother(): boolean {
+    const p = this.preferred;
+    return p !== undefined && this.rejections.some((r) => r !== p && r.bytes.equals(p.bytes));
+  }
+
   finalRejection(summary: string): Buffer | undefined {
     const clientStage: Stage = this.transport === 'sasl' && !this.clientSawComplete ? 'sasl' : 'thrift';
     if (this.preferred?.stage === clientStage) return this.preferred.bytes;

@@ -35,6 +35,8 @@ export interface Handshake {
   timeoutReply?(ms: number): Buffer | undefined;
   /** The last rejection came from the node believed active: it is the one to give the client. */
   preferLastRejection?(): void;
+  /** The preferred rejection's bytes equal another node's rejection (it answered like a passive). */
+  preferredMatchesAnother?(): boolean;
   /** What the client receives when every node rejected: the last fitting rejection, or our own error. */
   finalRejection(summary: string): Buffer | undefined;
   /** Drops the kept bytes once committed. */

@@ -39,6 +39,8 @@ export class NodeTrial {
   private readonly attempts: string[] = [];
   private finish!: (r: TrialResult) => void;
   private finished = false;
+  /** The node believed active rejected this client's handshake (see onFailed). */
+  private rejectedByActive: { name: string; reason: string } | undefined;
   readonly result: Promise<TrialResult>;
 
   constructor(
@@ -147,6 +149,9 @@ export class NodeTrial {
     socket.removeAllListeners('error');
     socket.on('error', () => {}); // the session attaches its own handler next, synchronously
     for (const b of toClient) this.client.write(b);
+    // The node believed active refused this client and another took it: that was a failover.
+    if (this.rejectedByActive) this.cluster.report(this.rejectedByActive.name, 'passive', this.rejectedByActive.reason, 'dial');
+    this.rejectedByActive = undefined;
     this.cluster.report(a.node.config.name, 'active', 'accepted a client handshake', 'dial');
     this.end({ kind: 'committed', node: a.node, socket, reader: a.dial.reader });
   }
@@ -160,16 +165,31 @@ export class NodeTrial {
     const { name, host, port } = a.node.config;
     this.attempts.push(`${name} ${host}:${port}: ${reason}`);
     this.log.debug({ node: name, reason }, 'node rejected the connection');
-    if (kind === 'handshake-rejected' && this.cluster.get(name)?.state === 'active') {
-      // The active node answers a wrong password with SASL BAD too: a handshake rejection from
-      // it says more about this client than about the node. It does not demote the active (that
-      // would cut every other client's connection); its answer is what this client gets if no
-      // other node accepts. Health checks, or another node accepting, move the active.
-      this.handshake.preferLastRejection?.();
+    // (HTTP answers that count as rejections, 307/308/502/503, never come from a client's mistake.)
+    if (kind === 'handshake-rejected' && this.handshake.preferLastRejection && this.cluster.get(name)?.state === 'active') {
+      // The active node answers a wrong password with SASL BAD too, so a rejection from it may
+      // say more about this client than about the node: demoting it at once would cut every
+      // other client's connection. Decide at the end of the trial (see `end`); meanwhile its
+      // answer is the one this client gets if no other node accepts.
+      this.handshake.preferLastRejection();
+      this.rejectedByActive = { name, reason };
     } else if (state) {
       this.cluster.report(name, state, reason, 'dial');
     }
     this.next();
+  }
+
+  /**
+   * Every node refused the client, the believed active included: if the active answered exactly as
+   * another node did, it behaves like a passive (a failover with no new leader yet); if its answer
+   * was its own (a login failure), the client was the problem and the active stays.
+   */
+  private judgeRejectingActive(result: TrialResult): void {
+    const r = this.rejectedByActive;
+    this.rejectedByActive = undefined;
+    if (r && result.kind === 'failed' && this.handshake.preferredMatchesAnother?.()) {
+      this.cluster.report(r.name, 'passive', r.reason, 'dial');
+    }
   }
 
   private settle(a: Attempt): void {
@@ -181,6 +201,7 @@ export class NodeTrial {
   private end(result: TrialResult): void {
     if (this.finished) return;
     this.finished = true;
+    this.judgeRejectingActive(result);
     const a = this.current;
     if (a && !a.done) {
       this.settle(a);
