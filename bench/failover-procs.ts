@@ -2,11 +2,10 @@
 // are real), livy-router as users run it, and HAProxy configured as a careful user would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './procs.js';
+import { freePort, waitListening } from './procs.js';
 
 const READY_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 3000;
@@ -80,24 +79,6 @@ export async function setRole(node: BenchNode, role: 'leader' | 'follower', lead
   const url = `${node.restUrl}/_sim/role?role=${role}&leader=${encodeURIComponent(leader.restUrl)}`;
   const res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(2000) });
   if (res.status !== 204) throw new Error(`setting ${node.name} ${role}: HTTP ${res.status}`);
-}
-
-async function waitListening(port: number, child: ChildProcess, name: string, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${stderr()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port });
-      s.on('error', () => resolve(false));
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${name} did not listen on ${port} within ${READY_TIMEOUT_MS} ms: ${stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export interface Proxy extends Child {

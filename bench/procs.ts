@@ -69,7 +69,7 @@ export async function startChild(name: string, file: string, extraNodeArgs: stri
 }
 
 /** Resolves once `port` accepts a TCP connection (the probe connection is closed at once). */
-async function waitListening(port: number, child: ChildProcess, name: string, stderr: () => string): Promise<void> {
+export async function waitListening(port: number, child: ChildProcess, name: string, stderr: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${stderr()}`);

@@ -5,6 +5,7 @@ import { acceptClient } from './listener/accept.js';
 import { bindListener, type BoundListener } from './listener/listener.js';
 import { ClusterState, type StateChange } from './upstream/cluster-state.js';
 import { SessionRegistry } from './session/registry.js';
+import { HoldQueue } from './upstream/hold-queue.js';
 import { noopObserver, type RouterObserver } from './observe.js';
 
 /**
@@ -15,6 +16,8 @@ import { noopObserver, type RouterObserver } from './observe.js';
 export class Router {
   readonly cluster: ClusterState;
   readonly registry = new SessionRegistry();
+  /** Clients waiting for an active node during a failover. */
+  readonly hold: HoldQueue;
   private listeners: BoundListener[] = [];
   private config: RouterConfig;
   private lastId = 0;
@@ -28,6 +31,7 @@ export class Router {
   ) {
     this.config = config;
     this.cluster = new ClusterState(config.nodes, log);
+    this.hold = new HoldQueue(this.cluster);
     this.unsubscribe = this.cluster.onChange((c) => this.onStateChange(c));
   }
 
@@ -37,6 +41,7 @@ export class Router {
 
   async start(): Promise<net.AddressInfo[]> {
     const ctx = {
+      hold: this.hold,
       config: () => this.config,
       cluster: this.cluster,
       registry: this.registry,
@@ -110,6 +115,7 @@ export class Router {
     for (const t of this.graceTimers) clearTimeout(t);
     this.graceTimers.clear();
     this.unsubscribe();
+    this.hold.close();
     if (graceMs > 0 && this.registry.count() > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.registry.drained(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);

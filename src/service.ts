@@ -6,7 +6,6 @@ import { RouterMetrics } from './metrics/router-metrics.js';
 import { startAdminServer, type AdminHandlers, type AdminServer } from './admin/server.js';
 import { buildStatus } from './admin/status.js';
 import { HealthMonitor } from './health/monitor.js';
-import { HoldQueue } from './upstream/hold-queue.js';
 
 /**
  * Everything one `livy-router run` process runs, composed once: the router (listeners, node
@@ -112,7 +111,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     stop: (graceMs = 0) =>
       (stopping ??= (async () => {
         draining = true;
-        HoldQueue.for(router.cluster).releaseAll('shutdown');
+        router.hold.releaseAll('shutdown');
         // A listener's close() resolves only once every connection it accepted has ended
         // (net.Server semantics), so the router's own grace timer would start only after the
         // drain. This deadline keeps the promise made to the operator: at most graceMs.

@@ -5,13 +5,15 @@ import type { Handshake } from '../handshake/handshake.js';
 import { selectHandshake } from '../handshake/select.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import { NodeTrial, type TrialResult } from '../upstream/node-trial.js';
-import { HoldQueue, type Held } from '../upstream/hold-queue.js';
+import type { Held, HoldQueue } from '../upstream/hold-queue.js';
 import type { SessionRegistry } from '../session/registry.js';
 import type { RouterObserver } from '../observe.js';
 import { Session, type SessionOptions } from '../session/session.js';
 import { classify, hexPreview } from './classify.js';
 
 export interface AcceptContext {
+  /** Where clients wait while no node is active. */
+  readonly hold: HoldQueue;
   readonly config: () => RouterConfig;
   readonly cluster: ClusterState;
   readonly registry: SessionRegistry;
@@ -153,14 +155,14 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
   function startTrial(hs: Handshake): void {
     clearTimeout(firstBytesTimer);
     phase = 'trial';
-    if (HoldQueue.for(ctx.cluster).shouldHold(config)) holdThenTry(hs);
+    if (ctx.hold.shouldHold(config)) holdThenTry(hs);
     else runTrial(hs);
   }
 
   /** No node is active (a failover is under way): wait for one, then try the nodes. */
   function holdThenTry(hs: Handshake): void {
     const startedAt = (holdStartedAt ??= Date.now());
-    held = HoldQueue.for(ctx.cluster).hold(
+    held = ctx.hold.hold(
       Math.max(0, startedAt + config.holdMs - Date.now()),
       config.maxHeldConnections,
       (why) => {
@@ -211,7 +213,7 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
         return;
       }
       if (result.kind === 'failed') {
-        const queue = HoldQueue.for(ctx.cluster);
+        const queue = ctx.hold;
         // Refused by every node while none is active: the failover may not be over. Wait once
         // for an active; a second refusal is the client's answer (a wrong password stays wrong).
         if (!holdOver && queue.canHold(config)) {

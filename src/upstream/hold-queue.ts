@@ -24,23 +24,22 @@ interface Entry {
  * cluster model has an active node. Only when the health checks can tell roles: without them
  * nothing would ever announce the new active, and holding would only delay the answer.
  *
- * One queue per cluster model, found through it: the accept path is composed in the router and
- * reaches the queue through the cluster it waits on.
+ * The router owns one queue per cluster model; it is released when that model gains an active.
  */
 export class HoldQueue {
-  private static readonly byCluster = new WeakMap<ClusterState, HoldQueue>();
   private readonly entries: Entry[] = [];
+  private readonly unsubscribe: () => void;
 
-  static for(cluster: ClusterState): HoldQueue {
-    let q = HoldQueue.byCluster.get(cluster);
-    if (!q) HoldQueue.byCluster.set(cluster, (q = new HoldQueue(cluster)));
-    return q;
-  }
-
-  private constructor(private readonly cluster: ClusterState) {
-    cluster.onChange((change) => {
+  constructor(private readonly cluster: ClusterState) {
+    this.unsubscribe = cluster.onChange((change) => {
       if (change.to === 'active') this.releaseAll('active');
     });
+  }
+
+  /** Releases every waiting client (they get the normal trial) and stops listening to the cluster. */
+  close(): void {
+    this.releaseAll('shutdown');
+    this.unsubscribe();
   }
 
   get size(): number {
