@@ -104,3 +104,20 @@ describe('bad client input', () => {
     expect(after[0]).toBe(0x05);
   });
 });
+
+describe('idle timeout', () => {
+  it('closes a committed connection after session.idleTimeoutMs without bytes, with the reason logged', async () => {
+    const node = await startBulkNode();
+    node.setMode({ kind: 'sink' });
+    const { service, port, lines } = await startTestRouter([{ name: 'bulk', port: node.port }], { session: { idleTimeoutMs: 300 } });
+    try {
+      const answer = await exchange(port, plainClientHello());
+      expect(answer.answer.length).toBe(PLAIN_HELLO_ANSWER_BYTES);
+      expect(answer.closedAfterMs).toBeGreaterThanOrEqual(280);
+      await expect.poll(() => lines.find((l) => l.msg === 'connection closed')?.reason).toBe('idle for 300 ms');
+    } finally {
+      await service.stop();
+      await node.close();
+    }
+  });
+});
