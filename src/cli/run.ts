@@ -27,7 +27,7 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
   try {
     service = await startService(config, log);
   } catch (err) {
-    log.fatal({ err }, 'cannot start');
+    log.fatal({ err }, `cannot start: ${(err as Error).message}`);
     return 1;
   } finally {
     for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(sig, keep);
