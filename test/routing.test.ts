@@ -124,6 +124,20 @@ describe('failures', () => {
     await session.close();
   });
 
+  it('a hung node tried last does not hold the final answer for the whole handshake timeout', async () => {
+    live.cluster = await startSimCluster({ nodes: ['livy-1', 'livy-2', 'livy-3'].map((name) => ({ name, passiveStyle: 'sasl-bad' as const })), active: 'livy-1' });
+    const r = await startTestRouter(
+      live.cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
+      { health: { kind: 'ha-status' }, holdMs: 0, connectTimeoutMs: 1000, handshake: { timeoutMs: 20_000 } },
+    );
+    live.service = r.service;
+    live.cluster.node('livy-1').hang(); // the kernel still accepts; nothing answers
+    await expect.poll(() => r.service.router.cluster.get('livy-1')?.state, { timeout: 3000 }).toBe('down');
+    const started = Date.now();
+    await expect(queryNode({ host: '127.0.0.1', port: r.port, timeoutMs: 10_000 })).rejects.toThrow(/not active/);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it('no node reachable at all: a SASL client gets an ERROR frame naming every node tried', async () => {
     const { target } = await setup('refuse', null);
     await expect(queryNode(target())).rejects.toThrow(/livy-router: no Livy node accepted the connection: livy-1 127\.0\.0\.1:\d+: connect failed/);

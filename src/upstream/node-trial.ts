@@ -115,10 +115,11 @@ export class NodeTrial {
     a.dial.reader.sink = (view) => this.onNodeData(a, Buffer.from(view));
     // A timeout says nothing certain of the node (the client may be the slow one): health
     // checks decide whether a silent node is hung.
-    a.timer = setTimeout(
-      () => this.onFailed(a, `no answer within ${this.opts.handshakeTimeoutMs} ms`, undefined, 'no-answer'),
-      this.opts.handshakeTimeoutMs,
-    );
+    // A node the model holds down (a health check saw it hang) gets no more than a connect
+    // timeout to answer: otherwise a hung node tried last keeps every client of a cluster with
+    // no active node waiting the whole handshake timeout for its final answer.
+    const waitMs = a.node.state === 'down' ? Math.min(this.opts.handshakeTimeoutMs, this.opts.connectTimeoutMs) : this.opts.handshakeTimeoutMs;
+    a.timer = setTimeout(() => this.onFailed(a, `no answer within ${waitMs} ms`, undefined, 'no-answer'), waitMs);
     socket.write(this.handshake.startAttempt());
   }
 
