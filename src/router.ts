@@ -2,7 +2,7 @@ import type net from 'node:net';
 import type { Logger } from './log.js';
 import type { RouterConfig } from './config/schema.js';
 import { acceptClient } from './listener/accept.js';
-import { bindListener, type BoundListener } from './listener/listener.js';
+import { bindListener, type BoundListener, type ListenerEvents } from './listener/listener.js';
 import { ClusterState, type StateChange } from './upstream/cluster-state.js';
 import { SessionRegistry } from './session/registry.js';
 import { HoldQueue } from './upstream/hold-queue.js';
@@ -51,7 +51,7 @@ export class Router {
     };
     try {
       for (const l of this.config.listeners) {
-        const bound = await bindListener(l, (socket) => acceptClient(socket, l, ctx));
+        const bound = await bindListener(l, this.config.maxClientConnections, (socket) => acceptClient(socket, l, ctx), this.listenerEvents(l));
         this.listeners.push(bound);
         this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');
       }
@@ -63,6 +63,25 @@ export class Router {
     return this.addresses();
   }
 
+  /** Accept errors and drops are logged, at most one line per listener every 10 s for drops. */
+  private listenerEvents(l: RouterConfig['listeners'][number]): ListenerEvents {
+    const address = `${l.host}:${l.port}`;
+    let dropped = 0;
+    let lastLog = 0;
+    return {
+      acceptError: (err) => this.log.error({ err, listener: address }, `accept failed on ${address}: ${err.code ?? err.message}`),
+      dropped: () => {
+        dropped++;
+        this.observer.clientRefused('listener full');
+        const now = Date.now();
+        if (now - lastLog < 10_000) return;
+        this.log.warn({ listener: address, dropped, maxClientConnections: this.config.maxClientConnections }, `listener ${address} full: dropped ${dropped} client(s)`);
+        lastLog = now;
+        dropped = 0;
+      },
+    };
+  }
+
   /**
    * Applies a reloaded config: nodes are replaced (unchanged nodes keep their state; a removed
    * node is reported down, so its connections follow onActiveLost); new connections use the new
@@ -70,6 +89,7 @@ export class Router {
    */
   reconfigure(config: RouterConfig): void {
     this.config = config;
+    for (const l of this.listeners) l.server.maxConnections = config.maxClientConnections;
     this.cluster.replaceNodes(config.nodes);
   }
 

@@ -121,3 +121,32 @@ describe('idle timeout', () => {
     }
   });
 });
+
+describe('maxClientConnections', () => {
+  it('drops clients past the limit at once, logs it, and serves again when a slot frees', async () => {
+    const node = await startBulkNode();
+    node.setMode({ kind: 'sink' });
+    const { service, port, lines } = await startTestRouter([{ name: 'bulk', port: node.port }], { maxClientConnections: 2 });
+    const held: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const s = net.connect(port, '127.0.0.1');
+        s.on('error', () => {});
+        held.push(s);
+        await new Promise((r) => s.once('connect', r));
+      }
+      await expect.poll(() => service.router.clientConnections()).toBe(2);
+      const third = await exchange(port, undefined, 2000);
+      expect(third.closedAfterMs).toBeLessThan(1000);
+      await expect.poll(() => lines.some((l) => /full: dropped 1 client/.test(l.msg))).toBe(true);
+      held.pop()!.destroy();
+      await expect.poll(() => service.router.clientConnections()).toBe(1);
+      const answer = await healthyHandshake(port);
+      expect(answer[0]).toBe(0x05);
+    } finally {
+      for (const s of held) s.destroy();
+      await service.stop();
+      await node.close();
+    }
+  });
+});

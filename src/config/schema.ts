@@ -60,6 +60,8 @@ export const configSchema = z
     /** While no node is active, new connections wait up to holdMs for one. */
     holdMs: ms(15000, { allowZero: true }),
     maxHeldConnections: count(1000),
+    /** Client sockets one listener keeps open at most; more are dropped at accept (HAProxy's maxconn). */
+    maxClientConnections: count(16384),
     admin: z
       .object({ host: host.default('127.0.0.1'), port: listenPort.default(9090), enabled: z.boolean().default(true) })
       .strict()

@@ -16,13 +16,29 @@ export interface BoundListener {
  * Binds one client-facing port. Sockets are half-close capable (a client's FIN is proxied, not
  * answered with ours) and handed to `onClient` as soon as they are accepted.
  */
-export function bindListener(config: ListenerConfig, onClient: (socket: net.Socket) => void): Promise<BoundListener> {
+export interface ListenerEvents {
+  /** An accept failed (EMFILE when out of file descriptors, ...): the listener keeps listening. */
+  acceptError(err: NodeJS.ErrnoException): void;
+  /** A client was dropped at once because `maxConnections` sockets are open. */
+  dropped(): void;
+}
+
+export function bindListener(
+  config: ListenerConfig,
+  maxConnections: number,
+  onClient: (socket: net.Socket) => void,
+  events: ListenerEvents,
+): Promise<BoundListener> {
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onClient);
+  server.maxConnections = maxConnections;
+  server.on('drop', () => events.dropped());
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
     server.listen({ host: config.host, port: config.port, backlog: 1024 }, () => {
       server.off('error', onError);
+      // Without a listener an accept error would be thrown and end the process.
+      server.on('error', (err: NodeJS.ErrnoException) => events.acceptError(err));
       resolve({
         config,
         server,
