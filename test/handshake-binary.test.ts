@@ -87,6 +87,15 @@ describe('binary handshake inspection (bytes as on the wire)', () => {
     expect(Buffer.concat(r.toClient)).toEqual(challenge);
   });
 
+  it('node bytes not judged yet are handed over once on an early commit, not dropped', () => {
+    const hs = new BinaryHandshake(0x01, 65536);
+    hs.onClientData(plainClientHello());
+    hs.startAttempt();
+    expect(hs.onNodeData(complete.subarray(0, 3)).verdict.kind).toBe('wait');
+    expect(hs.takeNodeBytes()).toEqual([complete.subarray(0, 3)]);
+    expect(hs.takeNodeBytes()).toEqual([]);
+  });
+
   it('keeps no more than maxBufferedBytes before asking for a commit', () => {
     const hs = new BinaryHandshake(0x01, 2048);
     hs.onClientData(plainClientHello());

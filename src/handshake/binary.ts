@@ -189,9 +189,14 @@ export class BinaryHandshake implements Handshake {
   }
 
   private commit(toClient: Buffer[]): NodeAnswer {
-    if (this.nodeBuf.length) toClient.push(this.nodeBuf);
-    this.nodeBuf = Buffer.alloc(0);
+    toClient.push(...this.takeNodeBytes());
     return { verdict: { kind: 'commit' }, toClient };
+  }
+
+  takeNodeBytes(): Buffer[] {
+    const pending = this.nodeBuf.length ? [this.nodeBuf] : [];
+    this.nodeBuf = Buffer.alloc(0);
+    return pending;
   }
 
   private reject(reason: string, toClient: Buffer[] = []): NodeAnswer {

@@ -29,6 +29,8 @@ export interface Handshake {
   /** Begins an attempt on a new node: returns every kept client byte, to replay. */
   startAttempt(): Buffer;
   onNodeData(chunk: Buffer): NodeAnswer;
+  /** Node bytes received but not judged yet (a commit-now hands them to the client); clears them. */
+  takeNodeBytes(): Buffer[];
   /** The node closed or failed before a verdict: the reason to log (the handshake may refine it). */
   nodeGone(reason: string): string;
   /** What a client that was too slow to send its first message receives, if its protocol has a word for it. */

@@ -108,9 +108,13 @@ export class HttpHandshake implements Handshake {
   }
 
   private commit(): NodeAnswer {
-    const toClient = [this.nodeBuf];
+    return { verdict: { kind: 'commit' }, toClient: this.takeNodeBytes() };
+  }
+
+  takeNodeBytes(): Buffer[] {
+    const pending = this.nodeBuf.length ? [this.nodeBuf] : [];
     this.nodeBuf = Buffer.alloc(0);
-    return { verdict: { kind: 'commit' }, toClient };
+    return pending;
   }
 
   private reject(reason: string): NodeAnswer {

@@ -34,6 +34,11 @@ export class TlsPassthrough implements Handshake {
     return { verdict: { kind: 'commit' }, toClient: [chunk] };
   }
 
+  /** Every node byte commits at once: nothing is ever held back. */
+  takeNodeBytes(): Buffer[] {
+    return [];
+  }
+
   nodeGone(reason: string): string {
     return `${reason} before answering the TLS ClientHello`;
   }

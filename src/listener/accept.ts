@@ -139,7 +139,7 @@ export function acceptClient(client: net.Socket, listener: ListenerConfig, ctx: 
 
   function onEnd(): void {
     clientEnded = true;
-    if (!trial) refuse('client closed its side before a complete first message');
+    if (phase === 'first-bytes') refuse('client closed its side before a complete first message');
   }
 
   function onClose(): void {

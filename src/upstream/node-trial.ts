@@ -69,7 +69,8 @@ export class NodeTrial {
     const a = this.current;
     if (a?.socket && !a.done) {
       this.log.debug({ node: a.node.config.name, reason }, 'committing early');
-      this.commit(a, []);
+      // Whatever the node has said that the handshake had not judged yet goes to the client too.
+      this.commit(a, this.handshake.takeNodeBytes());
     } else {
       this.end({ kind: 'aborted', reason });
     }
