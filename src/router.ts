@@ -3,7 +3,8 @@ import type { Logger } from './log.js';
 import type { RouterConfig } from './config/schema.js';
 import { acceptClient } from './listener/accept.js';
 import { bindListener, type BoundListener, type ListenerEvents } from './listener/listener.js';
-import { ClusterState, type StateChange } from './upstream/cluster-state.js';
+import { ClusterState } from './upstream/cluster-state.js';
+import { closeOnActiveLost } from './session/close-on-failover.js';
 import { SessionRegistry } from './session/registry.js';
 import { HoldQueue } from './upstream/hold-queue.js';
 import { noopObserver, type RouterObserver } from './observe.js';
@@ -11,7 +12,7 @@ import { noopObserver, type RouterObserver } from './observe.js';
 /**
  * The whole data flow in one place: listeners accept clients, each client's handshake tries the
  * nodes (known active first), a committed connection becomes a Session in the registry, and when
- * the cluster model says the active was lost, the registry closes that node's sessions.
+ * the cluster model says the active was lost, close-on-failover closes that node's sessions.
  */
 export class Router {
   readonly cluster: ClusterState;
@@ -21,8 +22,7 @@ export class Router {
   private listeners: BoundListener[] = [];
   private config: RouterConfig;
   private lastId = 0;
-  private readonly graceTimers = new Set<NodeJS.Timeout>();
-  private readonly unsubscribe: () => void;
+  private readonly stopClosingOnFailover: () => void;
 
   constructor(
     config: RouterConfig,
@@ -32,7 +32,7 @@ export class Router {
     this.config = config;
     this.cluster = new ClusterState(config.nodes, log);
     this.hold = new HoldQueue(this.cluster);
-    this.unsubscribe = this.cluster.onChange((c) => this.onStateChange(c));
+    this.stopClosingOnFailover = closeOnActiveLost(this.cluster, this.registry, () => this.config, log);
   }
 
   get currentConfig(): RouterConfig {
@@ -103,38 +103,11 @@ export class Router {
     return this.listeners.map((l) => l.address);
   }
 
-  private onStateChange(change: StateChange): void {
-    if (change.from !== 'active') return;
-    const name = change.node.name;
-    const open = this.registry.count(name);
-    if (open === 0) return;
-    const reason = `active node ${name} lost: ${change.reason}`;
-    if (this.config.onActiveLost === 'keep') {
-      this.log.info({ node: name, open }, `${reason}; keeping ${open} connection(s) (onActiveLost=keep)`);
-      return;
-    }
-    const grace = this.config.activeLostGraceMs;
-    if (grace === 0) {
-      this.log.info({ node: name, closed: this.registry.closeNode(name, reason) }, reason);
-      return;
-    }
-    this.log.info({ node: name, open, graceMs: grace }, `${reason}; closing its connections in ${grace} ms`);
-    const timer = setTimeout(() => {
-      this.graceTimers.delete(timer);
-      // The node may have become active again during the grace period: then its clients stay.
-      if (this.cluster.get(name)?.state === 'active') return;
-      this.log.info({ node: name, closed: this.registry.closeNode(name, reason) }, reason);
-    }, grace);
-    this.graceTimers.add(timer);
-  }
-
   /** Stops accepting, lets connections finish for `graceMs`, then closes the rest. */
   async stop(graceMs = 0): Promise<void> {
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
-    for (const t of this.graceTimers) clearTimeout(t);
-    this.graceTimers.clear();
-    this.unsubscribe();
+    this.stopClosingOnFailover();
     this.hold.close();
     if (graceMs > 0 && this.registry.count() > 0) {
       let timer: NodeJS.Timeout | undefined;

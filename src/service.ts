@@ -111,16 +111,8 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     stop: (graceMs = 0) =>
       (stopping ??= (async () => {
         draining = true;
-        router.hold.releaseAll('shutdown');
-        // A listener's close() resolves only once every connection it accepted has ended
-        // (net.Server semantics), so the router's own grace timer would start only after the
-        // drain. This deadline keeps the promise made to the operator: at most graceMs.
-        const deadline = setTimeout(() => router.registry.closeAll('router shutting down'), graceMs);
-        try {
-          await router.stop(graceMs);
-        } finally {
-          clearTimeout(deadline);
-        }
+        // Stops accepting at once, releases held clients, drains up to graceMs, closes the rest.
+        await router.stop(graceMs);
         await health.stop();
         unwatch();
         // Last, so /status and /readyz answer while connections drain.

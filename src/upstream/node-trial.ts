@@ -30,7 +30,8 @@ interface Attempt {
  * handshake judge the node's answers, and moves on when a node refuses, resets, closes, hangs or
  * rejects. Before the commit a failure means "next node"; the caller owns what happens after.
  *
- * The client socket stays with the caller, which forwards its bytes through `onClientData`.
+ * The client socket stays with the caller, which passes its later bytes on through
+ * `forwardClientBytes`.
  */
 export class NodeTrial {
   private readonly order: readonly NodeStatus[];
@@ -114,11 +115,10 @@ export class NodeTrial {
     socket.on('close', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive', 'closed'));
     // Handshake answers are small and kept across reads: copy them out of the shared buffer.
     a.dial.reader.sink = (view) => this.onNodeData(a, Buffer.from(view));
-    // A timeout says nothing certain of the node (the client may be the slow one): health
-    // checks decide whether a silent node is hung.
-    // A node the model holds down (a health check saw it hang) gets no more than a connect
-    // timeout to answer: otherwise a hung node tried last keeps every client of a cluster with
-    // no active node waiting the whole handshake timeout for its final answer.
+    // A timeout says nothing certain of the node (the client may be the slow one), so it changes
+    // no state: health checks decide whether a silent node is hung. A node they hold down gets
+    // no more than a connect timeout, or a hung node tried last would keep every client of a
+    // cluster with no active node waiting the whole handshake timeout for its final answer.
     const waitMs = a.node.state === 'down' ? Math.min(this.opts.handshakeTimeoutMs, this.opts.connectTimeoutMs) : this.opts.handshakeTimeoutMs;
     a.timer = setTimeout(() => this.onFailed(a, `no answer within ${waitMs} ms`, undefined, 'no-answer'), waitMs);
     socket.write(this.handshake.startAttempt());
@@ -127,17 +127,9 @@ export class NodeTrial {
   private onNodeData(a: Attempt, chunk: Buffer): void {
     if (a.done) return;
     const answer: NodeAnswer = this.handshake.onNodeData(chunk);
-    for (const b of answer.toClient) if (answer.verdict.kind !== 'commit') this.client.write(b);
-    switch (answer.verdict.kind) {
-      case 'wait':
-        return;
-      case 'commit':
-        this.commit(a, answer.toClient);
-        return;
-      case 'reject':
-        this.onFailed(a, answer.verdict.reason, 'passive', 'handshake-rejected');
-        return;
-    }
+    if (answer.verdict.kind === 'commit') return this.commit(a, answer.toClient);
+    for (const b of answer.toClient) this.client.write(b);
+    if (answer.verdict.kind === 'reject') this.onFailed(a, answer.verdict.reason, 'passive', 'handshake-rejected');
   }
 
   private commit(a: Attempt, toClient: Buffer[]): void {
@@ -151,10 +143,6 @@ export class NodeTrial {
     socket.removeAllListeners('error');
     socket.on('error', () => {}); // the session attaches its own handler next, synchronously
     for (const b of toClient) this.client.write(b);
-    // The node believed active refused this client and another took it: that was a failover.
-    if (this.rejectedByActive) this.cluster.report(this.rejectedByActive.name, 'passive', this.rejectedByActive.reason, 'dial');
-    this.rejectedByActive = undefined;
-    this.cluster.report(a.node.config.name, 'active', 'accepted a client handshake', 'dial');
     this.end({ kind: 'committed', node: a.node, socket, reader: a.dial.reader });
   }
 
@@ -171,7 +159,7 @@ export class NodeTrial {
     if (kind === 'handshake-rejected' && this.handshake.preferLastRejection && this.cluster.get(name)?.state === 'active') {
       // The active node answers a wrong password with SASL BAD too, so a rejection from it may
       // say more about this client than about the node: demoting it at once would cut every
-      // other client's connection. Decide at the end of the trial (see `end`); meanwhile its
+      // other client's connection. Decide at the end of the trial (`reportOutcome`); meanwhile its
       // answer is the one this client gets if no other node accepts.
       this.handshake.preferLastRejection();
       this.rejectedByActive = { name, reason };
@@ -182,16 +170,17 @@ export class NodeTrial {
   }
 
   /**
-   * Every node refused the client, the believed active included: if the active answered exactly as
-   * another node did, it behaves like a passive (a failover with no new leader yet); if its answer
-   * was its own (a login failure), the client was the problem and the active stays.
+   * What the trial's outcome tells the cluster model. The node that accepted is the active. A
+   * believed active that refused the client is demoted when another node took the client (a
+   * failover), or when every node refused and it answered exactly as another did (a passive's
+   * answer: no new leader yet); an answer of its own (a login failure) was about the client.
    */
-  private judgeRejectingActive(result: TrialResult): void {
+  private reportOutcome(result: TrialResult): void {
     const r = this.rejectedByActive;
     this.rejectedByActive = undefined;
-    if (r && result.kind === 'failed' && this.handshake.preferredMatchesAnother?.()) {
-      this.cluster.report(r.name, 'passive', r.reason, 'dial');
-    }
+    const demote = result.kind === 'committed' || (result.kind === 'failed' && this.handshake.preferredMatchesAnother?.() === true);
+    if (r && demote) this.cluster.report(r.name, 'passive', r.reason, 'dial');
+    if (result.kind === 'committed') this.cluster.report(result.node.config.name, 'active', 'accepted a client handshake', 'dial');
   }
 
   private settle(a: Attempt): void {
@@ -203,7 +192,7 @@ export class NodeTrial {
   private end(result: TrialResult): void {
     if (this.finished) return;
     this.finished = true;
-    this.judgeRejectingActive(result);
+    this.reportOutcome(result);
     const a = this.current;
     if (a && !a.done) {
       this.settle(a);
