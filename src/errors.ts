@@ -23,30 +23,6 @@ export class ConnectFailedError extends RouterError {
   }
 }
 
-export class HandshakeRejectedError extends RouterError {
-  constructor(node: string, address: string, reason: string) {
-    super('LR_HANDSHAKE_REJECTED', `rejected by node ${node} ${address}: ${reason}`);
-  }
-}
-
-export class HandshakeTimeoutError extends RouterError {
-  constructor(node: string, address: string, ms: number) {
-    super('LR_HANDSHAKE_TIMEOUT', `no answer from node ${node} ${address} within ${ms} ms`);
-  }
-}
-
-export class NoActiveNodeError extends RouterError {
-  constructor(tried: readonly string[]) {
-    super('LR_NO_ACTIVE_NODE', `no Livy node accepted the connection (${tried.length ? tried.join('; ') : 'no nodes configured'})`);
-  }
-}
-
-export class BadClientInputError extends RouterError {
-  constructor(reason: string) {
-    super('LR_BAD_CLIENT_INPUT', reason);
-  }
-}
-
 export class ConfigError extends RouterError {
   readonly problems: readonly string[];
   constructor(source: string, problems: readonly string[]) {
