@@ -1,37 +1,10 @@
-import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLAIN_HELLO_ANSWER_BYTES, pattern, plainClientHello, startBulkNode, type BulkNode } from './helpers/bulk-node.js';
+import { connectBulk, pattern, startBulkNode, type BulkNode } from './helpers/bulk-node.js';
 import { startRouterProcess, type RouterProcess } from './helpers/router-process.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = 256 * MiB;
-
-/** Connects through the router and completes the handshake; resolves with the socket ready for bulk bytes. */
-async function connectBulk(port: number): Promise<{ socket: net.Socket; leftover: Buffer }> {
-  const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-  socket.on('error', () => {});
-  await new Promise<void>((r, j) => {
-    socket.once('connect', r);
-    socket.once('error', j);
-  });
-  socket.write(plainClientHello());
-  let got = Buffer.alloc(0);
-  await new Promise<void>((resolve, reject) => {
-    const onData = (c: Buffer) => {
-      got = Buffer.concat([got, c]);
-      if (got.length >= PLAIN_HELLO_ANSWER_BYTES) {
-        socket.off('data', onData);
-        socket.pause();
-        resolve();
-      }
-    };
-    socket.on('data', onData);
-    socket.once('close', () => reject(new Error('closed during handshake')));
-  });
-  expect(got[0]).toBe(0x05); // SASL COMPLETE reached the client
-  return { socket, leftover: got.subarray(PLAIN_HELLO_ANSWER_BYTES) };
-}
 
 describe('data path through the real router process', () => {
   let node: BulkNode;

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { encodeSaslFrame, readSaslFrame, SaslStatus } from '../../src/handshake/sasl-frame.js';
 import { frame } from '../../src/handshake/thrift-codec.js';
-import { openSessionOk } from '../../src/sim/wire.js';
+import { openSessionOk, plainClientHello } from '../../src/sim/wire.js';
 
 export { openSessionCall, openSessionOk, plainClientHello } from '../../src/sim/wire.js';
 
@@ -23,7 +23,8 @@ export interface BulkNode {
 export type BulkMode =
   | { kind: 'sink' } // read until FIN, then record bytes/checksum and close
   | { kind: 'source'; bytes: number } // send `bytes` of pattern, then FIN
-  | { kind: 'echo-after-end' }; // read until client FIN, then send back "got N" and FIN
+  | { kind: 'echo-after-end' } // read until client FIN, then send back "got N" and FIN
+  | { kind: 'keyed-source'; bytes: number }; // wait for one byte K from the client, then send `bytes` bytes all equal to K, then FIN
 
 /** Length of the router's answer to plainClientHello from a healthy bulk node. */
 export const PLAIN_HELLO_ANSWER_BYTES = 5 + 4 + openSessionOk(1).length;
@@ -32,6 +33,32 @@ export function pattern(size: number, offset: number): Buffer {
   const b = Buffer.allocUnsafe(size);
   for (let i = 0; i < size; i++) b[i] = (offset + i) % 251;
   return b;
+}
+
+/** Connects through the router and completes the handshake; resolves with the socket ready for bulk bytes. */
+export async function connectBulk(port: number): Promise<{ socket: net.Socket; leftover: Buffer }> {
+  const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  socket.on('error', () => {});
+  await new Promise<void>((r, j) => {
+    socket.once('connect', r);
+    socket.once('error', j);
+  });
+  socket.write(plainClientHello());
+  let got = Buffer.alloc(0);
+  await new Promise<void>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      if (got.length >= PLAIN_HELLO_ANSWER_BYTES) {
+        socket.off('data', onData);
+        socket.pause();
+        resolve();
+      }
+    };
+    socket.on('data', onData);
+    socket.once('close', () => reject(new Error('closed during handshake')));
+  });
+  if (got[0] !== 0x05) throw new Error(`expected SASL COMPLETE from the router, got 0x${got[0]?.toString(16)}`);
+  return { socket, leftover: got.subarray(PLAIN_HELLO_ANSWER_BYTES) };
 }
 
 export async function startBulkNode(): Promise<BulkNode> {
@@ -68,6 +95,7 @@ export async function startBulkNode(): Promise<BulkNode> {
       }
     };
     const startBulk = (rest: Buffer) => {
+      if (connMode.kind === 'keyed-source') return keyedSource(rest, connMode.bytes);
       const count = (c: Buffer) => {
         bytes += c.length;
         hash.update(c);
@@ -93,6 +121,25 @@ export async function startBulkNode(): Promise<BulkNode> {
         };
         pump();
       }
+    };
+    /** Streams the session's own key back, so a client can tell its bytes from any other's. */
+    const keyedSource = (rest: Buffer, total: number) => {
+      const start = (key: number) => {
+        const block = Buffer.alloc(64 * 1024, key);
+        let sent = 0;
+        const pump = () => {
+          while (sent < total) {
+            const n = Math.min(block.length, total - sent);
+            sent += n;
+            if (!s.write(n === block.length ? block : block.subarray(0, n))) return void s.once('drain', pump);
+          }
+          s.end();
+        };
+        pump();
+      };
+      s.on('end', () => s.end());
+      if (rest.length) return start(rest[0]!);
+      s.once('data', (c: Buffer) => start(c[0]!));
     };
     s.on('data', onHandshake);
   });
