@@ -88,10 +88,11 @@ export class Session {
         if (!to.write(chunk)) from.pause();
       });
     } else {
-      // The node socket reads into a shared buffer (node-reader.ts): no 'data' events.
-      this.nodeReader.sink = (view) => {
+      // The node socket reads through its NodeReader (node-reader.ts): no 'data' events.
+      const reader = this.nodeReader;
+      reader.sink = (view, borrowed) => {
         this.bytesToClient += view.length;
-        if (!writeView(to, view)) from.pause();
+        if (!writeView(to, view, borrowed, reader)) from.pause();
       };
     }
     to.on('drain', () => from.resume());

@@ -113,8 +113,8 @@ export class NodeTrial {
     socket.on('error', (err: NodeJS.ErrnoException) => this.onFailed(a, this.handshake.nodeGone(`reset (${err.code ?? err.message})`), 'passive', 'reset'));
     socket.on('end', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive', 'closed'));
     socket.on('close', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive', 'closed'));
-    // Handshake answers are small and kept across reads: copy them out of the shared buffer.
-    a.dial.reader.sink = (view) => this.onNodeData(a, Buffer.from(view));
+    // Handshake answers are small and kept across reads: copy a borrowed view (node-reader.ts).
+    a.dial.reader.sink = (view, borrowed) => this.onNodeData(a, borrowed ? Buffer.from(view) : view);
     // A timeout says nothing certain of the node (the client may be the slow one), so it changes
     // no state: health checks decide whether a silent node is hung. A node they hold down gets
     // no more than a connect timeout, or a hung node tried last would keep every client of a
