@@ -17,6 +17,8 @@ export interface RouterObserver {
   sessionClosed(summary: SessionSummary): void;
   /** A client is waiting for an active node (+1) or stopped waiting (-1). */
   held(delta: 1 | -1): void;
+  /** The router ran out of a local resource (EMFILE, ENOBUFS, ...) at accept or dial. */
+  localError(): void;
 }
 
 export const noopObserver: RouterObserver = {
@@ -28,4 +30,5 @@ export const noopObserver: RouterObserver = {
   sessionOpened: () => {},
   sessionClosed: () => {},
   held: () => {},
+  localError: () => {},
 };

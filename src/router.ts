@@ -1,37 +1,53 @@
 import type net from 'node:net';
 import type { Logger } from './log.js';
 import type { RouterConfig } from './config/schema.js';
-import { acceptClient } from './listener/accept.js';
+import { DownstreamConnection, type ConnectionContext } from './listener/downstream-connection.js';
 import { bindListener, type BoundListener, type ListenerEvents } from './listener/listener.js';
 import { ClusterState } from './upstream/cluster-state.js';
+import { Evidence, type ChecksView } from './upstream/evidence.js';
+import { isLocalError } from './upstream/local-errors.js';
 import { closeOnActiveLost } from './session/close-on-failover.js';
 import { SessionRegistry } from './session/registry.js';
 import { HoldQueue } from './upstream/hold-queue.js';
 import { noopObserver, type RouterObserver } from './observe.js';
 
+export interface RouterOptions {
+  readonly config: RouterConfig;
+  readonly log: Logger;
+  readonly observer?: RouterObserver;
+  /** The health checks, as the cluster evidence needs them; none by default. */
+  readonly checks?: ChecksView;
+}
+
+const NO_CHECKS: ChecksView = { roleAware: () => false, verdict: () => undefined, checkNow: () => {} };
+
 /**
- * The whole data flow in one place: listeners accept clients, each client's handshake tries the
- * nodes (known active first), a committed connection becomes a Session in the registry, and when
- * the cluster model says the active was lost, close-on-failover closes that node's sessions.
+ * The whole data flow in one place: listeners accept clients, each client connection
+ * (DownstreamConnection) tries the nodes with its handshake (known active first), a committed
+ * connection becomes a Session in the registry, and when the cluster model says the active was
+ * lost, close-on-failover closes that node's sessions. What trials tell the model: Evidence.
  */
 export class Router {
   readonly cluster: ClusterState;
   readonly registry = new SessionRegistry();
   /** Clients waiting for an active node during a failover. */
   readonly hold: HoldQueue;
+  readonly evidence: Evidence;
   private listeners: BoundListener[] = [];
   private config: RouterConfig;
   private lastId = 0;
   private readonly stopClosingOnFailover: () => void;
+  private readonly log: Logger;
+  private readonly observer: RouterObserver;
 
-  constructor(
-    config: RouterConfig,
-    private readonly log: Logger,
-    private readonly observer: RouterObserver = noopObserver,
-  ) {
-    this.config = config;
-    this.cluster = new ClusterState(config.nodes, log);
+  constructor(opts: RouterOptions) {
+    const { log } = opts;
+    this.config = opts.config;
+    this.log = log;
+    this.observer = opts.observer ?? noopObserver;
+    this.cluster = new ClusterState(opts.config.nodes, log);
     this.hold = new HoldQueue(this.cluster);
+    this.evidence = new Evidence({ cluster: this.cluster, checks: opts.checks ?? NO_CHECKS, log, observer: this.observer });
     this.stopClosingOnFailover = closeOnActiveLost(this.cluster, this.registry, () => this.config, log);
   }
 
@@ -40,10 +56,13 @@ export class Router {
   }
 
   async start(): Promise<net.AddressInfo[]> {
-    const ctx = {
+    const checks = this.evidence;
+    const ctx: ConnectionContext = {
       hold: this.hold,
       config: () => this.config,
       cluster: this.cluster,
+      evidence: checks,
+      roleAwareChecks: () => checks.roleAwareChecks(),
       registry: this.registry,
       log: this.log,
       observer: this.observer,
@@ -51,7 +70,7 @@ export class Router {
     };
     try {
       for (const l of this.config.listeners) {
-        const bound = await bindListener(l, this.config.maxClientConnections, (socket) => acceptClient(socket, l, ctx), this.listenerEvents(l));
+        const bound = await bindListener(l, this.config.maxClientConnections, (socket) => new DownstreamConnection(socket, l, ctx), this.listenerEvents(l));
         this.listeners.push(bound);
         this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');
       }
@@ -69,7 +88,10 @@ export class Router {
     let dropped = 0;
     let lastLog = 0;
     return {
-      acceptError: (err) => this.log.error({ err, listener: address }, `accept failed on ${address}: ${err.code ?? err.message}`),
+      acceptError: (err) => {
+        if (isLocalError(err.code)) this.evidence.localError(`accepting on ${address}`, err.code ?? err.message);
+        else this.log.error({ err, listener: address }, `accept failed on ${address}: ${err.code ?? err.message}`);
+      },
       dropped: () => {
         dropped++;
         this.observer.clientRefused('listener full');

@@ -6,6 +6,7 @@ import { RouterMetrics } from './metrics/router-metrics.js';
 import { startAdminServer, type AdminHandlers, type AdminServer } from './admin/server.js';
 import { buildStatus } from './admin/status.js';
 import { HealthMonitor } from './health/monitor.js';
+import { roleAwareChecks } from './health/create-checker.js';
 
 /**
  * Everything one `livy-router run` process runs, composed once: the router (listeners, node
@@ -34,7 +35,18 @@ const sameAdmin = (a: RouterConfig['admin'], b: RouterConfig['admin']) => a.enab
 export async function startService(config: RouterConfig, log: Logger): Promise<Service> {
   const startedAt = Date.now();
   const metrics = new RouterMetrics();
-  const router = new Router(config, log, metrics);
+  // `health` is replaced on a reload: the router asks whichever monitor runs now.
+  let health: HealthMonitor;
+  const router: Router = new Router({
+    config,
+    log,
+    observer: metrics,
+    checks: {
+      roleAware: (): boolean => health.size > 0 && roleAwareChecks(router.currentConfig),
+      verdict: (node) => health.verdict(node),
+      checkNow: (node) => health.checkNow(node),
+    },
+  });
   const unwatch = metrics.watch(router.cluster);
   const startHealth = (c: RouterConfig) => {
     const monitor = new HealthMonitor(c.nodes, c.health, router.cluster, log.child({ component: 'health' }), {
@@ -43,7 +55,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     monitor.start();
     return monitor;
   };
-  let health = startHealth(config);
+  health = startHealth(config);
   // Bind once every node has been checked (bounded), so the first clients go straight to the active.
   await health.firstRound(config.health.timeoutMs + 100);
   let listenAddresses: net.AddressInfo[];
@@ -60,7 +72,11 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     status: () =>
       buildStatus({ router, listeners, startedAt, draining: () => draining, held: () => metrics.heldConnections(), lastCheck: (n) => metrics.lastCheck(n) }),
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
-    notReadyReason: () => (draining ? 'shutting down' : router.cluster.active() ? undefined : 'no active Livy node known'),
+    notReadyReason: () => {
+      if (draining) return 'shutting down';
+      if (router.evidence.localErrorsRecent()) return 'out of a local resource (EMFILE, ENOBUFS, ...): see the error log';
+      return router.cluster.active() ? undefined : 'no active Livy node known';
+    },
   };
   const bindAdmin = async (c: RouterConfig): Promise<AdminServer | undefined> => {
     if (!c.admin.enabled) return undefined;

@@ -13,7 +13,7 @@ describe('binary handshake inspection (bytes as on the wire)', () => {
     expect(hs.readyToDial).toBe(true);
     hs.startAttempt();
     const a = hs.onNodeData(Buffer.concat([complete, frame(openSessionOk(1))]));
-    expect(a.verdict).toEqual({ kind: 'commit' });
+    expect(a.verdict).toEqual({ kind: 'commit', proof: 'parsed' });
     expect(Buffer.concat(a.toClient)).toEqual(Buffer.concat([complete, frame(openSessionOk(1))]));
   });
 
@@ -24,30 +24,31 @@ describe('binary handshake inspection (bytes as on the wire)', () => {
     const first = hs.onNodeData(complete);
     expect(first.verdict.kind).toBe('wait');
     expect(first.toClient).toEqual([complete]);
-    const err = frame(Buffer.from(hs.finalRejection('x')!.subarray(4))); // a well-formed error reply
+    const err = hs.ownAnswer('x')!; // a well-formed, framed OpenSession error reply (the client is past SASL now)
     const rejected = hs.onNodeData(err);
-    expect(rejected.verdict).toEqual({ kind: 'reject', reason: 'OpenSession error "livy-router: x"' });
+    expect(rejected.verdict).toEqual({ kind: 'reject', reason: 'OpenSession error "livy-router: x"', rejection: { bytes: err, stage: 'thrift', message: 'livy-router: x' } });
     expect(hs.startAttempt()).toEqual(plainClientHello()); // replay everything kept
     const second = hs.onNodeData(Buffer.concat([complete, frame(openSessionOk(1))]));
     expect(second.verdict.kind).toBe('commit');
     expect(Buffer.concat(second.toClient)).toEqual(frame(openSessionOk(1)));
   });
 
-  it('SASL BAD is a rejection and is what the client gets when every node rejects', () => {
+  it('SASL BAD is a rejection the client can read as it stands', () => {
     const hs = new BinaryHandshake(0x01, 65536);
     hs.onClientData(plainClientHello());
     hs.startAttempt();
     const bad = encodeSaslFrame(SaslStatus.BAD, 'Error validating the login');
     const r = hs.onNodeData(bad.subarray(0, 3));
     expect(r.verdict.kind).toBe('wait'); // a split frame waits for the rest
-    expect(hs.onNodeData(bad.subarray(3)).verdict).toEqual({ kind: 'reject', reason: 'SASL BAD "Error validating the login"' });
-    expect(hs.finalRejection('all failed')).toEqual(bad);
+    const rejection = { bytes: bad, stage: 'sasl', message: 'Error validating the login' };
+    expect(hs.onNodeData(bad.subarray(3)).verdict).toEqual({ kind: 'reject', reason: 'SASL BAD "Error validating the login"', rejection });
+    expect(hs.deliverable(rejection)).toBe(true);
   });
 
   it('with no node answer to relay, a SASL client gets an ERROR frame naming the reason', () => {
     const hs = new BinaryHandshake(0x01, 65536);
     hs.onClientData(plainClientHello());
-    const reply = hs.finalRejection('no Livy node accepted the connection: a: refused')!;
+    const reply = hs.ownAnswer('no Livy node accepted the connection: a: refused')!;
     expect(reply[0]).toBe(SaslStatus.ERROR);
     expect(reply.subarray(5).toString()).toBe('livy-router: no Livy node accepted the connection: a: refused');
   });
@@ -56,17 +57,18 @@ describe('binary handshake inspection (bytes as on the wire)', () => {
     const hs = new BinaryHandshake(0x80, 65536);
     hs.onClientData(openSessionCall(7));
     expect(hs.readyToDial).toBe(true);
-    const reply = hs.finalRejection('nothing is active')!;
+    const reply = hs.ownAnswer('nothing is active')!;
     const summary = readReply(new Reader(reply, 0, 1 << 20));
     expect(summary).toMatchObject({ type: MessageType.REPLY, name: 'OpenSession', seqid: 7, statusCode: StatusCode.ERROR, errorMessage: 'livy-router: nothing is active' });
   });
 
-  it('NOSASL client, SASL node: the SASL ERROR is recognised and explained', () => {
+  it('NOSASL client, SASL node: the SASL ERROR is recognised, and not deliverable to a client that reads Thrift', () => {
     const hs = new BinaryHandshake(0x80, 65536);
     hs.onClientData(openSessionCall());
     hs.startAttempt();
     const r = hs.onNodeData(encodeSaslFrame(SaslStatus.ERROR, 'Invalid status -128'));
-    expect(r.verdict).toEqual({ kind: 'reject', reason: 'node expects SASL: SASL ERROR "Invalid status -128"' });
+    expect(r.verdict).toMatchObject({ kind: 'reject', reason: 'node expects SASL: SASL ERROR "Invalid status -128"' });
+    expect(r.verdict.kind === 'reject' && hs.deliverable(r.verdict.rejection!)).toBe(false);
   });
 
   it('bad input: a frame claiming 2^31 bytes, a non-START first frame, a bad mechanism', () => {
@@ -83,7 +85,7 @@ describe('binary handshake inspection (bytes as on the wire)', () => {
     hs.startAttempt();
     const challenge = encodeSaslFrame(SaslStatus.OK, Buffer.alloc(100, 9));
     const r = hs.onNodeData(challenge);
-    expect(r.verdict.kind).toBe('commit');
+    expect(r.verdict).toEqual({ kind: 'commit', proof: 'blind' });
     expect(Buffer.concat(r.toClient)).toEqual(challenge);
   });
 

@@ -42,14 +42,14 @@ describe('finds the active node', () => {
     });
   }
 
-  it('remembers rejecting nodes as passive, with the reason', async () => {
+  it('learns the active from a parsed OpenSession success; a refusal in the handshake changes no state', async () => {
     const { target } = await setup('sasl-bad', 'livy-3');
     await queryNode(target());
     const states = live.service!.router.cluster.all().map((s) => [s.config.name, s.state, s.reason]);
     expect(states).toEqual([
-      ['livy-1', 'passive', 'SASL BAD "Livy server is not active (follower)"'],
-      ['livy-2', 'passive', 'SASL BAD "Livy server is not active (follower)"'],
-      ['livy-3', 'active', 'accepted a client handshake'],
+      ['livy-1', 'unknown', 'not checked yet'],
+      ['livy-2', 'unknown', 'not checked yet'],
+      ['livy-3', 'active', 'answered a client OpenSession with success'],
     ]);
   });
 });
@@ -85,8 +85,8 @@ describe('failures', () => {
     await session.close();
   });
 
-  it('no node accepts: the client gets the last rejection and a close; the router keeps serving', async () => {
-    const { port, target, lines } = await setup('sasl-bad', null);
+  it('no node accepts: after holdMs the client gets the router\'s own answer with the nodes\' words, and a close; the router keeps serving', async () => {
+    const { port, target, lines } = await setup('sasl-bad', null, 'plain', { holdMs: 800 });
     const answer = await new Promise<Buffer>((resolve, reject) => {
       const s = net.connect(port, '127.0.0.1');
       s.on('error', reject);
@@ -95,8 +95,10 @@ describe('failures', () => {
       s.on('close', () => resolve(Buffer.concat(parts)));
       s.write(Buffer.concat([Buffer.from([1, 0, 0, 0, 5]), Buffer.from('PLAIN'), Buffer.from([2, 0, 0, 0, 21]), Buffer.from('anonymous\0anonymous\0x')]));
     });
-    expect(answer[0]).toBe(0x03); // the SASL BAD frame of the last node tried
-    expect(answer.subarray(5).toString()).toBe('Livy server is not active (follower)');
+    // Every node answered alike and none is active: a failover may be under way, so the client
+    // waited holdMs (trying again every 250 ms), then got the router's own SASL ERROR.
+    expect(answer[0]).toBe(0x04);
+    expect(answer.subarray(5).toString()).toMatch(/^livy-router: no active Livy node for 800 ms; last answer from livy-3: .*Livy server is not active \(follower\)/);
     const warn = lines.find((l: LogLine) => l.msg === 'no Livy node accepted the connection');
     expect(warn?.attempts).toHaveLength(3);
     // hive-driver sees the rejection as an error, not a hang.

@@ -26,7 +26,8 @@ describe('TLS passthrough', () => {
       expect(await queryNode(target)).toBe('livy-2');
       const rows = await runQuery(target, 'SELECT * FROM range(1000)');
       expect(rows.rows).toHaveLength(1000);
-      expect(live.service.router.cluster.active()?.config.name).toBe('livy-2');
+      // A TLS commit is blind (the router cannot read the answer): it proves nothing about roles.
+      expect(live.service.router.cluster.active()).toBeUndefined();
     });
   }
 

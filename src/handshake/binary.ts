@@ -1,13 +1,9 @@
-import type { ClientCheck, Handshake, NodeAnswer } from './handshake.js';
+import type { ClientCheck, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
 import { KeptBytes } from './kept-bytes.js';
 import { encodeSaslFrame, printable, readSaslFrame, SaslStatus, saslStatusName } from './sasl-frame.js';
 import { frame, Incomplete, Malformed, MessageType, openSessionErrorReply, readMessageHeader, readReply, Reader, StatusCode } from './thrift-codec.js';
 
 type Stage = 'sasl' | 'thrift';
-interface Rejection {
-  bytes: Buffer;
-  stage: Stage;
-}
 interface FirstCall {
   name: string;
   seqid: number;
@@ -39,8 +35,6 @@ export class BinaryHandshake implements Handshake {
   private clientSawComplete = false;
   private nodeBuf: Buffer = Buffer.alloc(0);
   private nodePhase: 'sasl' | 'reply' = 'sasl';
-  private readonly rejections: Rejection[] = [];
-  private preferred: Rejection | undefined;
 
   constructor(
     firstByte: number,
@@ -140,11 +134,12 @@ export class BinaryHandshake implements Handshake {
           break;
         case SaslStatus.OK:
           if (this.clientSawComplete) return this.reject('node asked for another SASL round after COMPLETE');
-          return this.commit([]);
+          return this.commit([], 'blind');
         case SaslStatus.BAD:
-        case SaslStatus.ERROR:
-          this.rejections.push({ bytes: Buffer.from(frameBytes), stage: 'sasl' });
-          return this.reject(`SASL ${saslStatusName(status)} "${printable(payload)}"`);
+        case SaslStatus.ERROR: {
+          const message = printable(payload);
+          return this.reject(`SASL ${saslStatusName(status)} "${message}"`, [], { bytes: Buffer.from(frameBytes), stage: 'sasl', message });
+        }
         default:
           return this.reject(`node sent SASL ${saslStatusName(status)} during negotiation`);
       }
@@ -155,21 +150,21 @@ export class BinaryHandshake implements Handshake {
   private inspectReply(toClient: Buffer[]): NodeAnswer {
     if (this.firstCall === undefined) return { verdict: { kind: 'wait' }, toClient };
     if (this.firstCall.name !== 'OpenSession') {
-      // Nothing to judge: any answer at all (or completed SASL) shows the node serves.
-      return this.nodeBuf.length || this.transport === 'sasl' ? this.commit(toClient) : { verdict: { kind: 'wait' }, toClient };
+      // Nothing to judge: any answer at all (or completed SASL) shows the node serves this client.
+      return this.nodeBuf.length || this.transport === 'sasl' ? this.commit(toClient, 'blind') : { verdict: { kind: 'wait' }, toClient };
     }
     const framed = this.transport === 'sasl';
     const buf = this.nodeBuf;
     if (framed && buf.length < 4) return { verdict: { kind: 'wait' }, toClient };
     const bodyLength = framed ? buf.readUInt32BE(0) : 0;
-    if (framed && bodyLength > this.maxBytes) return this.commit(toClient);
+    if (framed && bodyLength > this.maxBytes) return this.commit(toClient, 'blind');
     try {
       const reply = readReply(new Reader(buf, framed ? 4 : 0, this.maxBytes));
       const failed =
         reply.type === MessageType.EXCEPTION || reply.statusCode === StatusCode.ERROR || reply.statusCode === StatusCode.INVALID_HANDLE;
-      if (!failed) return this.commit(toClient);
-      this.rejections.push({ bytes: Buffer.from(buf.subarray(0, reply.end)), stage: 'thrift' });
-      return this.reject(`OpenSession error "${reply.errorMessage ?? 'no message'}"`, toClient);
+      if (!failed) return this.commit(toClient, 'parsed');
+      const message = reply.errorMessage ?? 'no message';
+      return this.reject(`OpenSession error "${message}"`, toClient, { bytes: Buffer.from(buf.subarray(0, reply.end)), stage: 'thrift', message });
     } catch (err) {
       if (err instanceof Incomplete) return { verdict: { kind: 'wait' }, toClient };
       if (err instanceof Malformed) return this.rejectUnreadable(buf, err, toClient);
@@ -177,20 +172,25 @@ export class BinaryHandshake implements Handshake {
     }
   }
 
-  /** A NOSASL client reaching a SASL node gets a SASL frame back; say so, and relay it as a direct connection would. */
+  /**
+   * A NOSASL client reaching a SASL node gets a SASL frame back. It is kept with stage 'sasl': a
+   * NOSASL client cannot read it (it would misread the frame as a Thrift header and wait), so the
+   * router answers in Thrift, with the node's words.
+   */
   private rejectUnreadable(buf: Buffer, err: Malformed, toClient: Buffer[]): NodeAnswer {
     const sasl = readSaslFrame(buf, 0, this.maxBytes);
     if (sasl.kind === 'frame' && (sasl.frame.status === SaslStatus.BAD || sasl.frame.status === SaslStatus.ERROR)) {
-      this.rejections.push({ bytes: Buffer.from(buf.subarray(0, sasl.frame.end)), stage: 'thrift' });
-      return this.reject(`node expects SASL: SASL ${saslStatusName(sasl.frame.status)} "${printable(sasl.frame.payload)}"`, toClient);
+      const message = printable(sasl.frame.payload);
+      const rejection = { bytes: Buffer.from(buf.subarray(0, sasl.frame.end)), stage: 'sasl', message };
+      return this.reject(`node expects SASL: SASL ${saslStatusName(sasl.frame.status)} "${message}"`, toClient, rejection);
     }
     if (sasl.kind === 'incomplete' && (buf[0] === SaslStatus.BAD || buf[0] === SaslStatus.ERROR)) return { verdict: { kind: 'wait' }, toClient };
     return this.reject(`unreadable first reply: ${err.message}`, toClient);
   }
 
-  private commit(toClient: Buffer[]): NodeAnswer {
+  private commit(toClient: Buffer[], proof: Proof): NodeAnswer {
     toClient.push(...this.takeNodeBytes());
-    return { verdict: { kind: 'commit' }, toClient };
+    return { verdict: { kind: 'commit', proof }, toClient };
   }
 
   takeNodeBytes(): Buffer[] {
@@ -199,37 +199,34 @@ export class BinaryHandshake implements Handshake {
     return pending;
   }
 
-  private reject(reason: string, toClient: Buffer[] = []): NodeAnswer {
+  private reject(reason: string, toClient: Buffer[] = [], rejection?: Rejection): NodeAnswer {
     this.nodeBuf = Buffer.alloc(0);
-    return { verdict: { kind: 'reject', reason }, toClient };
+    return { verdict: { kind: 'reject', reason, ...(rejection ? { rejection } : {}) }, toClient };
   }
 
   nodeGone(reason: string): string {
     return this.nodePhase === 'sasl' || this.nodeBuf.length === 0 ? `${reason} before answering` : `${reason} in the middle of its first reply`;
   }
 
-  preferLastRejection(): void {
-    this.preferred = this.rejections.at(-1);
+  /** The stage the client is at: SASL until it has seen COMPLETE, Thrift after (NOSASL from the start). */
+  private clientStage(): Stage {
+    return this.transport === 'sasl' && !this.clientSawComplete ? 'sasl' : 'thrift';
   }
 
-  preferredMatchesAnother(): boolean {
-    const p = this.preferred;
-    return p !== undefined && this.rejections.some((r) => r !== p && r.bytes.equals(p.bytes));
+  deliverable(rejection: Rejection): boolean {
+    return rejection.stage === this.clientStage();
   }
 
-  finalRejection(summary: string): Buffer | undefined {
-    const clientStage: Stage = this.transport === 'sasl' && !this.clientSawComplete ? 'sasl' : 'thrift';
-    if (this.preferred?.stage === clientStage) return this.preferred.bytes;
-    for (let i = this.rejections.length - 1; i >= 0; i--) {
-      if (this.rejections[i]!.stage === clientStage) return this.rejections[i]!.bytes;
-    }
-    const message = `livy-router: ${summary}`;
-    if (clientStage === 'sasl') return encodeSaslFrame(SaslStatus.ERROR, message);
-    if (this.firstCall?.name === 'OpenSession') {
-      const reply = openSessionErrorReply(this.firstCall.seqid, message);
-      return this.transport === 'sasl' ? frame(reply) : reply;
-    }
-    return undefined;
+  ownAnswer(message: string): Buffer | undefined {
+    const text = `livy-router: ${message}`;
+    if (this.clientStage() === 'sasl') return encodeSaslFrame(SaslStatus.ERROR, text);
+    if (this.firstCall?.name !== 'OpenSession') return undefined;
+    const reply = openSessionErrorReply(this.firstCall.seqid, text);
+    return this.transport === 'sasl' ? frame(reply) : reply;
+  }
+
+  timeoutReply(ms: number): Buffer | undefined {
+    return this.ownAnswer(`no complete first message within ${ms} ms`);
   }
 
   release(): void {

@@ -1,9 +1,31 @@
 /**
- * What the node-trial loop needs from a transport's handshake inspector. The inspector keeps the
- * client's bytes until a node has answered positively, so they can be replayed to the next node,
- * and decides from the node's first answers whether that node is the active one.
+ * What a transport's handshake parser tells the node trial. Parsers are pure: client bytes and
+ * node bytes in, verdicts out. They keep the client's bytes until a node has answered positively,
+ * so the bytes can be replayed to the next node. Which node is active, and which rejection a
+ * client finally gets, is not theirs to decide (upstream/rejection-ledger.ts, upstream/evidence.ts).
  */
-export type Verdict = { kind: 'wait' } | { kind: 'commit' } | { kind: 'reject'; reason: string };
+
+/**
+ * How much a commit proves about the node's role. `parsed`: the node answered the client's
+ * OpenSession with a success status, as only an active node does. `blind`: the router could not
+ * read the answer (TLS, a Kerberos token, an unparsed HTTP 200, a first call other than OpenSession)
+ * and commits because the client cannot move on; it proves nothing about roles.
+ */
+export type Proof = 'parsed' | 'blind';
+
+/** A node's refusal, as the client would have received it. */
+export interface Rejection {
+  readonly bytes: Buffer;
+  /** The protocol stage the bytes answer (binary: 'sasl' or 'thrift'; 'http'; 'tls'). */
+  readonly stage: string;
+  /** The node's own words, for an answer the router makes in the client's protocol. */
+  readonly message: string;
+}
+
+export type Verdict =
+  | { kind: 'wait' }
+  | { kind: 'commit'; proof: Proof }
+  | { kind: 'reject'; reason: string; rejection?: Rejection };
 
 export interface NodeAnswer {
   verdict: Verdict;
@@ -22,7 +44,7 @@ export type ClientCheck =
 export interface Handshake {
   /** `sasl`, `nosasl`, `http` or `tls`: for logs and metrics. */
   readonly transport: string;
-  /** True once enough client bytes are here to start dialling. */
+  /** True once a complete first message is here: only then is a node dialled. */
   readonly readyToDial: boolean;
   readonly keptBytes: number;
   onClientData(chunk: Buffer): ClientCheck;
@@ -33,14 +55,12 @@ export interface Handshake {
   takeNodeBytes(): Buffer[];
   /** The node closed or failed before a verdict: the reason to log (the handshake may refine it). */
   nodeGone(reason: string): string;
-  /** What a client that was too slow to send its first message receives, if its protocol has a word for it. */
-  timeoutReply?(ms: number): Buffer | undefined;
-  /** The last rejection came from the node believed active: it is the one to give the client. */
-  preferLastRejection?(): void;
-  /** The preferred rejection's bytes equal another node's rejection (it answered like a passive). */
-  preferredMatchesAnother?(): boolean;
-  /** What the client receives when every node rejected: the last fitting rejection, or our own error. */
-  finalRejection(summary: string): Buffer | undefined;
+  /** Whether a rejection can reach this client as it stands now (a NOSASL client cannot read a SASL frame). */
+  deliverable(rejection: Rejection): boolean;
+  /** The router's own refusal in the client's protocol, or undefined where the protocol has no word for it. */
+  ownAnswer(message: string): Buffer | undefined;
+  /** What a client that was too slow to send its first message receives. */
+  timeoutReply(ms: number): Buffer | undefined;
   /** Drops the kept bytes once committed. */
   release(): void;
 }

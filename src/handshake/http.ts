@@ -1,6 +1,7 @@
-import type { ClientCheck, Handshake, NodeAnswer } from './handshake.js';
+import type { ClientCheck, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
 import { bodyEnd, bodyFraming, errorResponse, header, readHead, type HttpHead } from './http-message.js';
 import { KeptBytes } from './kept-bytes.js';
+import { readMessageHeader, readReply, Reader, MessageType, StatusCode } from './thrift-codec.js';
 
 /** Answers of a passive (or not yet ready) Livy node to a Thrift-over-HTTP POST. */
 const PASSIVE_STATUSES = new Set([307, 308, 502, 503]);
@@ -14,9 +15,12 @@ export interface HttpLimits {
 
 /**
  * Thrift over HTTP. The first request is kept whole (head and body) and sent to each node in
- * turn; 307/308/502/503, or a close before a status line, means "next node". Any other status
- * (200, and 401 from the active node's authentication) commits: the answer goes to the client and
- * the rest of its keep-alive connection stays pinned to that node.
+ * turn; 307/308/502/503, or a close before a status line, means "next node". A 2xx answering an
+ * OpenSession is read: its body is an unframed TBinaryProtocol reply, and an error status in it
+ * (a HiveServer2 passive's "Cannot open sessions on an inactive HS2 instance") means "next node"
+ * too, as in binary mode; a success proves the node active. Any other status (401 from the active
+ * node's authentication) commits blind: the answer goes to the client and the rest of its
+ * keep-alive connection stays pinned to that node.
  */
 export class HttpHandshake implements Handshake {
   readonly transport = 'http';
@@ -24,8 +28,8 @@ export class HttpHandshake implements Handshake {
   private requestEnd: number | undefined;
   private expectContinue = false;
   private nodeBuf: Buffer = Buffer.alloc(0);
-  private lastRejection: Buffer | undefined;
-  private lastStatus: number | undefined;
+  /** The first request's body is a Thrift OpenSession call: a 2xx answer to it can be judged. */
+  private opensSession = false;
 
   constructor(private readonly limits: HttpLimits) {}
 
@@ -64,6 +68,7 @@ export class HttpHandshake implements Handshake {
       return { kind: 'ok' };
     }
     this.requestEnd = body.end;
+    this.opensSession = isOpenSessionCall(buf, head.end, body.end, bodyFraming(head, true).kind === 'length');
     return { kind: 'ok' };
   }
 
@@ -93,22 +98,39 @@ export class HttpHandshake implements Handshake {
     this.nodeBuf = this.nodeBuf.length ? Buffer.concat([this.nodeBuf, chunk]) : chunk;
     const read = readHead(this.nodeBuf, this.limits.maxHeaderBytes);
     if (read.kind === 'incomplete') return { verdict: { kind: 'wait' }, toClient: [] };
-    if (read.kind !== 'head') return this.commit(); // an odd but real answer: not ours to judge
+    if (read.kind !== 'head') return this.commit('blind'); // an odd but real answer: not ours to judge
     const m = STATUS_LINE.exec(read.head.startLine);
     if (!m) return this.reject(`answered with "${read.head.startLine.slice(0, 60)}" instead of an HTTP status line`);
     const status = Number(m[1]);
-    if (!PASSIVE_STATUSES.has(status)) return this.commit();
-    // Keep the whole rejection (head and body) to relay if it turns out to be the last one.
-    const body = bodyEnd(this.nodeBuf, read.head.end, bodyFraming(read.head, false), this.limits.maxBodyBytes);
+    const judged = PASSIVE_STATUSES.has(status) || (this.opensSession && status >= 200 && status < 300);
+    if (!judged) return this.commit('blind');
+    // Keep the whole answer (head and body): it is relayed if it turns out to be the client's.
+    const framing = bodyFraming(read.head, false);
+    const body = bodyEnd(this.nodeBuf, read.head.end, framing, this.limits.maxBodyBytes);
     if (body.kind === 'incomplete') return { verdict: { kind: 'wait' }, toClient: [] };
-    this.lastRejection = Buffer.from(this.nodeBuf.subarray(0, body.kind === 'end' ? body.end : read.head.end));
-    this.lastStatus = status;
+    const whole = Buffer.from(this.nodeBuf.subarray(0, body.kind === 'end' ? body.end : read.head.end));
+    if (!PASSIVE_STATUSES.has(status)) return this.judgeOpenSession(whole, read.head.end, body.kind === 'end' && framing.kind === 'length');
     const location = header(read.head, 'location')[0];
-    return this.reject(`HTTP ${status}${m[2] ? ` ${m[2]}` : ''}${location ? ` (Location: ${location})` : ''}`);
+    const message = `HTTP ${status}${m[2] ? ` ${m[2]}` : ''}${location ? ` (Location: ${location})` : ''}`;
+    return this.reject(message, { bytes: whole, stage: 'http', message });
   }
 
-  private commit(): NodeAnswer {
-    return { verdict: { kind: 'commit' }, toClient: this.takeNodeBytes() };
+  /** A 2xx to the first OpenSession: success commits (proof the node serves), an error status is a refusal. */
+  private judgeOpenSession(whole: Buffer, bodyStart: number, readable: boolean): NodeAnswer {
+    if (!readable) return this.commit('blind');
+    try {
+      const reply = readReply(new Reader(whole, bodyStart, this.limits.maxBodyBytes));
+      const failed = reply.type === MessageType.EXCEPTION || reply.statusCode === StatusCode.ERROR || reply.statusCode === StatusCode.INVALID_HANDLE;
+      if (!failed) return this.commit('parsed');
+      const message = reply.errorMessage ?? 'no message';
+      return this.reject(`OpenSession error "${message}"`, { bytes: whole, stage: 'http', message });
+    } catch {
+      return this.commit('blind');
+    }
+  }
+
+  private commit(proof: Proof): NodeAnswer {
+    return { verdict: { kind: 'commit', proof }, toClient: this.takeNodeBytes() };
   }
 
   takeNodeBytes(): Buffer[] {
@@ -117,22 +139,36 @@ export class HttpHandshake implements Handshake {
     return pending;
   }
 
-  private reject(reason: string): NodeAnswer {
+  private reject(reason: string, rejection?: Rejection): NodeAnswer {
     this.nodeBuf = Buffer.alloc(0);
-    return { verdict: { kind: 'reject', reason }, toClient: [] };
+    return { verdict: { kind: 'reject', reason, ...(rejection ? { rejection } : {}) }, toClient: [] };
   }
 
   nodeGone(reason: string): string {
     return this.nodeBuf.length ? `${reason} in the middle of its response head` : `${reason} before a status line`;
   }
 
-  finalRejection(summary: string): Buffer {
-    if (this.lastRejection && this.lastStatus !== undefined) return this.lastRejection;
-    return errorResponse(503, summary);
+  deliverable(): boolean {
+    return true;
+  }
+
+  ownAnswer(message: string): Buffer {
+    return errorResponse(503, message);
   }
 
   release(): void {
     this.kept.clear();
     this.nodeBuf = Buffer.alloc(0);
+  }
+}
+
+/** Whether a Content-Length body holds a Thrift OpenSession call (unframed TBinaryProtocol). */
+function isOpenSessionCall(buf: Buffer, start: number, end: number, lengthFramed: boolean): boolean {
+  if (!lengthFramed || end <= start) return false;
+  try {
+    const h = readMessageHeader(new Reader(buf.subarray(0, end), start, end - start));
+    return h.name === 'OpenSession' && (h.type === MessageType.CALL || h.type === MessageType.ONEWAY);
+  } catch {
+    return false;
   }
 }

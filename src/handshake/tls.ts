@@ -7,8 +7,9 @@ const TLS_ALERT_INTERNAL_ERROR = Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02
 /**
  * TLS is passed through, not terminated: the router cannot read the Thrift handshake inside it.
  * The ClientHello is kept and replayed; a node that refuses, resets or closes before answering is
- * skipped, and the first byte a node sends back commits it. So a TLS client relies on the health
- * state to reach the active node first (dial order puts the known active first).
+ * skipped, and the first byte a node sends back commits it, blind: it proves nothing about roles.
+ * So a TLS client relies on the cluster model to reach the active node first (dial order puts
+ * the known active first).
  */
 export class TlsPassthrough implements Handshake {
   readonly transport = 'tls';
@@ -31,7 +32,7 @@ export class TlsPassthrough implements Handshake {
   }
 
   onNodeData(chunk: Buffer): NodeAnswer {
-    return { verdict: { kind: 'commit' }, toClient: [chunk] };
+    return { verdict: { kind: 'commit', proof: 'blind' }, toClient: [chunk] };
   }
 
   /** Every node byte commits at once: nothing is ever held back. */
@@ -43,7 +44,16 @@ export class TlsPassthrough implements Handshake {
     return `${reason} before answering the TLS ClientHello`;
   }
 
-  finalRejection(): Buffer {
+  /** A node never refuses a TLS client in words the router could relay: it closes or resets. */
+  deliverable(): boolean {
+    return false;
+  }
+
+  ownAnswer(): Buffer {
+    return TLS_ALERT_INTERNAL_ERROR;
+  }
+
+  timeoutReply(): Buffer {
     return TLS_ALERT_INTERNAL_ERROR;
   }
 

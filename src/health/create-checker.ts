@@ -1,4 +1,5 @@
-import type { Checker, CheckerContext } from './checker.js';
+import type { RouterConfig } from '../config/schema.js';
+import { effectiveCheck, type Checker, type CheckerContext } from './checker.js';
 import { HaStatusChecker } from './ha-status.js';
 import { RestChecker } from './rest.js';
 import { TcpChecker } from './tcp.js';
@@ -22,3 +23,8 @@ export function createChecker(ctx: CheckerContext): Checker | undefined {
 
 /** Kinds whose answers tell the active from a passive node (tcp and none cannot). */
 export const ROLE_AWARE_KINDS: ReadonlySet<string> = new Set(['ha-status', 'rest', 'thrift']);
+
+/** True when every node's health check can tell the active from a passive. */
+export function roleAwareChecks(config: Pick<RouterConfig, 'health' | 'nodes'>): boolean {
+  return config.nodes.every((n) => ROLE_AWARE_KINDS.has(effectiveCheck(config.health, n).kind));
+}

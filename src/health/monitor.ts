@@ -43,11 +43,12 @@ interface Watch {
  * Checks every node in the background and feeds the results to the cluster model, after rise and
  * fall. It never touches client sockets: the router reacts to the model's changes.
  *
- * Reporting rules, so that checks and client dials never fight over a node:
+ * Reporting rules: role-aware checks decide roles while they run (upstream/evidence.ts has the
+ * whole table of evidence):
  * - a change of verdict is reported at once (a node that just became active takes the role, even
  *   from another whose last check still said active: that check is older);
- * - a steady "active" verdict is reported again only while no node is active (it heals a dial
- *   that mistook the active for passive); other steady verdicts are not repeated;
+ * - a steady verdict that disagrees with the model (a client dial's evidence) is applied again at
+ *   once, except "active" while another node's checks say active too (no flapping);
  * - an `alive` result (cannot tell the role) never takes the role away, and only lifts `down`.
  */
 export class HealthMonitor {
@@ -224,16 +225,20 @@ export class HealthMonitor {
   private report(w: Watch, fresh: boolean, reason: string): void {
     const name = w.node.name;
     const current = this.cluster.get(name);
-    if (!current) return;
+    if (!current || current.state === w.verdict) return;
+    const why = `${w.check.kind} check: ${reason}`;
     switch (w.verdict) {
-      case 'active':
-        if (current.state === 'active') return;
-        if (!fresh && this.cluster.active() !== undefined) return;
-        this.cluster.report(name, 'active', `${w.check.kind} check: ${reason}`, 'check');
+      case 'active': {
+        // A steady verdict that disagrees with the model is applied again at once (it heals a
+        // dial's evidence), unless another node's checks say active too: then the newer change stands.
+        const other = this.cluster.active();
+        if (!fresh && other && this.verdict(other.config.name) === 'active') return;
+        this.cluster.report(name, 'active', why, 'check');
         return;
+      }
       case 'passive':
       case 'down':
-        if (fresh && current.state !== w.verdict) this.cluster.report(name, w.verdict, `${w.check.kind} check: ${reason}`, 'check');
+        this.cluster.report(name, w.verdict, why, 'check');
         return;
       case 'alive':
         if (current.state === 'down') this.cluster.report(name, 'unknown', `${w.check.kind} check: reachable again (${reason})`, 'check');
@@ -241,6 +246,17 @@ export class HealthMonitor {
       default:
         return;
     }
+  }
+
+  /** What the checks say of a node now (after rise/fall); undefined when it is not checked. */
+  verdict(name: string): CheckState | undefined {
+    return this.watches.find((w) => w.node.name === name)?.verdict;
+  }
+
+  /** Check a node now (a client saw it refuse), no more often than the fast interval. */
+  checkNow(name: string): void {
+    const w = this.watches.find((x) => x.node.name === name);
+    if (w) this.checkSoon(w);
   }
 
   private followHint(hint: { host: string; port: number }): void {

@@ -58,6 +58,7 @@ export class RouterMetrics implements RouterObserver {
   private readonly dials = this.counter('dial_attempts_total', 'Nodes tried for a client handshake, by node', ['node']);
   private readonly rejections = this.counter('dial_rejections_total', 'Nodes that did not take a client, by node and reason', ['node', 'reason']);
   private readonly noNode = this.counter('no_node_accepted_total', 'Clients that every node turned away');
+  private readonly localErrors = this.counter('local_errors_total', 'Times the router ran out of a local resource (EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL) at accept or dial');
   private readonly failovers = this.counter('failovers_total', 'Times a different node became the active one');
   private readonly stateChanges = this.counter('node_state_changes_total', 'Node state changes, by node and new state', ['node', 'to']);
   private readonly heldGauge = new Gauge({
@@ -179,5 +180,9 @@ export class RouterMetrics implements RouterObserver {
   held(delta: 1 | -1): void {
     this.heldNow += delta;
     this.heldGauge.set(this.heldNow);
+  }
+
+  localError(): void {
+    this.localErrors.inc();
   }
 }

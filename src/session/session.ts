@@ -19,15 +19,33 @@ export interface SessionSummary {
   reason: string;
 }
 
-type Side = 'client' | 'node';
+export interface SessionInit {
+  readonly id: number;
+  readonly client: net.Socket;
+  readonly node: net.Socket;
+  readonly nodeReader: NodeReader;
+  readonly nodeName: string;
+  readonly transport: string;
+  readonly clientAddress: string;
+  readonly opts: SessionOptions;
+  /** The connection's logger, already bound with the node. */
+  readonly log: Logger;
+  /** Called once, when both sides have closed. */
+  readonly onDone: (s: SessionSummary) => void;
+}
+
+/** How long a client that was sent our FIN may take to finish reading before it is destroyed. */
+const CLOSE_LINGER_MS = 5000;
 
 /**
  * A committed connection: two pipes between the client and the node, with backpressure
  * (a full write buffer pauses the other side until 'drain') and half-close (an 'end' on one side
- * becomes end() on the other). Teardown happens once, in 'close'. Handshake inspection is over:
- * bytes are not looked at here.
+ * becomes end() on the other). Teardown happens once, when both sides have closed. Handshake
+ * inspection is over: bytes are not looked at here.
  */
 export class Session {
+  readonly id: number;
+  readonly nodeName: string;
   private bytesFromClient = 0;
   private bytesToClient = 0;
   private readonly startedAt = Date.now();
@@ -36,23 +54,12 @@ export class Session {
   private summary: SessionSummary | undefined;
   /** Who awaits `done`: only a drain does, so no Promise is kept per session. */
   private waiters: Array<(s: SessionSummary) => void> | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
 
-  /**
-   * `onDone` is called once, when both sides have closed. `log` is the connection's logger,
-   * already bound with the node.
-   */
-  constructor(
-    readonly id: number,
-    readonly client: net.Socket,
-    readonly node: net.Socket,
-    private readonly nodeReader: NodeReader,
-    readonly nodeName: string,
-    readonly transport: string,
-    private readonly clientAddress: string,
-    private readonly opts: SessionOptions,
-    private readonly log: Logger,
-    private readonly onDone: (s: SessionSummary) => void,
-  ) {}
+  constructor(private readonly init: SessionInit) {
+    this.id = init.id;
+    this.nodeName = init.nodeName;
+  }
 
   /** Resolves with the summary once both sides have closed. */
   get done(): Promise<SessionSummary> {
@@ -60,53 +67,68 @@ export class Session {
     return new Promise((resolve) => (this.waiters ??= []).push(resolve));
   }
 
-  /** `clientEnded`: the client half-closed during the handshake. */
+  get closed(): boolean {
+    return this.summary !== undefined;
+  }
+
+  /**
+   * `clientEnded`: the client half-closed during the handshake. The sockets come without listeners
+   * but an 'error' guard each (the handshake's are removed by reference before this).
+   */
   start(clientEnded: boolean): void {
-    const { client, node, opts } = this;
+    const { client, node, opts } = this.init;
     for (const s of [client, node]) {
       s.setNoDelay(opts.noDelay);
       if (opts.keepAliveInitialDelayMs > 0) s.setKeepAlive(true, opts.keepAliveInitialDelayMs);
     }
-    client.removeAllListeners('error');
-    node.removeAllListeners('error');
-    client.on('error', (err: NodeJS.ErrnoException) => this.note(`client error ${err.code ?? err.message}`));
-    node.on('error', (err: NodeJS.ErrnoException) => this.note(`node error ${err.code ?? err.message}`));
-    this.pipe(client, node, 'client');
-    this.pipe(node, client, 'node');
-    if (opts.idleTimeoutMs > 0) {
-      client.setTimeout(opts.idleTimeoutMs, () => this.destroy(`idle for ${opts.idleTimeoutMs} ms`));
-    }
+    client.on('error', this.onClientError);
+    node.on('error', this.onNodeError);
+    client.on('data', this.onClientData);
+    this.init.nodeReader.sink = this.onNodeData;
+    client.on('drain', this.onClientDrain);
+    node.on('drain', this.onNodeDrain);
+    client.on('end', this.onClientEnd);
+    node.on('end', this.onNodeEnd);
+    client.on('close', this.onClientClose);
+    node.on('close', this.onNodeClose);
+    if (opts.idleTimeoutMs > 0) client.setTimeout(opts.idleTimeoutMs, this.onIdle);
     if (clientEnded) node.end();
     client.resume();
     node.resume();
   }
 
-  private pipe(from: net.Socket, to: net.Socket, side: Side): void {
-    if (side === 'client') {
-      from.on('data', (chunk: Buffer) => {
-        this.bytesFromClient += chunk.length;
-        if (!to.write(chunk)) from.pause();
-      });
-    } else {
-      // The node socket reads through its NodeReader (node-reader.ts): no 'data' events.
-      const reader = this.nodeReader;
-      reader.sink = (view, borrowed) => {
-        this.bytesToClient += view.length;
-        if (!writeView(to, view, borrowed, reader)) from.pause();
-      };
-    }
-    to.on('drain', () => from.resume());
-    from.on('end', () => {
-      this.note(`${side} closed`);
-      to.end();
-    });
-    from.on('close', (hadError: boolean) => {
-      // A side that closed without an error has sent FIN and received ours: the other side
-      // finishes flushing on its own. Otherwise nothing more can flow: drop the other side now.
-      if (hadError || !to.writableEnded) to.destroy();
-      this.closedCount++;
-      if (this.closedCount === 2) this.finish();
-    });
+  private readonly onClientError = (err: NodeJS.ErrnoException) => this.note(`client error ${err.code ?? err.message}`);
+  private readonly onNodeError = (err: NodeJS.ErrnoException) => this.note(`node error ${err.code ?? err.message}`);
+  private readonly onClientData = (chunk: Buffer) => {
+    this.bytesFromClient += chunk.length;
+    if (!this.init.node.write(chunk)) this.init.client.pause();
+  };
+  // The node socket reads through its NodeReader (node-reader.ts): no 'data' events.
+  private readonly onNodeData = (view: Buffer, borrowed: boolean) => {
+    this.bytesToClient += view.length;
+    if (!writeView(this.init.client, view, borrowed, this.init.nodeReader)) this.init.node.pause();
+  };
+  private readonly onClientDrain = () => this.init.node.resume();
+  private readonly onNodeDrain = () => this.init.client.resume();
+  private readonly onClientEnd = () => {
+    this.note('client closed');
+    this.init.node.end();
+  };
+  private readonly onNodeEnd = () => {
+    this.note('node closed');
+    this.init.client.end();
+  };
+  private readonly onClientClose = (hadError: boolean) => this.sideClosed(hadError, this.init.node);
+  private readonly onNodeClose = (hadError: boolean) => this.sideClosed(hadError, this.init.client);
+  private readonly onIdle = () => this.destroy(`idle for ${this.init.opts.idleTimeoutMs} ms`);
+
+  /**
+   * A side that closed without an error has sent FIN and received ours: the other side finishes
+   * flushing on its own. Otherwise nothing more can flow: drop the other side now.
+   */
+  private sideClosed(hadError: boolean, other: net.Socket): void {
+    if (hadError || !other.writableEnded) other.destroy();
+    if (++this.closedCount === 2) this.finish();
   }
 
   private note(reason: string): void {
@@ -116,24 +138,39 @@ export class Session {
   /** Immediate close of both sides, with the reason logged once. Idempotent. */
   destroy(reason: string): void {
     this.note(reason);
-    this.client.destroy();
-    this.node.destroy();
+    this.init.client.destroy();
+    this.init.node.destroy();
+  }
+
+  /**
+   * Graceful close: the node side is dropped, the client gets what is already queued for it and
+   * then a FIN (not a reset); a client that does not finish within CLOSE_LINGER_MS is destroyed.
+   */
+  close(reason: string): void {
+    if (this.summary || this.lingerTimer) return;
+    this.note(reason);
+    const { client, node } = this.init;
+    client.end();
+    node.destroy();
+    this.lingerTimer = setTimeout(() => client.destroy(), CLOSE_LINGER_MS);
   }
 
   private finish(): void {
+    clearTimeout(this.lingerTimer);
+    const { id, nodeName, init } = this;
     const summary: SessionSummary = {
-      id: this.id,
-      node: this.nodeName,
-      transport: this.transport,
-      client: this.clientAddress,
+      id,
+      node: nodeName,
+      transport: init.transport,
+      client: init.clientAddress,
       bytesFromClient: this.bytesFromClient,
       bytesToClient: this.bytesToClient,
       durationMs: Date.now() - this.startedAt,
       reason: this.reason ?? 'closed',
     };
     this.summary = summary;
-    this.log.info(summary, 'connection closed');
-    this.onDone(summary);
+    init.log.info({ bytesFromClient: summary.bytesFromClient, bytesToClient: summary.bytesToClient, durationMs: summary.durationMs, transport: summary.transport, reason: summary.reason }, 'connection closed');
+    init.onDone(summary);
     if (this.waiters) for (const resolve of this.waiters) resolve(summary);
     this.waiters = undefined;
   }

@@ -10,6 +10,8 @@ export interface NodeStatus {
   readonly reason: string;
   /** Epoch ms of the last state change. */
   readonly since: number;
+  /** Who set the state (a health check, a client dial, the configuration). */
+  readonly source: StateSource;
 }
 
 export interface StateChange {
@@ -40,7 +42,7 @@ export class ClusterState {
     private readonly log: Logger,
   ) {
     const now = Date.now();
-    this.statuses = nodes.map((config) => ({ config, state: 'unknown', reason: 'not checked yet', since: now }));
+    this.statuses = nodes.map((config) => ({ config, state: 'unknown', reason: 'not checked yet', since: now, source: 'config' }));
   }
 
   all(): readonly NodeStatus[] {
@@ -95,13 +97,13 @@ export class ClusterState {
     this.order = undefined;
     this.statuses = nodes.map((config) => {
       const old = keep.get(`${config.name}|${config.host}:${config.port}`);
-      return old ? { ...old, config } : { config, state: 'unknown', reason: 'added by a configuration reload', since: now };
+      return old ? { ...old, config } : { config, state: 'unknown', reason: 'added by a configuration reload', since: now, source: 'config' };
     });
   }
 
   private set(status: NodeStatus, to: NodeState, reason: string, source: StateSource): void {
     const from = status.state;
-    const next: NodeStatus = { config: status.config, state: to, reason, since: Date.now() };
+    const next: NodeStatus = { config: status.config, state: to, reason, since: Date.now(), source };
     this.statuses = this.statuses.map((s) => (s === status ? next : s));
     this.order = undefined;
     const { name, host, port } = status.config;

@@ -1,15 +1,25 @@
 import type { Logger } from '../log.js';
-import type { RouterConfig } from '../config/schema.js';
 import type { RouterObserver } from '../observe.js';
-import { effectiveCheck } from '../health/checker.js';
-import { ROLE_AWARE_KINDS } from '../health/create-checker.js';
 import type { ClusterState } from './cluster-state.js';
 
-export type ReleaseReason = 'active' | 'expired' | 'full' | 'shutdown';
+/** `retry`: try the nodes again now (nothing can announce an active without role-aware checks). */
+export type ReleaseReason = 'active' | 'retry' | 'expired' | 'full' | 'shutdown';
 
 export interface Held {
   /** The client left or was refused: stop waiting (idempotent). */
   cancel(): void;
+}
+
+export interface HoldRequest {
+  /** How much longer this client may wait in all. */
+  readonly waitMs: number;
+  readonly max: number;
+  /** Release with 'retry' after this long (the client tries the nodes again). */
+  readonly retryMs: number;
+  readonly observer: RouterObserver;
+  readonly log: Logger;
+  /** Called once, with why. */
+  readonly release: (why: ReleaseReason) => void;
 }
 
 interface Entry {
@@ -18,11 +28,19 @@ interface Entry {
   done: boolean;
 }
 
+/** How often held clients try the nodes again when no check can announce an active node. */
+export const HOLD_RETRY_MS = 250;
+/**
+ * With role-aware checks a new active is announced (and releases everyone at once); a held client
+ * still tries again now and then, in case what held it was a blip of a node the model holds active.
+ */
+export const HOLD_RETRY_WITH_CHECKS_MS = 1000;
+
 /**
  * Clients that arrive while no node is active (the middle of a failover) wait here, bounded in
- * count and time, instead of being refused; they are released in arrival order as soon as the
- * cluster model has an active node. Only when the health checks can tell roles: without them
- * nothing would ever announce the new active, and holding would only delay the answer.
+ * count and time, instead of being refused. They are released in arrival order as soon as the
+ * cluster model has a new active node; without role-aware checks nothing would announce one, so
+ * they also try the nodes again every HOLD_RETRY_MS.
  *
  * The router owns one queue per cluster model; it is released when that model gains an active.
  */
@@ -47,47 +65,38 @@ export class HoldQueue {
   }
 
   /**
-   * Whether a new client should wait rather than dial: a failover looks under way (checks can see
-   * roles, no node is active, and no node is of unknown role, which might accept: try it).
+   * Whether a new client should wait before dialling at all: the role-aware checks see a failover
+   * under way (no node active, none of unknown role that might accept, some node passive).
    */
-  shouldHold(config: RouterConfig): boolean {
-    return this.canHold(config) && !this.cluster.all().some((s) => s.state === 'unknown');
+  shouldHoldFirst(holdMs: number, roleAwareChecks: boolean): boolean {
+    const all = this.cluster.all();
+    return holdMs > 0 && roleAwareChecks && !this.cluster.active() && !all.some((s) => s.state === 'unknown') && all.some((s) => s.state === 'passive');
   }
 
-  /**
-   * After every node refused a client: wait for an active if the checks can announce one. Only
-   * while some node is up and passive: with every node down (a dead cluster, or checks pointed
-   * at the wrong REST port) waiting would only delay the answer.
-   */
-  canHold(config: RouterConfig): boolean {
-    return (
-      config.holdMs > 0 &&
-      !this.cluster.active() &&
-      this.cluster.all().some((s) => s.state === 'passive') &&
-      config.nodes.every((n) => ROLE_AWARE_KINDS.has(effectiveCheck(config.health, n).kind))
-    );
+  /** After every node refused a client alike: wait, unless every node is down (a dead cluster: waiting would only delay the answer). */
+  canHold(holdMs: number): boolean {
+    return holdMs > 0 && this.cluster.all().some((s) => s.state !== 'down');
   }
 
-  /**
-   * Waits up to `holdMs` for an active node; `release` is called once, with why. A full queue
-   * releases at once with 'full' (the client gets the normal trial).
-   */
-  hold(holdMs: number, max: number, release: (why: ReleaseReason) => void, observer: RouterObserver, log: Logger): Held {
-    if (this.entries.length >= max) {
-      log.warn({ held: this.entries.length, max }, 'hold queue full: not waiting for an active node');
-      queueMicrotask(() => release('full'));
+  /** Waits for an active node; a full queue releases at once with 'full' (the client gets its answer). */
+  hold(req: HoldRequest): Held {
+    const { observer, log } = req;
+    if (this.entries.length >= req.max) {
+      log.warn({ held: this.entries.length, max: req.max }, 'hold queue full: not waiting for an active node');
+      queueMicrotask(() => req.release('full'));
       return { cancel: () => {} };
     }
     observer.held(1);
+    const retry = req.retryMs < req.waitMs;
     const entry: Entry = {
       release: (why) => {
-        if (this.remove(entry, observer)) release(why);
+        if (this.remove(entry, observer)) req.release(why);
       },
-      timer: setTimeout(() => entry.release('expired'), holdMs),
+      timer: setTimeout(() => entry.release(retry ? 'retry' : 'expired'), retry ? req.retryMs : req.waitMs),
       done: false,
     };
     this.entries.push(entry);
-    log.debug({ holdMs, held: this.entries.length }, 'no active node: holding the client');
+    log.debug({ waitMs: req.waitMs, held: this.entries.length }, 'no active node: holding the client');
     return { cancel: () => void this.remove(entry, observer) };
   }
 

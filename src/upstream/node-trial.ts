@@ -1,58 +1,102 @@
 import type net from 'node:net';
 import type { Logger } from '../log.js';
-import type { Handshake, NodeAnswer } from '../handshake/handshake.js';
-import { RouterError } from '../errors.js';
+import type { Handshake, NodeAnswer, Proof } from '../handshake/handshake.js';
 import type { RejectKind, RouterObserver } from '../observe.js';
-import type { ClusterState, NodeStatus } from './cluster-state.js';
+import type { NodeStatus } from './cluster-state.js';
 import { dial, type Dial } from './dial.js';
+import { isLocalError } from './local-errors.js';
 import type { NodeReader } from './node-reader.js';
+import { pickAnswer, type AttemptRecord, type Answer } from './rejection-ledger.js';
 
 export interface TrialOptions {
-  connectTimeoutMs: number;
-  handshakeTimeoutMs: number;
+  readonly handshake: Handshake;
+  /** The nodes to try, in order (the cluster model's dial order when the trial starts). */
+  readonly order: readonly NodeStatus[];
+  readonly connectTimeoutMs: number;
+  readonly handshakeTimeoutMs: number;
+  readonly log: Logger;
+  readonly observer: RouterObserver;
+  /** Node bytes the client must see before any commit (an empty SASL COMPLETE); the owner writes them. */
+  readonly onInterimAnswer: (bytes: Buffer[]) => void;
 }
 
 export type TrialResult =
-  | { kind: 'committed'; node: NodeStatus; socket: net.Socket; reader: NodeReader }
-  | { kind: 'failed'; summary: string; attempts: string[] }
-  | { kind: 'aborted'; reason: string };
+  | {
+      kind: 'committed';
+      node: NodeStatus;
+      /** The node socket, paused, with none of the trial's listeners left on it. */
+      socket: net.Socket;
+      reader: NodeReader;
+      /** The node's answer, for the client. */
+      toClient: Buffer[];
+      proof: Proof;
+      records: readonly AttemptRecord[];
+    }
+  | { kind: 'failed'; summary: string; answer: Answer; records: readonly AttemptRecord[] }
+  | { kind: 'aborted'; reason: string; records: readonly AttemptRecord[] };
 
-interface Attempt {
-  node: NodeStatus;
-  dial: Dial;
-  socket?: net.Socket;
-  timer?: NodeJS.Timeout;
-  done: boolean;
+/** One node being tried; its listeners are named so that they can be removed by reference. */
+class Attempt {
+  socket: net.Socket | undefined;
+  timer: NodeJS.Timeout | undefined;
+  done = false;
+  readonly dial: Dial;
+
+  constructor(
+    readonly node: NodeStatus,
+    private readonly trial: NodeTrial,
+    connectTimeoutMs: number,
+  ) {
+    const { name, host, port } = node.config;
+    this.dial = dial({ name, host, port }, connectTimeoutMs);
+  }
+
+  readonly onError = (err: NodeJS.ErrnoException): void => this.trial.nodeFailed(this, `reset (${err.code ?? err.message})`, 'reset');
+  readonly onEnd = (): void => this.trial.nodeFailed(this, 'closed', 'closed');
+  readonly onClose = (): void => this.trial.nodeFailed(this, 'closed', 'closed');
+
+  attach(socket: net.Socket): void {
+    this.socket = socket;
+    socket.on('error', this.onError);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
+  }
+
+  /** Stops listening to the node; the socket is destroyed unless it is handed on. */
+  settle(handOn: boolean): void {
+    this.done = true;
+    clearTimeout(this.timer);
+    this.dial.cancel();
+    this.dial.reader.sink = () => {};
+    const s = this.socket;
+    if (!s) return;
+    s.off('end', this.onEnd);
+    s.off('close', this.onClose);
+    s.off('error', this.onError);
+    if (handOn) s.pause();
+    else {
+      s.on('error', () => {}); // a late error on a destroyed socket must not be unhandled
+      s.destroy();
+    }
+  }
 }
 
 /**
- * Tries each node in turn with one client's handshake: replays the kept client bytes, lets the
- * handshake judge the node's answers, and moves on when a node refuses, resets, closes, hangs or
- * rejects. Before the commit a failure means "next node"; the caller owns what happens after.
- *
- * The client socket stays with the caller, which passes its later bytes on through
- * `forwardClientBytes`.
+ * "Find me a node": tries each node in turn with one client's handshake, replaying the kept client
+ * bytes, and lets the handshake judge the node's answers. Refused, reset, closed, silent or
+ * rejecting nodes mean "next node". It never writes to the client and never changes the cluster
+ * model: it returns what happened (the records) and, on success, the node socket; its owner
+ * delivers bytes and upstream/evidence.ts decides what the records say about the nodes.
  */
 export class NodeTrial {
-  private readonly order: readonly NodeStatus[];
   private index = -1;
   private current: Attempt | undefined;
-  private readonly attempts: string[] = [];
+  private readonly records: AttemptRecord[] = [];
   private finish!: (r: TrialResult) => void;
   private finished = false;
-  /** The node believed active rejected this client's handshake (see onFailed). */
-  private rejectedByActive: { name: string; reason: string } | undefined;
   readonly result: Promise<TrialResult>;
 
-  constructor(
-    private readonly client: net.Socket,
-    private readonly handshake: Handshake,
-    private readonly cluster: ClusterState,
-    private readonly opts: TrialOptions,
-    private readonly log: Logger,
-    private readonly observer: RouterObserver,
-  ) {
-    this.order = cluster.dialOrder();
+  constructor(private readonly opts: TrialOptions) {
     this.result = new Promise((resolve) => (this.finish = resolve));
   }
 
@@ -62,46 +106,53 @@ export class NodeTrial {
 
   /** Client bytes that arrived after the handshake saw them: pass them to the node being tried. */
   forwardClientBytes(chunk: Buffer): void {
-    this.current?.socket?.write(chunk);
+    const a = this.current;
+    if (a && !a.done) a.socket?.write(chunk);
   }
 
-  /** The client can no longer be replayed: commit the node being tried, or fail if there is none. */
-  commitNow(reason: string): void {
+  /** The client can no longer be replayed: commit the node being tried (blind), or end if there is none. */
+  commitNow(reason: string): boolean {
     const a = this.current;
-    if (a?.socket && !a.done) {
-      this.log.debug({ node: a.node.config.name, reason }, 'committing early');
-      // Whatever the node has said that the handshake had not judged yet goes to the client too.
-      this.commit(a, this.handshake.takeNodeBytes());
-    } else {
-      this.end({ kind: 'aborted', reason });
-    }
+    if (!a?.socket || a.done) return false;
+    this.opts.log.debug({ node: a.node.config.name, reason }, 'committing early');
+    // Whatever the node has said that the handshake had not judged yet goes to the client too.
+    this.commit(a, this.opts.handshake.takeNodeBytes(), 'blind');
+    return true;
   }
 
   abort(reason: string): void {
-    this.end({ kind: 'aborted', reason });
+    this.end({ kind: 'aborted', reason, records: this.records });
   }
 
   private next(): void {
     if (this.finished) return;
     this.index++;
-    const status = this.order[this.index];
+    const status = this.opts.order[this.index];
     if (!status) {
-      const summary = `no Livy node accepted the connection: ${this.attempts.join('; ') || 'no nodes configured'}`;
-      this.end({ kind: 'failed', summary, attempts: this.attempts });
+      const summary = `no Livy node accepted the connection: ${this.records.map((r) => `${r.node} ${r.address}: ${r.reason}`).join('; ') || 'no nodes configured'}`;
+      const answer = pickAnswer(this.records, this.believedActive(), this.opts.handshake, summary);
+      this.end({ kind: 'failed', summary, answer, records: this.records });
       return;
     }
-    const { name, host, port } = status.config;
-    const attempt: Attempt = { node: status, dial: dial({ name, host, port }, this.opts.connectTimeoutMs), done: false };
+    const attempt = new Attempt(status, this, this.opts.connectTimeoutMs);
     this.current = attempt;
-    this.log.debug({ node: name, address: `${host}:${port}`, state: status.state }, 'dialling node');
-    this.observer.dialAttempt(name);
+    const { name, host, port } = status.config;
+    this.opts.log.debug({ node: name, address: `${host}:${port}`, state: status.state }, 'dialling node');
+    this.opts.observer.dialAttempt(name);
     attempt.dial.connected.then(
       (socket) => this.onConnected(attempt, socket),
-      (err: RouterError) =>
-        err.code === 'LR_CONNECT_FAILED'
-          ? this.onFailed(attempt, err.message, 'down', 'connect-refused')
-          : this.onFailed(attempt, err.message, undefined, 'connect-timeout'),
+      (err: NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException }) => {
+        const code = err.cause?.code;
+        if (code !== undefined && isLocalError(code)) return this.nodeFailed(attempt, err.message, 'local-error');
+        this.nodeFailed(attempt, err.message, err.code === 'LR_CONNECT_TIMEOUT' ? 'connect-timeout' : 'connect-refused');
+      },
     );
+  }
+
+  /** The node believed active when the trial began: its refusal is the one a client gets. */
+  private believedActive(): string | undefined {
+    const first = this.opts.order[0];
+    return first?.state === 'active' ? first.config.name : undefined;
   }
 
   private onConnected(a: Attempt, socket: net.Socket): void {
@@ -109,95 +160,48 @@ export class NodeTrial {
       socket.destroy();
       return;
     }
-    a.socket = socket;
-    socket.on('error', (err: NodeJS.ErrnoException) => this.onFailed(a, this.handshake.nodeGone(`reset (${err.code ?? err.message})`), 'passive', 'reset'));
-    socket.on('end', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive', 'closed'));
-    socket.on('close', () => this.onFailed(a, this.handshake.nodeGone('closed'), 'passive', 'closed'));
+    a.attach(socket);
+    const hs = this.opts.handshake;
     // Handshake answers are small and kept across reads: copy a borrowed view (node-reader.ts).
-    a.dial.reader.sink = (view, borrowed) => this.onNodeData(a, borrowed ? Buffer.from(view) : view);
-    // A timeout says nothing certain of the node (the client may be the slow one), so it changes
-    // no state: health checks decide whether a silent node is hung. A node they hold down gets
-    // no more than a connect timeout, or a hung node tried last would keep every client of a
-    // cluster with no active node waiting the whole handshake timeout for its final answer.
+    a.dial.reader.sink = (view, borrowed) => this.onNodeData(a, hs.onNodeData(borrowed ? Buffer.from(view) : view));
+    // A timeout says nothing certain of the node (the client may be the slow one). A node the
+    // model holds down gets no more than a connect timeout, or a hung node tried last would keep
+    // every client of a cluster with no active node waiting the whole handshake timeout.
     const waitMs = a.node.state === 'down' ? Math.min(this.opts.handshakeTimeoutMs, this.opts.connectTimeoutMs) : this.opts.handshakeTimeoutMs;
-    a.timer = setTimeout(() => this.onFailed(a, `no answer within ${waitMs} ms`, undefined, 'no-answer'), waitMs);
-    socket.write(this.handshake.startAttempt());
+    a.timer = setTimeout(() => this.nodeFailed(a, `no answer within ${waitMs} ms`, 'no-answer'), waitMs);
+    socket.write(hs.startAttempt());
   }
 
-  private onNodeData(a: Attempt, chunk: Buffer): void {
+  private onNodeData(a: Attempt, answer: NodeAnswer): void {
     if (a.done) return;
-    const answer: NodeAnswer = this.handshake.onNodeData(chunk);
-    if (answer.verdict.kind === 'commit') return this.commit(a, answer.toClient);
-    for (const b of answer.toClient) this.client.write(b);
-    if (answer.verdict.kind === 'reject') this.onFailed(a, answer.verdict.reason, 'passive', 'handshake-rejected');
+    const { verdict, toClient } = answer;
+    if (verdict.kind === 'commit') return this.commit(a, toClient, verdict.proof);
+    if (toClient.length) this.opts.onInterimAnswer(toClient);
+    if (verdict.kind === 'reject') this.nodeFailed(a, verdict.reason, 'handshake-rejected', verdict.rejection);
   }
 
-  private commit(a: Attempt, toClient: Buffer[]): void {
-    this.settle(a);
-    const socket = a.socket!;
-    // Stop the flow before our listeners go, so no byte is emitted with nobody listening.
-    socket.pause();
-    a.dial.reader.sink = () => {};
-    socket.removeAllListeners('end');
-    socket.removeAllListeners('close');
-    socket.removeAllListeners('error');
-    socket.on('error', () => {}); // the session attaches its own handler next, synchronously
-    for (const b of toClient) this.client.write(b);
-    this.end({ kind: 'committed', node: a.node, socket, reader: a.dial.reader });
+  private commit(a: Attempt, toClient: Buffer[], proof: Proof): void {
+    a.settle(true);
+    this.end({ kind: 'committed', node: a.node, socket: a.socket!, reader: a.dial.reader, toClient, proof, records: this.records });
   }
 
-  /** `state` is what this failure says of the node; undefined when it says nothing certain. */
-  private onFailed(a: Attempt, reason: string, state: 'passive' | 'down' | undefined, kind: RejectKind): void {
+  /** Called by an Attempt's listeners too. */
+  nodeFailed(a: Attempt, reason: string, kind: RejectKind | 'local-error', rejection?: AttemptRecord['rejection']): void {
     if (a.done) return;
-    this.observer.dialRejected(a.node.config.name, kind);
-    this.settle(a);
-    a.socket?.destroy();
     const { name, host, port } = a.node.config;
-    this.attempts.push(`${name} ${host}:${port}: ${reason}`);
-    this.log.debug({ node: name, reason }, 'node rejected the connection');
-    // (HTTP answers that count as rejections, 307/308/502/503, never come from a client's mistake.)
-    if (kind === 'handshake-rejected' && this.handshake.preferLastRejection && this.cluster.get(name)?.state === 'active') {
-      // The active node answers a wrong password with SASL BAD too, so a rejection from it may
-      // say more about this client than about the node: demoting it at once would cut every
-      // other client's connection. Decide at the end of the trial (`reportOutcome`); meanwhile its
-      // answer is the one this client gets if no other node accepts.
-      this.handshake.preferLastRejection();
-      this.rejectedByActive = { name, reason };
-    } else if (state) {
-      this.cluster.report(name, state, reason, 'dial');
-    }
+    const full = kind === 'reset' || kind === 'closed' ? this.opts.handshake.nodeGone(reason) : reason;
+    a.settle(false);
+    if (kind !== 'local-error') this.opts.observer.dialRejected(name, kind);
+    this.records.push({ node: name, address: `${host}:${port}`, outcome: kind, reason: full, ...(rejection ? { rejection } : {}) });
+    this.opts.log.debug({ node: name, reason: full }, 'node did not take the connection');
     this.next();
-  }
-
-  /**
-   * What the trial's outcome tells the cluster model. The node that accepted is the active. A
-   * believed active that refused the client is demoted when another node took the client (a
-   * failover), or when every node refused and it answered exactly as another did (a passive's
-   * answer: no new leader yet); an answer of its own (a login failure) was about the client.
-   */
-  private reportOutcome(result: TrialResult): void {
-    const r = this.rejectedByActive;
-    this.rejectedByActive = undefined;
-    const demote = result.kind === 'committed' || (result.kind === 'failed' && this.handshake.preferredMatchesAnother?.() === true);
-    if (r && demote) this.cluster.report(r.name, 'passive', r.reason, 'dial');
-    if (result.kind === 'committed') this.cluster.report(result.node.config.name, 'active', 'accepted a client handshake', 'dial');
-  }
-
-  private settle(a: Attempt): void {
-    a.done = true;
-    if (a.timer) clearTimeout(a.timer);
-    a.dial.cancel();
   }
 
   private end(result: TrialResult): void {
     if (this.finished) return;
     this.finished = true;
-    this.reportOutcome(result);
     const a = this.current;
-    if (a && !a.done) {
-      this.settle(a);
-      a.socket?.destroy();
-    }
+    if (a && !a.done) a.settle(false);
     this.finish(result);
   }
 }

@@ -1,0 +1,58 @@
+import type { Handshake, Rejection } from '../handshake/handshake.js';
+import type { RejectKind } from '../observe.js';
+
+/** What one node did with one client's handshake. */
+export interface AttemptRecord {
+  readonly node: string;
+  /** host:port dialled. */
+  readonly address: string;
+  readonly outcome: RejectKind | 'local-error';
+  readonly reason: string;
+  /** The node's refusal in its protocol, when it gave one (a SASL frame, an OpenSession error, an HTTP status). */
+  readonly rejection?: Rejection;
+}
+
+export interface Answer {
+  /** What the client gets, in its protocol; undefined: a bare close (the protocol has no word for it). */
+  readonly bytes: Buffer | undefined;
+  /** Whose refusal it is; undefined for the router's own. */
+  readonly from: string | undefined;
+  /**
+   * Some node answered in words and all that did answered alike (as passives do): the answer
+   * cannot tell the active from a passive. False when nobody answered (a dead cluster).
+   */
+  readonly unanimous: boolean;
+}
+
+/**
+ * Picks the refusal a client gets when no node took it, so that a client with a wrong password
+ * gets the active's "Error validating the login", not a passive's "not active":
+ * 1. the refusal of the node believed active when the trial began;
+ * 2. else the one refusal unlike all the others, when at least two others agree (passives
+ *    answer alike; the odd one out is the node that judged the client itself);
+ * 3. else the last refusal.
+ * A refusal the client cannot read as it stands (a SASL frame for a NOSASL client) is replaced by
+ * the router's own answer in the client's protocol, carrying the node's words.
+ */
+export function pickAnswer(
+  records: readonly AttemptRecord[],
+  believedActive: string | undefined,
+  handshake: Pick<Handshake, 'deliverable' | 'ownAnswer'>,
+  summary: string,
+): Answer {
+  const spoken = records.filter((r): r is AttemptRecord & { rejection: Rejection } => r.rejection !== undefined);
+  const unanimous = spoken.length > 0 && spoken.every((r) => r.rejection.bytes.equals(spoken[0]!.rejection.bytes));
+  const chosen = spoken.find((r) => r.node === believedActive) ?? oddOneOut(spoken) ?? spoken.at(-1);
+  if (!chosen) return { bytes: handshake.ownAnswer(summary), from: undefined, unanimous };
+  const bytes = handshake.deliverable(chosen.rejection) ? chosen.rejection.bytes : handshake.ownAnswer(`node ${chosen.node} answered: ${chosen.rejection.message}`);
+  return { bytes, from: chosen.node, unanimous };
+}
+
+function oddOneOut<T extends { rejection: Rejection }>(spoken: readonly T[]): T | undefined {
+  if (spoken.length < 3) return undefined;
+  const alike = (a: T, b: T) => a.rejection.bytes.equals(b.rejection.bytes);
+  const unique = spoken.filter((r) => spoken.filter((o) => alike(o, r)).length === 1);
+  if (unique.length !== 1) return undefined;
+  const others = spoken.filter((r) => r !== unique[0]);
+  return others.every((o) => alike(o, others[0]!)) ? unique[0] : undefined;
+}
