@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startSimCluster } from '../src/sim/cluster.js';
-import { queryNode, type HiveTarget } from '../src/sim/hive-client.js';
-import { loadTlsFixture } from '../src/sim/tls-fixture.js';
+import { startSimCluster } from '../sim/cluster.js';
+import { queryNode, type HiveTarget } from '../sim/hive-client.js';
+import { tlsFixture } from './helpers/tls.js';
 import { readReply, Reader, StatusCode } from '../src/handshake/thrift-codec.js';
 import { openSessionCall, plainClientHello } from './helpers/bulk-node.js';
 import { stopAfterEach } from './helpers/live.js';
@@ -10,7 +10,7 @@ import { startTestRouter } from './helpers/router.js';
 
 const live = stopAfterEach();
 
-const fixture = loadTlsFixture();
+const fixture = tlsFixture();
 
 /** Writes `bytes`, returns everything the router sends until it closes. */
 function raw(port: number, bytes: Buffer | string): Promise<Buffer> {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSimCluster, type SimCluster } from '../src/sim/cluster.js';
-import { openHiveSession, queryNode, type HiveSessionHandle } from '../src/sim/hive-client.js';
+import { startSimCluster, type SimCluster } from '../sim/cluster.js';
+import { openHiveSession, queryNode, type HiveSessionHandle } from '../sim/hive-client.js';
 import type { Service } from '../src/service.js';
 import { startTestRouter, type LogLine } from './helpers/router.js';
 

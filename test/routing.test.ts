@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startSimCluster, type BinaryPassiveStyle } from '../src/sim/cluster.js';
-import { openHiveSession, queryNode, runQuery, type HiveTarget } from '../src/sim/hive-client.js';
+import { startSimCluster, type BinaryPassiveStyle } from '../sim/cluster.js';
+import { openHiveSession, queryNode, runQuery, type HiveTarget } from '../sim/hive-client.js';
 import { stopAfterEach } from './helpers/live.js';
 import { startTestRouter, type LogLine } from './helpers/router.js';
 

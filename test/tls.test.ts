@@ -1,14 +1,14 @@
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { startSimCluster } from '../src/sim/cluster.js';
-import { queryNode, runQuery } from '../src/sim/hive-client.js';
-import { loadTlsFixture } from '../src/sim/tls-fixture.js';
+import { startSimCluster } from '../sim/cluster.js';
+import { queryNode, runQuery } from '../sim/hive-client.js';
+import { tlsFixture } from './helpers/tls.js';
 import { stopAfterEach } from './helpers/live.js';
 import { startTestRouter } from './helpers/router.js';
 
 const live = stopAfterEach();
 
-const fixture = loadTlsFixture();
+const fixture = tlsFixture();
 
 describe('TLS passthrough', () => {
   for (const transport of ['binary', 'http'] as const) {

@@ -2,8 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSimNode, type SimNode } from '../../src/sim/cluster.js';
-import { loadTlsFixture } from '../../src/sim/tls-fixture.js';
+import { startSimNode, type SimNode } from '../../sim/cluster.js';
+import { tlsFixture } from '../helpers/tls.js';
 import { HaStatusChecker } from '../../src/health/ha-status.js';
 import { RestChecker } from '../../src/health/rest.js';
 import type { Checker } from '../../src/health/checker.js';
@@ -37,7 +37,7 @@ async function startAuthServer(opts: { tls: boolean; user?: string; password?: s
     res.writeHead(req.url === '/ha-status' ? 200 : 404, { 'content-type': 'application/json' });
     res.end('{"status":"leader"}');
   };
-  const fx = loadTlsFixture();
+  const fx = tlsFixture();
   const server = opts.tls ? https.createServer({ key: fx.key, cert: fx.cert }, handler) : http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   cleanups.push(

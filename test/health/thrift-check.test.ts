@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSimNode, type SimNode, type SimNodeOptions } from '../../src/sim/cluster.js';
-import { loadTlsFixture } from '../../src/sim/tls-fixture.js';
+import { startSimNode, type SimNode, type SimNodeOptions } from '../../sim/cluster.js';
+import { tlsFixture } from '../helpers/tls.js';
 import { ThriftChecker } from '../../src/health/thrift.js';
 import { TcpChecker } from '../../src/health/tcp.js';
 import type { Checker } from '../../src/health/checker.js';
@@ -85,7 +85,7 @@ describe('thrift check', () => {
   });
 
   it('TLS: works with tlsVerify false; an untrusted certificate says "cannot tell"', async () => {
-    const fx = loadTlsFixture();
+    const fx = tlsFixture();
     const node = await simNode('leader', { tls: { key: fx.key, cert: fx.cert } });
     const ok = track(new ThriftChecker(checkerContext({ port: node.thriftPort }, { kind: 'thrift', tls: true, tlsVerify: false })));
     expect((await ok.check()).state).toBe('active');

@@ -2,9 +2,9 @@ import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { encodeSaslFrame, readSaslFrame, SaslStatus } from '../../src/handshake/sasl-frame.js';
 import { frame } from '../../src/handshake/thrift-codec.js';
-import { openSessionOk, plainClientHello } from '../../src/sim/wire.js';
+import { openSessionOk, plainClientHello } from '../../sim/wire.js';
 
-export { openSessionCall, openSessionOk, plainClientHello } from '../../src/sim/wire.js';
+export { openSessionCall, openSessionOk, plainClientHello } from '../../sim/wire.js';
 
 /**
  * A node for data-path tests: completes SASL PLAIN and answers the first framed call with an

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import type { SimCluster } from '../../src/sim/cluster.js';
+import type { SimCluster } from '../../sim/cluster.js';
 import type { Service } from '../../src/service.js';
 
 /** What a test started; stopped after each test (router first, then the simulated nodes). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
-import { openHiveSession, queryNode, runQuery } from '../../src/sim/hive-client.js';
+import { startSimCluster, type SimCluster } from '../../sim/cluster.js';
+import { openHiveSession, queryNode, runQuery } from '../../sim/hive-client.js';
 import type { Service } from '../../src/service.js';
 import net from 'node:net';
 import { startTestRouter, testConfig, type LogLine } from '../helpers/router.js';

@@ -3,14 +3,14 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import thrift from 'thrift';
 import hive from 'hive-driver';
-import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../src/sim/cluster.js';
+import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../sim/cluster.js';
 import {
   HiveConnectionLostError,
   HiveTimeoutError,
   openHiveSession,
   queryNode,
   type HiveTarget,
-} from '../../src/sim/hive-client.js';
+} from '../../sim/hive-client.js';
 import { delay, httpCall, rawTalk } from './helpers.js';
 
 let cluster: SimCluster | undefined;

@@ -1,7 +1,7 @@
 // Each way a passive node turns a client away, checked byte for byte with raw sockets: these are
 // exactly the signals a router has to recognise as "not active".
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster, type SimCluster } from '../../sim/cluster.js';
 import {
   HiveAuthError,
   HiveConnectionLostError,
@@ -9,8 +9,8 @@ import {
   HiveTimeoutError,
   openHiveSession,
   runQuery,
-} from '../../src/sim/hive-client.js';
-import type { PassiveStyle } from '../../src/sim/options.js';
+} from '../../sim/hive-client.js';
+import type { PassiveStyle } from '../../sim/options.js';
 import { decodeGetInfoReply, getInfoCall, httpCall, rawTalk, saslPlainHello } from './helpers.js';
 
 const PASSIVE_MESSAGE = 'Livy server is not active (follower)';
