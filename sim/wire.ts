@@ -25,13 +25,14 @@ export function openSessionOk(seqid = 1): Buffer {
     .toBuffer();
 }
 
-/** SASL START PLAIN, the credentials (status OK, as hive-driver sends them) and a framed OpenSession call, in one buffer. */
+/** SASL START PLAIN and the credentials, sent with `status` (OK, as hive-driver sends them). */
+export function saslPlainFrames(user = 'anonymous', password = 'anonymous', status: number = SaslStatus.OK): Buffer {
+  return Buffer.concat([encodeSaslFrame(SaslStatus.START, 'PLAIN'), encodeSaslFrame(status, Buffer.from(`${user}\0${user}\0${password}`))]);
+}
+
+/** saslPlainFrames and a framed OpenSession call, in one buffer: what hive-driver sends first. */
 export function plainClientHello(user = 'anonymous', password = 'anonymous'): Buffer {
-  return Buffer.concat([
-    encodeSaslFrame(SaslStatus.START, 'PLAIN'),
-    encodeSaslFrame(SaslStatus.OK, Buffer.from(`${user}\0${user}\0${password}`)),
-    frame(openSessionCall()),
-  ]);
+  return Buffer.concat([saslPlainFrames(user, password), frame(openSessionCall())]);
 }
 
 /** A healthy node's whole answer to plainClientHello: SASL COMPLETE, then the framed OpenSession success. */

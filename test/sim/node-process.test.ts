@@ -1,24 +1,8 @@
 // A sim node in its own OS process: ready line, queries, SIGSTOP/SIGCONT, SIGTERM, kill -9.
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { HiveTimeoutError, queryNode } from '../../sim/hive-client.js';
-import { spawnSimNodeProcess, type SimNodeProcess, type SpawnSimNodeOptions } from '../../sim/spawn.js';
+import { spawnSimNode as spawnNode } from '../helpers/sim.js';
 import { httpCall, rawTalk } from './helpers.js';
-
-const running: SimNodeProcess[] = [];
-
-/** Built by `npm test` (tsc) before the tests run. */
-const script = fileURLToPath(new URL('../../dist/sim/node-process.js', import.meta.url));
-
-async function spawnNode(opts: Omit<SpawnSimNodeOptions, 'script'>): Promise<SimNodeProcess> {
-  const proc = await spawnSimNodeProcess({ ...opts, script });
-  running.push(proc);
-  return proc;
-}
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.stop()));
-});
 
 describe('node-process', () => {
   test('leader and follower processes answer; SIGSTOP freezes; SIGTERM exits 0', async () => {
@@ -59,7 +43,7 @@ describe('node-process', () => {
   });
 
   test('a bad argument fails fast with the reason', async () => {
-    await expect(spawnSimNodeProcess({ name: 'bad', passiveStyle: 'nope' as 'hang', script })).rejects.toThrow(
+    await expect(spawnNode({ name: 'bad', passiveStyle: 'nope' as 'hang' })).rejects.toThrow(
       /passive-style must be one of/,
     );
   });
