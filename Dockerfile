@@ -13,7 +13,9 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` runs tsc, and the sources are not copied yet.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
+# sim/ only so the demo command type-checks; the image takes dist/src alone, never dist/sim.
 COPY src ./src
+COPY sim ./sim
 RUN npx tsc -p tsconfig.json
 
 FROM ${NODE_IMAGE}

@@ -122,7 +122,7 @@ function report(samples: Samples, haproxy: boolean): void {
 async function main(): Promise<void> {
   const haproxyBin = findOnPath('haproxy');
   if (!haproxyBin) console.log('haproxy is not on PATH: the haproxy column is skipped (apt-get install -y haproxy to measure it)');
-  const fetchable = !args['no-fetch'] && existsSync(fileURLToPath(new URL('../src/sim/hive-client.js', import.meta.url)));
+  const fetchable = !args['no-fetch'] && existsSync(fileURLToPath(new URL('../sim/hive-client.js', import.meta.url)));
   const procs: Proc[] = [];
   const started = async (p: Promise<Proc>) => {
     const proc = await p;

@@ -39,7 +39,7 @@ export interface BenchNode extends Child {
   readonly restUrl: string;
 }
 
-const NODE_SCRIPT = fileURLToPath(new URL('../src/sim/node-process.js', import.meta.url));
+const NODE_SCRIPT = fileURLToPath(new URL('../sim/node-process.js', import.meta.url));
 
 /**
  * One sim node process (inside `netns` when given). It keeps its Thrift connections when demoted:

@@ -6,7 +6,7 @@
 //   firstQueryMs   new active ready -> first successful query through the proxy
 // The last line is `RESULT {...}` (medians over --runs), for machines.
 import { parseArgs } from 'node:util';
-import { openHiveSession, runQuery, type HiveSessionHandle } from '../src/sim/hive-client.js';
+import { openHiveSession, runQuery, type HiveSessionHandle } from '../sim/hive-client.js';
 import { createNetNamespace, netnsUnavailable, type NetNamespace } from './failover-net.js';
 import { setRole, startHaproxy, startNode, startRouter, type BenchNode, type HaproxyCheck, type Proxy } from './failover-procs.js';
 import { findOnPath } from './procs.js';

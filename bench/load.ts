@@ -159,7 +159,7 @@ async function idleClose(): Promise<LoadAnswer> {
 /** `SELECT * FROM range(rows)` through hive-driver, from connect to the last row and CloseSession. */
 async function fetchRows(port: number, rows: number, timeoutMs: number): Promise<LoadAnswer> {
   // Loaded on first use: the other measurements do not carry hive-driver in this process.
-  const { runQuery } = await import('../src/sim/hive-client.js');
+  const { runQuery } = await import('../sim/hive-client.js');
   const t0 = performance.now();
   const result = await runQuery({ host: '127.0.0.1', port, timeoutMs }, `SELECT * FROM range(${rows})`);
   const ms = performance.now() - t0;

@@ -2,7 +2,7 @@
 // keyed streams and checks every byte, closes, and starts again until told to stop. Half of the
 // clients read slowly. What each connection came to is added to the shared tally.
 import net from 'node:net';
-import { NODE_HELLO_ANSWER, plainClientHello } from '../src/sim/wire.js';
+import { NODE_HELLO_ANSWER, plainClientHello } from '../sim/wire.js';
 import { countForeign, encodeRequest, keyedBlock } from './soak-stream.js';
 
 export const HUNG_AFTER_MS = 5000;

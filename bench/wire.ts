@@ -1,7 +1,7 @@
 // The bytes a bench client and the bench node exchange before the data phase. The router commits a
 // connection only after the node completes SASL PLAIN and answers OpenSession with a success, so
 // every measured connection (direct, router, HAProxy alike) pays that same round trip.
-import { NODE_HELLO_ANSWER, plainClientHello } from '../src/sim/wire.js';
+import { NODE_HELLO_ANSWER, plainClientHello } from '../sim/wire.js';
 
 /**
  * What the node does after the handshake, chosen by the SASL user name so that one node port

@@ -1,16 +1,13 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startSimCluster } from '../src/sim/cluster.js';
-import { queryNode, type HiveTarget } from '../src/sim/hive-client.js';
-import { loadTlsFixture } from '../src/sim/tls-fixture.js';
+import { queryNode, type HiveTarget } from '../sim/hive-client.js';
+import { tlsFixture } from './helpers/tls.js';
 import { readReply, Reader, StatusCode } from '../src/handshake/thrift-codec.js';
 import { openSessionCall, plainClientHello } from './helpers/bulk-node.js';
-import { stopAfterEach } from './helpers/live.js';
+import { startSimCluster } from './helpers/sim.js';
 import { startTestRouter } from './helpers/router.js';
 
-const live = stopAfterEach();
-
-const fixture = loadTlsFixture();
+const fixture = tlsFixture();
 
 /** Writes `bytes`, returns everything the router sends until it closes. */
 function raw(port: number, bytes: Buffer | string): Promise<Buffer> {
@@ -34,7 +31,7 @@ function raw(port: number, bytes: Buffer | string): Promise<Buffer> {
 async function setup(transport: 'binary' | 'http') {
   // The simulated nodes accept SASL and NOSASL, with or without TLS, on one port (auth 'any',
   // optional TLS), so one router port can be shown serving all of them at the same time.
-  live.cluster = await startSimCluster({
+  const cluster = await startSimCluster({
     nodes: ['livy-1', 'livy-2'].map((name) => ({
       name,
       transport,
@@ -44,8 +41,7 @@ async function setup(transport: 'binary' | 'http') {
     })),
     active: 'livy-2',
   });
-  const r = await startTestRouter(live.cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort })), { nodeTransport: transport });
-  live.service = r.service;
+  const r = await startTestRouter(cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort })), { nodeTransport: transport });
   return r.port;
 }
 
@@ -88,15 +84,14 @@ describe("one 'auto' port", () => {
   });
 
   it("a 'binary' listener refuses HTTP and an 'http' listener refuses binary, each in the client's protocol", async () => {
-    live.cluster = await startSimCluster({ nodes: [{ name: 'livy-1' }], active: 'livy-1' });
-    const r = await startTestRouter([{ name: 'livy-1', port: live.cluster.nodes[0]!.thriftPort }], {
+    const cluster = await startSimCluster({ nodes: [{ name: 'livy-1' }], active: 'livy-1' });
+    const r = await startTestRouter([{ name: 'livy-1', port: cluster.nodes[0]!.thriftPort }], {
       listeners: [
         { host: '127.0.0.1', port: 0, transport: 'binary' },
         { host: '127.0.0.1', port: 0, transport: 'http' },
       ],
     });
-    live.service = r.service;
-    const [binaryPort, httpPort] = live.service.listenAddresses.map((a) => a.port);
+    const [binaryPort, httpPort] = r.service.listenAddresses.map((a) => a.port);
     expect((await raw(binaryPort!, 'GET / HTTP/1.1\r\n\r\n')).toString()).toMatch(/^HTTP\/1\.1 400 .*accepts binary Thrift only/s);
     expect((await raw(httpPort!, plainClientHello())).subarray(5).toString()).toContain('accepts Thrift over HTTP only');
     expect(await queryNode({ host: '127.0.0.1', port: binaryPort!, timeoutMs: 5000 })).toBe('livy-1');

@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLAIN_HELLO_ANSWER_BYTES, plainClientHello, startBulkNode, type BulkNode } from './helpers/bulk-node.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connectBulk, PLAIN_HELLO_ANSWER_BYTES, plainClientHello, startBulkNode, type BulkNode } from './helpers/bulk-node.js';
 import { startTestRouter, type LogLine } from './helpers/router.js';
 import type { Service } from '../src/service.js';
 
@@ -24,21 +24,11 @@ function exchange(port: number, bytes: Buffer | undefined, timeoutMs = 5000): Pr
   });
 }
 
-/** A healthy client doing its handshake; proves other clients are not disturbed. */
+/** A healthy client doing its handshake, then leaving; proves other clients are not disturbed. */
 async function healthyHandshake(port: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.on('error', reject);
-    let got = Buffer.alloc(0);
-    s.on('data', (c: Buffer) => {
-      got = Buffer.concat([got, c]);
-      if (got.length >= PLAIN_HELLO_ANSWER_BYTES) {
-        s.destroy();
-        resolve(got);
-      }
-    });
-    s.write(plainClientHello());
-  });
+  const { socket, answer } = await connectBulk(port);
+  socket.destroy();
+  return answer;
 }
 
 const reasons = (lines: LogLine[]) => lines.filter((l) => l.msg.startsWith('client refused')).map((l) => String(l.reason));
@@ -53,10 +43,6 @@ describe('bad client input', () => {
     ({ service, port, lines } = await startTestRouter([{ name: 'bulk', port: node.port }], {
       handshake: { clientFirstBytesTimeoutMs: 300, timeoutMs: 2000 },
     }));
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await node?.close();
   });
 
   it('garbage first bytes: closed at once, reason logged, node never dialled', async () => {

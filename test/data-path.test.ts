@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connectBulk, pattern, startBulkNode, type BulkNode } from './helpers/bulk-node.js';
 import { startRouterProcess, type RouterProcess } from './helpers/router-process.js';
 
@@ -12,10 +12,6 @@ describe('data path through the real router process', () => {
   beforeAll(async () => {
     node = await startBulkNode();
     router = await startRouterProcess(['--node', `bulk=127.0.0.1:${node.port}`, '--check', 'none', '--admin', '127.0.0.1:0', '--log-level', 'info']);
-  });
-  afterAll(async () => {
-    await router?.stop();
-    await node?.close();
   });
 
   it('carries 256 MiB client->node byte-exact', async () => {

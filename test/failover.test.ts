@@ -1,19 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimCluster, type SimCluster } from '../src/sim/cluster.js';
-import { openHiveSession, queryNode, type HiveSessionHandle } from '../src/sim/hive-client.js';
+import { describe, expect, it } from 'vitest';
+import type { SimCluster } from '../sim/cluster.js';
+import { queryNode, type HiveSessionHandle } from '../sim/hive-client.js';
 import type { Service } from '../src/service.js';
+import { eventually } from './helpers/eventually.js';
+import { onStop } from './helpers/registry.js';
 import { startTestRouter, type LogLine } from './helpers/router.js';
+import { openHiveSession, startSimCluster } from './helpers/sim.js';
 
 /**
  * Failover with the default health settings (ha-status checks): when the active is lost, its
  * clients are closed within 1 s; clients that connect while no node is active are held and reach
  * the new active; onActiveLost: keep leaves them alone.
  */
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
-
 /** The issue's bound, plus scheduling slack on a busy 2-core machine only where it allows. */
 const CLOSE_WITHIN_MS = 1000;
 
@@ -23,10 +21,8 @@ async function setup(extra: Record<string, unknown> = {}): Promise<{ cluster: Si
     nodes: ['a', 'b', 'c'].map((name) => ({ name, keepConnectionsOnDemote: true })),
     active: 'a',
   });
-  cleanups.push(() => cluster.close());
   const nodes = cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort }));
   const { service, port, lines } = await startTestRouter(nodes, { health: {}, ...extra });
-  cleanups.push(() => service.stop());
   await expect.poll(() => service.router.cluster.active()?.config.name, { timeout: 2000 }).toBe('a');
   return { cluster, service, port, lines };
 }
@@ -35,7 +31,6 @@ async function openClients(port: number, n: number): Promise<HiveSessionHandle[]
   const handles: HiveSessionHandle[] = [];
   for (let i = 0; i < n; i++) {
     const h = await openHiveSession({ host: '127.0.0.1', port, timeoutMs: 5000 });
-    cleanups.push(() => h.close());
     handles.push(h);
   }
   return handles;
@@ -56,7 +51,7 @@ const losses: Record<string, (c: SimCluster) => Promise<void> | void> = {
   kill: (c) => c.node('a').kill(),
   hang: (c) => {
     c.node('a').hang();
-    cleanups.push(async () => c.node('a').unhang());
+    onStop(() => c.node('a').unhang());
   },
   demote: (c) => c.setActive(null),
 };
@@ -83,8 +78,7 @@ describe('connections opened while no node is active wait, then reach the new ac
     await expect.poll(() => service.router.cluster.active(), { timeout: 2000 }).toBeUndefined();
     // Three clients arrive in the middle of the failover.
     const queries = [0, 1, 2].map(() => queryNode({ host: '127.0.0.1', port, timeoutMs: 8000 }).then((n) => ({ ok: n }), (err: Error) => ({ err: err.message })));
-    await new Promise((r) => setTimeout(r, 700));
-    expect(service.metrics.heldConnections()).toBe(3);
+    await eventually(() => service.metrics.heldConnections() === 3, { what: 'three held connections' });
     cluster.setActive('b');
     await cluster.settled();
     expect(await Promise.all(queries)).toEqual([{ ok: 'b' }, { ok: 'b' }, { ok: 'b' }]);
@@ -94,20 +88,22 @@ describe('connections opened while no node is active wait, then reach the new ac
     const { cluster, port } = await setup();
     await losses[scenario]!(cluster);
     if (scenario !== 'demote') cluster.setActive(null);
+    // Staggered arrivals over the failover are the point of this test: fixed delays.
     const queries = [0, 200, 400, 600].map((delayMs) =>
       new Promise((r) => setTimeout(r, delayMs))
         .then(() => queryNode({ host: '127.0.0.1', port, timeoutMs: 8000 }))
         .then((n) => ({ ok: n }), (err: Error) => ({ err: err.message })),
     );
-    await new Promise((r) => setTimeout(r, 1000)); // the leader latch moves a second after the loss
+    // The leader latch moves a second after the loss: this sleep is the scenario, not a wait.
+    await new Promise((r) => setTimeout(r, 1000));
     cluster.setActive('b');
     expect(await Promise.all(queries)).toEqual([{ ok: 'b' }, { ok: 'b' }, { ok: 'b' }, { ok: 'b' }]);
   });
 
   it('after holdMs they get the normal rejection', async () => {
-    const { cluster, port } = await setup({ holdMs: 400 });
+    const { cluster, service, port } = await setup({ holdMs: 400 });
     cluster.setActive(null);
-    await new Promise((r) => setTimeout(r, 500));
+    await eventually(() => service.router.cluster.active() === undefined, { what: 'the router to see no active node' });
     const started = performance.now();
     await expect(queryNode({ host: '127.0.0.1', port, timeoutMs: 5000 })).rejects.toThrow(/not active|follower|no Livy node/i);
     const ms = performance.now() - started;

@@ -1,24 +1,21 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startSimCluster, type HttpPassiveStyle } from '../src/sim/cluster.js';
-import { openHiveSession, queryNode, runQuery, type HiveTarget } from '../src/sim/hive-client.js';
-import { stopAfterEach } from './helpers/live.js';
+import type { HttpPassiveStyle } from '../sim/cluster.js';
+import { queryNode, runQuery, type HiveTarget } from '../sim/hive-client.js';
+import { openHiveSession, startSimCluster } from './helpers/sim.js';
 import { startTestRouter, type LogLine } from './helpers/router.js';
-
-const live = stopAfterEach();
 
 const STYLES: HttpPassiveStyle[] = ['http-307', 'http-503', 'http-close'];
 
 async function setup(active: string | null, users?: Record<string, string>, extra: Record<string, unknown> = {}) {
-  live.cluster = await startSimCluster({
+  const cluster = await startSimCluster({
     nodes: STYLES.map((style, i) => ({ name: `livy-${i + 1}`, transport: 'http' as const, passiveStyle: style, ...(users ? { users } : {}) })),
     active,
   });
   const r = await startTestRouter(
-    live.cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
+    cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
     { nodeTransport: 'http', handshake: { timeoutMs: 1000, clientFirstBytesTimeoutMs: 500, maxHeaderBytes: 4096, maxBufferedBytes: 65536 }, ...extra },
   );
-  live.service = r.service;
   const target = (over: Partial<HiveTarget> = {}): HiveTarget => ({
     host: '127.0.0.1',
     port: r.port,
@@ -28,7 +25,7 @@ async function setup(active: string | null, users?: Record<string, string>, extr
     timeoutMs: 10_000,
     ...over,
   });
-  return { port: r.port, lines: r.lines, target };
+  return { cluster, service: r.service, port: r.port, lines: r.lines, target };
 }
 
 /** Raw HTTP exchange: what the router answers and whether it closed. */
@@ -54,9 +51,9 @@ describe('HTTP transport through the router', () => {
   for (const auth of ['basic', 'none'] as const) {
     it(`hive-driver over HTTP (${auth} auth) past passives answering 307, 503 and close: 100,000 rows equal to direct`, async () => {
       const users = auth === 'basic' ? { analyst: 's3cret' } : undefined;
-      const { target } = await setup('livy-3', users);
+      const { cluster, target } = await setup('livy-3', users);
       const viaRouter = await runQuery(target({ timeoutMs: 60_000 }), 'SELECT * FROM range(100000)');
-      const direct = live.cluster!.node('livy-3');
+      const direct = cluster.node('livy-3');
       const straight = await runQuery(target({ port: direct.thriftPort, timeoutMs: 60_000 }), 'SELECT * FROM range(100000)');
       expect(viaRouter.rows.length).toBe(100_000);
       expect(viaRouter.rows).toEqual(straight.rows);
@@ -66,12 +63,10 @@ describe('HTTP transport through the router', () => {
 
   it('finds the active wherever it is', async () => {
     for (const active of ['livy-1', 'livy-2', 'livy-3']) {
-      const { target } = await setup(active);
+      const { cluster, service, target } = await setup(active);
       expect(await queryNode(target())).toBe(active);
-      await live.service!.stop();
-      await live.cluster!.close();
-      live.service = undefined;
-      live.cluster = undefined;
+      await service.stop();
+      await cluster.close();
     }
   });
 
@@ -82,43 +77,42 @@ describe('HTTP transport through the router', () => {
   });
 
   it('keep-alive: many calls on one client connection all reach the same node over one TCP connection', async () => {
-    const { target } = await setup('livy-2');
+    const { service, target } = await setup('livy-2');
     const session = await openHiveSession(target());
     const answers = new Set<unknown>();
     for (let i = 0; i < 20; i++) answers.add((await session.query('SELECT node')).rows[0]!.node);
     expect([...answers]).toEqual(['livy-2']);
-    expect(live.service!.router.registry.count('livy-2')).toBe(1);
+    expect(service.router.registry.count('livy-2')).toBe(1);
     await session.close();
   });
 
   it('failover closes the pinned connection; the next connection reaches the new active', async () => {
-    const { target } = await setup('livy-1');
+    const { cluster, service, target } = await setup('livy-1');
     const session = await openHiveSession(target());
     expect((await session.query('SELECT node')).rows[0]!.node).toBe('livy-1');
-    expect(live.service!.router.registry.count('livy-1')).toBe(1);
-    live.cluster!.setActive('livy-3');
-    await live.cluster!.settled();
-    await expect.poll(() => live.service!.router.registry.count('livy-1'), { timeout: 2000 }).toBe(0);
+    expect(service.router.registry.count('livy-1')).toBe(1);
+    cluster.setActive('livy-3');
+    await cluster.settled();
+    await expect.poll(() => service.router.registry.count('livy-1'), { timeout: 2000 }).toBe(0);
     expect(await queryNode(target())).toBe('livy-3');
     await session.close();
   });
 
   it('a demoted node that keeps its sockets: the health checks make the router close the pinned connection', async () => {
-    live.cluster = await startSimCluster({
+    const cluster = await startSimCluster({
       nodes: STYLES.map((style, i) => ({ name: `livy-${i + 1}`, transport: 'http' as const, passiveStyle: style, keepConnectionsOnDemote: true })),
       active: 'livy-1',
     });
     const r = await startTestRouter(
-      live.cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
+      cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
       { nodeTransport: 'http', health: { kind: 'ha-status' } },
     );
-    live.service = r.service;
     const target: HiveTarget = { host: '127.0.0.1', port: r.port, transport: 'http', timeoutMs: 5000 };
     const session = await openHiveSession(target);
     expect((await session.query('SELECT node')).rows[0]!.node).toBe('livy-1');
     const demotedAt = Date.now();
-    live.cluster.setActive('livy-2');
-    await expect.poll(() => live.service!.router.registry.count('livy-1'), { timeout: 2000, interval: 20 }).toBe(0);
+    cluster.setActive('livy-2');
+    await expect.poll(() => r.service.router.registry.count('livy-1'), { timeout: 2000, interval: 20 }).toBe(0);
     expect(Date.now() - demotedAt).toBeLessThan(1000);
     expect(await queryNode(target)).toBe('livy-2');
     await session.close();

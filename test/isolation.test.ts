@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connectBulk, startBulkNode, type BulkNode } from './helpers/bulk-node.js';
 import { startRouterProcess, type RouterProcess } from './helpers/router-process.js';
 
@@ -73,10 +73,6 @@ describe('session isolation through the real router process', () => {
     node = await startBulkNode();
     node.setMode({ kind: 'keyed-source', bytes: PER_SESSION });
     router = await startRouterProcess(['--node', `bulk=127.0.0.1:${node.port}`, '--check', 'none', '--admin', '127.0.0.1:0', '--log-level', 'info']);
-  });
-  afterAll(async () => {
-    await router?.stop();
-    await node?.close();
   });
 
   it(`${SESSIONS} concurrent sessions, half of them slow readers: every byte reaches its own client`, async () => {

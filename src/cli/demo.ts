@@ -1,8 +1,7 @@
 import { createLogger } from '../log.js';
 import { validateConfig } from '../config/validate.js';
 import { startService } from '../service.js';
-import { startSimCluster } from '../sim/cluster.js';
-import { queryNode } from '../sim/hive-client.js';
+import { loadSimulator } from './load-simulator.js';
 
 export interface DemoOptions {
   port: number;
@@ -19,6 +18,7 @@ const out = (line: string) => process.stdout.write(`${new Date().toISOString().s
  * second while the active node moves. Ctrl-C stops everything and exits 0.
  */
 export async function demoCommand(opts: DemoOptions): Promise<number> {
+  const { startSimCluster, queryNode } = await loadSimulator();
   const log = createLogger({ level: 'info', pretty: true });
   const cluster = await startSimCluster({
     nodes: [

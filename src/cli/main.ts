@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { RouterError } from '../errors.js';
 import { checkConfigCommand } from './check-config.js';
 import { withConfigFlags, type ConfigArgs } from './options.js';
 import { runCommand } from './run.js';
@@ -12,7 +13,9 @@ const setExit = (p: Promise<number>) =>
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`livy-router: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      // A RouterError's message holds the facts a user needs; anything else is a bug: show where.
+      const text = err instanceof RouterError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+      process.stderr.write(`livy-router: ${text}\n`);
       process.exitCode = 1;
     },
   );

@@ -4,6 +4,7 @@ import type { NodeConfig } from '../../src/config/schema.js';
 import type { CheckConfig } from '../../src/config/health-schema.js';
 import type { CheckerContext } from '../../src/health/checker.js';
 import { silentLogger } from '../../src/log.js';
+import { track } from '../helpers/registry.js';
 
 /** A validated node + check config, as the monitor would hand them to a checker. */
 export function checkerContext(
@@ -30,21 +31,12 @@ export async function startGarbageServer(reply: Buffer): Promise<{ port: number;
     s.resume();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
+  return track({
     port: (server.address() as net.AddressInfo).port,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
         server.close(() => r());
       }),
-  };
-}
-
-/** A port with nothing listening on it (bound, then closed). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
+  });
 }

@@ -1,28 +1,19 @@
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimNode, type SimNode } from '../../src/sim/cluster.js';
-import { loadTlsFixture } from '../../src/sim/tls-fixture.js';
+import { describe, expect, it } from 'vitest';
+import type { SimNode } from '../../sim/cluster.js';
+import { onStop, track } from '../helpers/registry.js';
+import { startSimNode } from '../helpers/sim.js';
+import { tlsFixture } from '../helpers/tls.js';
 import { HaStatusChecker } from '../../src/health/ha-status.js';
 import { RestChecker } from '../../src/health/rest.js';
-import type { Checker } from '../../src/health/checker.js';
-import { checkerContext, freePort, startGarbageServer } from './helpers.js';
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+import { freePort } from '../helpers/net.js';
+import { checkerContext, startGarbageServer } from './helpers.js';
 
 async function simNode(role: 'leader' | 'follower', leaderRestUrl?: string): Promise<SimNode> {
   const node = await startSimNode({ name: `sim-${role}` }, { role, ...(leaderRestUrl ? { leaderRestUrl } : {}) });
-  cleanups.push(() => node.close());
   return node;
-}
-
-function track<T extends Checker>(c: T): T {
-  cleanups.push(() => c.close());
-  return c;
 }
 
 /** A REST port stand-in: plain or TLS, optional Basic auth, answering /ha-status 200. */
@@ -37,10 +28,10 @@ async function startAuthServer(opts: { tls: boolean; user?: string; password?: s
     res.writeHead(req.url === '/ha-status' ? 200 : 404, { 'content-type': 'application/json' });
     res.end('{"status":"leader"}');
   };
-  const fx = loadTlsFixture();
+  const fx = tlsFixture();
   const server = opts.tls ? https.createServer({ key: fx.key, cert: fx.cert }, handler) : http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
+  onStop(
     () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -91,7 +82,7 @@ describe('ha-status check', () => {
     const c = track(new HaStatusChecker(checkerContext({ port: node.thriftPort, restPort: node.restPort }, { timeoutMs: 150 })));
     expect((await c.check()).state).toBe('active');
     node.hang();
-    cleanups.push(async () => node.unhang());
+    onStop(() => node.unhang());
     const started = Date.now();
     const out = await c.check();
     expect(out.state).toBe('down');
@@ -103,7 +94,6 @@ describe('ha-status check', () => {
     const refused = track(new HaStatusChecker(checkerContext({ port: 1, restPort: await freePort() }, {})));
     expect((await refused.check()).state).toBe('down');
     const garbage = await startGarbageServer(Buffer.from('\x00\x01garbage that is not HTTP\r\n\r\n'));
-    cleanups.push(() => garbage.close());
     const g = track(new HaStatusChecker(checkerContext({ port: 1, restPort: garbage.port }, {})));
     const out = await g.check();
     expect(out.state).toBe('down');
@@ -146,11 +136,10 @@ describe('rest check', () => {
   it('says down on a timeout and on garbage', async () => {
     const node = await simNode('leader');
     node.hang();
-    cleanups.push(async () => node.unhang());
+    onStop(() => node.unhang());
     const c = track(new RestChecker(checkerContext({ port: node.thriftPort, restPort: node.restPort }, { kind: 'rest', timeoutMs: 150 })));
     expect((await c.check()).state).toBe('down');
     const garbage = await startGarbageServer(Buffer.from('HTTP/1.1 abc\r\n\r\n'));
-    cleanups.push(() => garbage.close());
     const g = track(new RestChecker(checkerContext({ port: 1, restPort: garbage.port }, { kind: 'rest' })));
     expect((await g.check()).state).toBe('down');
   });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../src/config/validate.js';
 import type { RouterConfig } from '../../src/config/schema.js';
 import { HealthMonitor } from '../../src/health/monitor.js';
+import { track } from '../helpers/registry.js';
 import type { Checker, CheckOutcome, CheckState } from '../../src/health/checker.js';
 import { ClusterState } from '../../src/upstream/cluster-state.js';
 import { silentLogger } from '../../src/log.js';
@@ -29,21 +30,28 @@ function setup(health: Record<string, unknown> = {}) {
       close: async () => {},
     }),
   });
+  track(monitor);
   return { config, answers, calls, cluster, monitor };
 }
 
 beforeEach(() => {
   vi.useFakeTimers();
 });
+/** setup(), started, with the first round of checks answered. */
+async function started(health: Record<string, unknown> = {}) {
+  const s = setup(health);
+  s.monitor.start();
+  await vi.advanceTimersByTimeAsync(0);
+  return s;
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe('health monitor', () => {
   it('reports the first answers at once, then applies fall before taking the active role away', async () => {
-    const { answers, cluster, monitor } = setup();
-    monitor.start();
-    await vi.advanceTimersByTimeAsync(0);
+    const { answers, cluster } = await started();
     expect(cluster.active()?.config.name).toBe('a');
     expect(cluster.get('b')?.state).toBe('passive');
     answers.set('a', 'down');
@@ -51,13 +59,10 @@ describe('health monitor', () => {
     expect(cluster.get('a')?.state).toBe('active');
     await vi.advanceTimersByTimeAsync(100); // the second comes at the fast interval
     expect(cluster.get('a')?.state).toBe('down');
-    await monitor.stop();
   });
 
   it('a node whose answer turns active takes the role at once (rise 1), even before the old one says passive', async () => {
-    const { answers, cluster, monitor } = setup();
-    monitor.start();
-    await vi.advanceTimersByTimeAsync(0);
+    const { answers, cluster } = await started();
     answers.set('b', 'active');
     await vi.advanceTimersByTimeAsync(200);
     expect(cluster.active()?.config.name).toBe('b');
@@ -67,36 +72,27 @@ describe('health monitor', () => {
     answers.set('a', 'passive');
     await vi.advanceTimersByTimeAsync(1000);
     expect(cluster.get('a')?.state).toBe('passive');
-    await monitor.stop();
   });
 
   it('"cannot tell" (alive) never takes the active role away', async () => {
-    const { answers, cluster, monitor } = setup();
-    monitor.start();
-    await vi.advanceTimersByTimeAsync(0);
+    const { answers, cluster } = await started();
     answers.set('a', 'alive');
     await vi.advanceTimersByTimeAsync(2000);
     expect(cluster.active()?.config.name).toBe('a');
-    await monitor.stop();
   });
 
   it('heals a dial that mistook the active for passive, and checks at intervalMs when settled', async () => {
-    const { cluster, calls, monitor } = setup();
-    monitor.start();
-    await vi.advanceTimersByTimeAsync(0);
+    const { cluster, calls } = await started();
     cluster.report('a', 'passive', 'a client handshake was rejected', 'dial');
     await vi.advanceTimersByTimeAsync(200);
     expect(cluster.active()?.config.name).toBe('a');
     calls.clear();
     await vi.advanceTimersByTimeAsync(2000);
     expect(calls.get('a')).toBe(10);
-    await monitor.stop();
   });
 
   it('stops: no check after stop()', async () => {
-    const { calls, monitor } = setup();
-    monitor.start();
-    await vi.advanceTimersByTimeAsync(0);
+    const { calls, monitor } = await started();
     await monitor.stop();
     calls.clear();
     await vi.advanceTimersByTimeAsync(5000);

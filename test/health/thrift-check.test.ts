@@ -1,26 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimNode, type SimNode, type SimNodeOptions } from '../../src/sim/cluster.js';
-import { loadTlsFixture } from '../../src/sim/tls-fixture.js';
+import { describe, expect, it } from 'vitest';
+import type { SimNode, SimNodeOptions } from '../../sim/cluster.js';
+import { onStop, track } from '../helpers/registry.js';
+import { startSimNode } from '../helpers/sim.js';
+import { tlsFixture } from '../helpers/tls.js';
 import { ThriftChecker } from '../../src/health/thrift.js';
 import { TcpChecker } from '../../src/health/tcp.js';
-import type { Checker } from '../../src/health/checker.js';
 import { encodeSaslFrame, SaslStatus } from '../../src/handshake/sasl-frame.js';
-import { checkerContext, freePort, startGarbageServer } from './helpers.js';
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+import { freePort } from '../helpers/net.js';
+import { checkerContext, startGarbageServer } from './helpers.js';
 
 async function simNode(role: 'leader' | 'follower', opts: Partial<SimNodeOptions> = {}): Promise<SimNode> {
   const node = await startSimNode({ name: `sim-${role}`, ...opts }, { role });
-  cleanups.push(() => node.close());
   return node;
-}
-
-function track<T extends Checker>(c: T): T {
-  cleanups.push(() => c.close());
-  return c;
 }
 
 describe('thrift check', () => {
@@ -75,7 +66,7 @@ describe('thrift check', () => {
     const c = track(new ThriftChecker(checkerContext({ port: node.thriftPort }, { kind: 'thrift', timeoutMs: 150 })));
     expect((await c.check()).state).toBe('active');
     node.hang();
-    cleanups.push(async () => node.unhang());
+    onStop(() => node.unhang());
     const first = await c.check();
     expect(first.state).toBe('down');
     expect(first.reason).toMatch(/GetInfo not answered .* within 150 ms/);
@@ -85,7 +76,7 @@ describe('thrift check', () => {
   });
 
   it('TLS: works with tlsVerify false; an untrusted certificate says "cannot tell"', async () => {
-    const fx = loadTlsFixture();
+    const fx = tlsFixture();
     const node = await simNode('leader', { tls: { key: fx.key, cert: fx.cert } });
     const ok = track(new ThriftChecker(checkerContext({ port: node.thriftPort }, { kind: 'thrift', tls: true, tlsVerify: false })));
     expect((await ok.check()).state).toBe('active');
@@ -97,11 +88,9 @@ describe('thrift check', () => {
 
   it('garbage says down: after SASL, and instead of SASL', async () => {
     const afterSasl = await startGarbageServer(Buffer.concat([encodeSaslFrame(SaslStatus.COMPLETE, ''), Buffer.from([0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8])]));
-    cleanups.push(() => afterSasl.close());
     const a = track(new ThriftChecker(checkerContext({ port: afterSasl.port }, { kind: 'thrift' })));
     expect(await a.check()).toMatchObject({ state: 'down', reason: expect.stringMatching(/garbage/) });
     const noSasl = await startGarbageServer(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'));
-    cleanups.push(() => noSasl.close());
     const b = track(new ThriftChecker(checkerContext({ port: noSasl.port }, { kind: 'thrift' })));
     expect(await b.check()).toMatchObject({ state: 'down', reason: expect.stringMatching(/garbage/) });
   });

@@ -2,9 +2,10 @@ import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { encodeSaslFrame, readSaslFrame, SaslStatus } from '../../src/handshake/sasl-frame.js';
 import { frame } from '../../src/handshake/thrift-codec.js';
-import { openSessionOk, plainClientHello } from '../../src/sim/wire.js';
+import { openSessionOk, plainClientHello } from '../../sim/wire.js';
+import { track } from './registry.js';
 
-export { openSessionCall, openSessionOk, plainClientHello } from '../../src/sim/wire.js';
+export { openSessionCall, openSessionOk, plainClientHello } from '../../sim/wire.js';
 
 /**
  * A node for data-path tests: completes SASL PLAIN and answers the first framed call with an
@@ -35,8 +36,11 @@ export function pattern(size: number, offset: number): Buffer {
   return b;
 }
 
-/** Connects through the router and completes the handshake; resolves with the socket ready for bulk bytes. */
-export async function connectBulk(port: number): Promise<{ socket: net.Socket; leftover: Buffer }> {
+/**
+ * Connects through the router and completes the handshake; resolves with the router's answer and
+ * the socket, paused, ready for bulk bytes (`leftover`: bulk bytes that came with the answer).
+ */
+export async function connectBulk(port: number): Promise<{ socket: net.Socket; answer: Buffer; leftover: Buffer }> {
   const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
   socket.on('error', () => {});
   await new Promise<void>((r, j) => {
@@ -50,15 +54,17 @@ export async function connectBulk(port: number): Promise<{ socket: net.Socket; l
       got = Buffer.concat([got, c]);
       if (got.length >= PLAIN_HELLO_ANSWER_BYTES) {
         socket.off('data', onData);
+        socket.off('close', onClose);
         socket.pause();
         resolve();
       }
     };
+    const onClose = () => reject(new Error('closed during the handshake'));
     socket.on('data', onData);
-    socket.once('close', () => reject(new Error('closed during handshake')));
+    socket.once('close', onClose);
   });
   if (got[0] !== 0x05) throw new Error(`expected SASL COMPLETE from the router, got 0x${got[0]?.toString(16)}`);
-  return { socket, leftover: got.subarray(PLAIN_HELLO_ANSWER_BYTES) };
+  return { socket, answer: got.subarray(0, PLAIN_HELLO_ANSWER_BYTES), leftover: got.subarray(PLAIN_HELLO_ANSWER_BYTES) };
 }
 
 export async function startBulkNode(): Promise<BulkNode> {
@@ -144,7 +150,7 @@ export async function startBulkNode(): Promise<BulkNode> {
     s.on('data', onHandshake);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
+  return track<BulkNode>({
     port: (server.address() as net.AddressInfo).port,
     setMode: (m) => (mode = m),
     received,
@@ -154,5 +160,5 @@ export async function startBulkNode(): Promise<BulkNode> {
         for (const s of sockets) s.destroy();
         server.close(() => r());
       }),
-  };
+  });
 }

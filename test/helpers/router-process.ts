@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { track } from './registry.js';
 
 /** The same entry point the Dockerfile and the systemd unit run. */
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -14,7 +15,7 @@ export interface RouterProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `livy-router run` as a real process and waits for its first 'listening' log line. */
+/** Starts `livy-router run` as a real process (stopped after the test) and waits for its first 'listening' log line. */
 export async function startRouterProcess(args: string[], timeoutMs = 10_000): Promise<RouterProcess> {
   const child = spawn(process.execPath, [CLI, 'run', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
@@ -42,7 +43,7 @@ export async function startRouterProcess(args: string[], timeoutMs = 10_000): Pr
       }
     });
   });
-  return {
+  return track({
     child,
     port,
     lines,
@@ -58,5 +59,5 @@ export async function startRouterProcess(args: string[], timeoutMs = 10_000): Pr
       rl.close();
       return code;
     },
-  };
+  });
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../../src/log.js';
 import { validateConfig } from '../../src/config/validate.js';
 import type { RouterConfig } from '../../src/config/schema.js';
 import { startService, type Service } from '../../src/service.js';
+import { onStop } from './registry.js';
 
 export interface LogLine {
   level: number;
@@ -36,11 +37,14 @@ export function testConfig(nodes: Array<{ name: string; port: number; restPort?:
   return v.config;
 }
 
+/** An in-process router (stopped after the test); its log lines land in `lines`. */
 export async function startTestRouter(
   nodes: Array<{ name: string; port: number; restPort?: number }>,
   extra: Record<string, unknown> = {},
 ): Promise<{ service: Service; port: number; lines: LogLine[] }> {
   const { log, lines } = captureLogger();
   const service = await startService(testConfig(nodes, extra), log);
+  // No grace: the test is over, nothing waits for its connections.
+  onStop(() => service.stop(0));
   return { service, port: service.listenAddresses[0]!.port, lines };
 }

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
-import { openHiveSession, queryNode, runQuery } from '../../src/sim/hive-client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SimCluster } from '../../sim/cluster.js';
+import { queryNode, runQuery } from '../../sim/hive-client.js';
+import { openHiveSession, startSimCluster } from '../helpers/sim.js';
 import type { Service } from '../../src/service.js';
 import net from 'node:net';
 import { startTestRouter, testConfig, type LogLine } from '../helpers/router.js';
-import { adminGet, adminStatus, eventually, metric, metrics, tryConnect } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { tryConnect } from '../helpers/net.js';
+import { adminGet, adminStatus, metric, metrics } from './helpers.js';
 
 /**
  * The admin endpoint of an in-process router in front of a simulated cluster, with a real
@@ -25,10 +28,6 @@ describe('status, metrics and readiness follow real traffic and failovers', () =
     ({ service, port, lines } = await startTestRouter(nodes, { admin: { host: '127.0.0.1', port: 0 }, holdMs: 0 }));
     admin = service.adminAddress!.port;
   });
-  afterAll(async () => {
-    await service?.stop(0);
-    await sim?.close();
-  });
 
   it('answers /healthz always and /readyz only once an active node is known', async () => {
     expect(await adminGet(admin, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
@@ -41,7 +40,7 @@ describe('status, metrics and readiness follow real traffic and failovers', () =
 
   it('counts a real query: connections by node and transport, bytes each way, one log line per connection', async () => {
     expect(await queryNode(target())).toBe('a');
-    const closed = await eventually(() => lines.find((l) => l.msg === 'connection closed'), 'the connection closed log line');
+    const closed = await eventually(() => lines.find((l) => l.msg === 'connection closed'), { what: 'the connection closed log line' });
     expect(closed).toMatchObject({ node: 'a', transport: 'sasl', reason: expect.any(String) });
     expect(closed.client).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(closed.bytesFromClient).toBeGreaterThan(100);
@@ -80,7 +79,7 @@ describe('status, metrics and readiness follow real traffic and failovers', () =
     } finally {
       await session.close();
     }
-    await eventually(async () => ((await adminStatus(admin)).connections.open === 0 ? true : undefined), 'the connection to be gone');
+    await eventually(async () => ((await adminStatus(admin)).connections.open === 0 ? true : undefined), { what: 'the connection to be gone' });
   });
 
   it('counts a failover, the rejection met on the way, and moves the active gauge', async () => {

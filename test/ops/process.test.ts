@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pattern, startBulkNode, type BulkNode } from '../helpers/bulk-node.js';
+import { connectBulk, pattern, startBulkNode, type BulkNode } from '../helpers/bulk-node.js';
+import { eventually } from '../helpers/eventually.js';
+import { tryConnect } from '../helpers/net.js';
 import { CLI, startRouterProcess, type RouterProcess } from '../helpers/router-process.js';
-import { adminGet, adminStatus, bulkClient, eventually, findLine, tryConnect, writeAll } from './helpers.js';
+import { adminGet, adminStatus, findLine, writeAll } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -23,7 +25,7 @@ function configYaml(nodes: Array<{ name: string; port: number }>, extra = ''): s
 }
 
 async function adminPort(router: RouterProcess): Promise<number> {
-  const line = await eventually(() => findLine(router.lines, 'admin listening'), 'the admin listening line');
+  const line = await eventually(() => findLine(router.lines, 'admin listening'), { what: 'the admin listening line' });
   return Number(String(line.address).split(':').pop());
 }
 
@@ -67,12 +69,12 @@ describe('the real process: SIGHUP reload and the status command', () => {
   const hup = async (msg: RegExp) => {
     const before = router.lines.length;
     router.child.kill('SIGHUP');
-    return eventually(() => router.lines.slice(before).find((l) => msg.test(String(l.msg))), `a log line matching ${msg}`);
+    return eventually(() => router.lines.slice(before).find((l) => msg.test(String(l.msg))), { what: `a log line matching ${msg}` });
   };
 
   it('adds a node on SIGHUP while an established connection keeps flowing', async () => {
     a.setMode({ kind: 'sink' });
-    const client = await bulkClient(router.port);
+    const client = (await connectBulk(router.port)).socket;
     sockets.push(client);
     const sent = createHash('sha256');
     const first = pattern(MiB, 0);
@@ -96,14 +98,14 @@ describe('the real process: SIGHUP reload and the status command', () => {
     client.end();
     client.resume();
     await closed(client);
-    const rec = await eventually(() => a.received.at(-1), 'node a to record the connection');
+    const rec = await eventually(() => a.received.at(-1), { what: 'node a to record the connection' });
     expect(rec).toMatchObject({ bytes: 2 * MiB, sha256: sent.digest('hex'), endedByClient: true });
-    const logged = await eventually(() => findLine(router.lines, 'connection closed'), 'the connection closed line');
+    const logged = await eventually(() => findLine(router.lines, 'connection closed'), { what: 'the connection closed line' });
     expect(logged).toMatchObject({ node: 'a', bytesFromClient: 2 * MiB, reason: 'client closed' });
   });
 
   it('refuses an invalid file on SIGHUP, logs every problem and keeps the running config', async () => {
-    const held = await bulkClient(router.port);
+    const held = (await connectBulk(router.port)).socket;
     sockets.push(held);
     writeFileSync(file, configYaml([{ name: 'a', port: a.port }, { name: 'b', port: 70000 }], 'holdMs: -5\nbogus: 1'));
     const refused = await hup(/^reload refused/);
@@ -147,15 +149,15 @@ describe('the real process: SIGTERM drains and exits 0', () => {
     const r = await startRouterProcess(['--config', file, '--log-level', 'info']);
     router = r;
     const admin = await adminPort(r);
-    const finishing = await bulkClient(r.port);
-    const lingering = await bulkClient(r.port);
+    const finishing = (await connectBulk(r.port)).socket;
+    const lingering = (await connectBulk(r.port)).socket;
     lingering.resume();
     await writeAll(finishing, pattern(MiB, 0));
 
     const exit = new Promise<number | null>((res) => r.child.once('exit', (code) => res(code)));
     const signalledAt = Date.now();
     r.child.kill('SIGTERM');
-    await eventually(() => findLine(r.lines, /^shutting down/), 'the shutting down line');
+    await eventually(() => findLine(r.lines, /^shutting down/), { what: 'the shutting down line' });
 
     expect(await tryConnect(r.port)).toBe('ECONNREFUSED');
     const ready = await adminGet(admin, '/readyz');
@@ -168,7 +170,7 @@ describe('the real process: SIGTERM drains and exits 0', () => {
     finishing.end();
     finishing.resume();
     await closed(finishing);
-    expect(await eventually(() => node.received.at(-1), 'the node to record the finished connection')).toMatchObject({ bytes: 2 * MiB });
+    expect(await eventually(() => node.received.at(-1), { what: 'the node to record the finished connection' })).toMatchObject({ bytes: 2 * MiB });
 
     // The router ends the connection that outlived the grace period (the client, half-close
     // capable, sees the FIN).
@@ -216,7 +218,7 @@ describe('the real process: systemd readiness', () => {
       } catch {
         return undefined;
       }
-    }, 'READY=1');
+    }, { what: 'READY=1' });
     expect(sent).toMatch(new RegExp(`^/run/fake-notify\\.sock READY=1 STATUS=routing on 127\\.0\\.0\\.1:${r.port}$`, 'm'));
     expect(await r.stop('SIGTERM')).toBe(0);
     expect(readFileSync(record, 'utf8')).toMatch(/^\/run\/fake-notify\.sock STOPPING=1 /m);

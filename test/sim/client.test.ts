@@ -1,8 +1,9 @@
-// A real client (hive-driver, directly and through src/sim/hive-client.ts) against sim nodes in
+// A real client (hive-driver, directly and through sim/hive-client.ts) against sim nodes in
 // every transport the simulator speaks.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import hive from 'hive-driver';
-import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
+import type { SimCluster } from '../../sim/cluster.js';
+import { startSimCluster } from '../helpers/sim.js';
 import {
   HiveAuthError,
   HiveStatusError,
@@ -10,10 +11,10 @@ import {
   queryNode,
   runQuery,
   type HiveTarget,
-} from '../../src/sim/hive-client.js';
-import { loadTlsFixture } from '../../src/sim/tls-fixture.js';
+} from '../../sim/hive-client.js';
+import { tlsFixture } from '../helpers/tls.js';
 
-const fixture = loadTlsFixture();
+const fixture = tlsFixture();
 const users = { alice: 'secret' };
 let cluster: SimCluster;
 
@@ -35,9 +36,6 @@ beforeAll(async () => {
   await cluster.settled();
 });
 
-afterAll(async () => {
-  await cluster?.close();
-});
 
 function target(name: string, extra: Partial<HiveTarget> = {}): HiveTarget {
   const node = cluster.node(name);

@@ -1,29 +1,18 @@
 // Cluster behaviour a router depends on: REST health and redirects, leader moves, kill/restart
 // on the same ports, hang (SIGSTOP-like), and nothing left open after close().
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import thrift from 'thrift';
 import hive from 'hive-driver';
-import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../src/sim/cluster.js';
+import type { SimCluster } from '../../sim/cluster.js';
 import {
   HiveConnectionLostError,
   HiveTimeoutError,
-  openHiveSession,
   queryNode,
   type HiveTarget,
-} from '../../src/sim/hive-client.js';
+} from '../../sim/hive-client.js';
+import { eventually } from '../helpers/eventually.js';
+import { openHiveSession, startSimCluster as start } from '../helpers/sim.js';
 import { delay, httpCall, rawTalk } from './helpers.js';
-
-let cluster: SimCluster | undefined;
-
-async function start(opts: SimClusterOptions): Promise<SimCluster> {
-  cluster = await startSimCluster(opts);
-  return cluster;
-}
-
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
 
 const at = (c: SimCluster, name: string, timeoutMs = 3000): HiveTarget => {
   const node = c.node(name);
@@ -125,7 +114,7 @@ describe('kill, restart, hang', () => {
     const { thriftPort, restPort } = a;
     const session = await openHiveSession(at(c, 'a'));
     const inFlight = session.query('SELECT sleep(5000)').catch((err: unknown) => err);
-    await delay(100);
+    await eventually(() => a.stats.executeCalls > 0, { what: 'the query to reach the node' });
     const killedAt = Date.now();
     await a.kill();
     expect(a.alive).toBe(false);
@@ -185,11 +174,14 @@ describe('kill, restart, hang', () => {
     const raw = await rawTalk(a.thriftPort, Buffer.from([1, 0, 0, 0, 5]), 300);
     expect(raw).toMatchObject({ closedByPeer: false, errorCode: undefined });
     expect(raw.data.length).toBe(0);
+    // Proving that no answer comes takes a fixed wait.
     const rest = await Promise.race([httpCall(`${a.restUrl}/ha-status`), delay(300).then(() => 'no answer')]);
     expect(rest).toBe('no answer');
 
     // Work started during the hang completes after unhang.
     const held = queryNode(at(c, 'a', 5000));
+    // Time for the client to connect and send while the node is hung: nothing on a stopped node
+    // can observe it, so this is a fixed wait.
     await delay(200);
     a.unhang();
     expect(await held).toBe('a');
@@ -202,6 +194,7 @@ describe('kill, restart, hang', () => {
     const session = await openHiveSession(at(c, 'a'));
     c.node('a').hang();
     c.setActive('b');
+    // Proving that nothing happens takes a fixed wait.
     const early = await Promise.race([session.closed, delay(300).then(() => 'still open')]);
     expect(early).toBe('still open');
     c.node('a').unhang();
@@ -215,9 +208,12 @@ describe('kill, restart, hang', () => {
       for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
       return counts;
     };
-    await delay(100);
-    const before = kinds();
-    const c = await startSimCluster({
+    // The previous test's sockets finish closing first.
+    const before = await eventually(() => {
+      const now = kinds();
+      return now.TCPSocketWrap || now.TCPServerWrap ? undefined : now;
+    });
+    const c = await start({
       nodes: [{ name: 'a' }, { name: 'h', transport: 'http' }, { name: 'p', passiveStyle: 'hang' }],
     });
     c.node('h').setRole('leader');
@@ -230,7 +226,6 @@ describe('kill, restart, hang', () => {
     await pending;
     await hung;
     await session.close();
-    await delay(50);
-    expect(kinds()).toEqual(before);
+    await expect.poll(kinds).toEqual(before);
   });
 });

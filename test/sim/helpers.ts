@@ -38,19 +38,6 @@ export function rawTalk(port: number, bytes: Buffer | undefined, waitMs: number,
   });
 }
 
-export function saslPlainHello(user = 'anonymous', password = 'anonymous', status = 0x02): Buffer {
-  const frame = (s: number, payload: Buffer): Buffer => {
-    const head = Buffer.alloc(5);
-    head.writeUInt8(s, 0);
-    head.writeUInt32BE(payload.length, 1);
-    return Buffer.concat([head, payload]);
-  };
-  return Buffer.concat([
-    frame(0x01, Buffer.from('PLAIN')),
-    frame(status, Buffer.from(`${user}\0${user}\0${password}`)),
-  ]);
-}
-
 /** A GetInfo call with an all-zero session handle, as a router's probe would send it. */
 export function getInfoCall(infoType: number, framed: boolean): Buffer {
   const out: Buffer[] = [];
@@ -60,34 +47,29 @@ export function getInfoCall(infoType: number, framed: boolean): Buffer {
   const p = new thrift.TBinaryProtocol(trans);
   const { Type, MessageType } = thrift.Thrift;
   const zero = Buffer.alloc(16);
+  const struct = (name: string, id: number, type: number, body: () => void): void => {
+    p.writeFieldBegin(name, type, id);
+    body();
+    p.writeFieldEnd();
+  };
+  const fields = (body: () => void) => () => {
+    p.writeStructBegin('');
+    body();
+    p.writeFieldStop();
+    p.writeStructEnd();
+  };
   p.writeMessageBegin('GetInfo', MessageType.CALL, 1);
-  p.writeStructBegin('TCLIService_GetInfo_args');
-  p.writeFieldBegin('req', Type.STRUCT, 1);
-  p.writeStructBegin('TGetInfoReq');
-  p.writeFieldBegin('sessionHandle', Type.STRUCT, 1);
-  p.writeStructBegin('TSessionHandle');
-  p.writeFieldBegin('sessionId', Type.STRUCT, 1);
-  p.writeStructBegin('THandleIdentifier');
-  p.writeFieldBegin('guid', Type.STRING, 1);
-  p.writeBinary(zero);
-  p.writeFieldEnd();
-  p.writeFieldBegin('secret', Type.STRING, 2);
-  p.writeBinary(zero);
-  p.writeFieldEnd();
-  p.writeFieldStop();
-  p.writeStructEnd();
-  p.writeFieldEnd();
-  p.writeFieldStop();
-  p.writeStructEnd();
-  p.writeFieldEnd();
-  p.writeFieldBegin('infoType', Type.I32, 2);
-  p.writeI32(infoType);
-  p.writeFieldEnd();
-  p.writeFieldStop();
-  p.writeStructEnd();
-  p.writeFieldEnd();
-  p.writeFieldStop();
-  p.writeStructEnd();
+  fields(() =>
+    struct('req', 1, Type.STRUCT, fields(() => {
+      struct('sessionHandle', 1, Type.STRUCT, fields(() =>
+        struct('sessionId', 1, Type.STRUCT, fields(() => {
+          struct('guid', 1, Type.STRING, () => p.writeBinary(zero));
+          struct('secret', 2, Type.STRING, () => p.writeBinary(zero));
+        })),
+      ));
+      struct('infoType', 2, Type.I32, () => p.writeI32(infoType));
+    })),
+  )();
   p.writeMessageEnd();
   p.flush();
   return Buffer.concat(out);

@@ -1,31 +1,8 @@
 // A sim node in its own OS process: ready line, queries, SIGSTOP/SIGCONT, SIGTERM, kill -9.
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { HiveTimeoutError, queryNode } from '../../src/sim/hive-client.js';
-import { spawnSimNodeProcess, type SimNodeProcess } from '../../src/sim/spawn.js';
+import { describe, expect, test } from 'vitest';
+import { HiveTimeoutError, queryNode } from '../../sim/hive-client.js';
+import { spawnSimNode as spawnNode } from '../helpers/sim.js';
 import { httpCall, rawTalk } from './helpers.js';
-
-const running: SimNodeProcess[] = [];
-
-async function spawnNode(...args: Parameters<typeof spawnSimNodeProcess>): Promise<SimNodeProcess> {
-  const proc = await spawnSimNodeProcess(...args);
-  running.push(proc);
-  return proc;
-}
-
-beforeAll(async () => {
-  // spawn.ts runs the compiled script; build just src/sim into dist/ (a few seconds).
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const project = fileURLToPath(new URL('./tsconfig.build-sim.json', import.meta.url));
-  await promisify(execFile)(process.execPath, [tsc, '-p', project]);
-}, 60_000);
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.stop()));
-});
 
 describe('node-process', () => {
   test('leader and follower processes answer; SIGSTOP freezes; SIGTERM exits 0', async () => {
@@ -66,7 +43,7 @@ describe('node-process', () => {
   });
 
   test('a bad argument fails fast with the reason', async () => {
-    await expect(spawnSimNodeProcess({ name: 'bad', passiveStyle: 'nope' as 'hang' })).rejects.toThrow(
+    await expect(spawnNode({ name: 'bad', passiveStyle: 'nope' as 'hang' })).rejects.toThrow(
       /passive-style must be one of/,
     );
   });

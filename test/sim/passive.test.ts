@@ -1,7 +1,8 @@
 // Each way a passive node turns a client away, checked byte for byte with raw sockets: these are
 // exactly the signals a router has to recognise as "not active".
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { SimCluster } from '../../sim/cluster.js';
+import { startSimCluster } from '../helpers/sim.js';
 import {
   HiveAuthError,
   HiveConnectionLostError,
@@ -9,9 +10,10 @@ import {
   HiveTimeoutError,
   openHiveSession,
   runQuery,
-} from '../../src/sim/hive-client.js';
-import type { PassiveStyle } from '../../src/sim/options.js';
-import { decodeGetInfoReply, getInfoCall, httpCall, rawTalk, saslPlainHello } from './helpers.js';
+} from '../../sim/hive-client.js';
+import type { PassiveStyle } from '../../sim/options.js';
+import { saslPlainFrames } from '../../sim/wire.js';
+import { decodeGetInfoReply, getInfoCall, httpCall, rawTalk } from './helpers.js';
 
 const PASSIVE_MESSAGE = 'Livy server is not active (follower)';
 
@@ -31,12 +33,9 @@ describe('binary passive styles', () => {
       active: 'leader',
     });
   });
-  afterAll(async () => {
-    await cluster?.close();
-  });
 
   test('sasl-bad: BAD frame with the passive message, then FIN', async () => {
-    const r = await rawTalk(port('sasl-bad'), saslPlainHello(), 2000);
+    const r = await rawTalk(port('sasl-bad'), saslPlainFrames(), 2000);
     expect(saslReply(r.data)).toEqual({ status: 0x03, message: PASSIVE_MESSAGE });
     expect(r.data.length).toBe(5 + PASSIVE_MESSAGE.length);
     expect(r.closedByPeer).toBe(true);
@@ -44,7 +43,7 @@ describe('binary passive styles', () => {
   });
 
   test('sasl-error: ERROR frame with the passive message, then FIN', async () => {
-    const r = await rawTalk(port('sasl-error'), saslPlainHello(), 2000);
+    const r = await rawTalk(port('sasl-error'), saslPlainFrames(), 2000);
     expect(saslReply(r.data)).toEqual({ status: 0x04, message: PASSIVE_MESSAGE });
     expect(r.closedByPeer).toBe(true);
   });
@@ -57,27 +56,27 @@ describe('binary passive styles', () => {
   });
 
   test('reset: ECONNRESET', async () => {
-    const r = await rawTalk(port('reset'), saslPlainHello(), 2000);
+    const r = await rawTalk(port('reset'), saslPlainFrames(), 2000);
     expect(r.errorCode).toBe('ECONNRESET');
     expect(r.data.length).toBe(0);
   });
 
   test('close: FIN after the first bytes, no answer', async () => {
-    const r = await rawTalk(port('close'), saslPlainHello(), 2000);
+    const r = await rawTalk(port('close'), saslPlainFrames(), 2000);
     expect(r.closedByPeer).toBe(true);
     expect(r.data.length).toBe(0);
     expect(r.errorCode).toBeUndefined();
   });
 
   test('hang: accepted, no byte within 300 ms, not closed', async () => {
-    const r = await rawTalk(port('hang'), saslPlainHello(), 300);
+    const r = await rawTalk(port('hang'), saslPlainFrames(), 300);
     expect(r.closedByPeer).toBe(false);
     expect(r.data.length).toBe(0);
     expect(r.errorCode).toBeUndefined();
   });
 
   test('open-session-error: SASL passes, GetInfo answers, OpenSession gets the HS2 error', async () => {
-    const probe = Buffer.concat([saslPlainHello(), getInfoCall(13, true)]);
+    const probe = Buffer.concat([saslPlainFrames(), getInfoCall(13, true)]);
     const r = await rawTalk(port('open-session-error'), probe, 500);
     expect([...r.data.subarray(0, 5)]).toEqual([0x05, 0, 0, 0, 0]);
     const frameLength = r.data.readUInt32BE(5);
@@ -97,7 +96,7 @@ describe('binary passive styles', () => {
   test('the leader: COMPLETE, and a GetInfo probe with a zero handle opens no session', async () => {
     const leader = cluster.node('leader');
     const before = leader.stats;
-    const r = await rawTalk(leader.thriftPort, Buffer.concat([saslPlainHello(), getInfoCall(18, true)]), 500);
+    const r = await rawTalk(leader.thriftPort, Buffer.concat([saslPlainFrames(), getInfoCall(18, true)]), 500);
     expect([...r.data.subarray(0, 5)]).toEqual([0x05, 0, 0, 0, 0]);
     const reply = decodeGetInfoReply(r.data.subarray(9));
     expect(reply).toEqual({ statusCode: 0, stringValue: '0.8.0-sim' });
@@ -112,7 +111,7 @@ describe('binary passive styles', () => {
   });
 
   test('a Java-style COMPLETE initial response is accepted too', async () => {
-    const r = await rawTalk(cluster.node('leader').thriftPort, saslPlainHello('u', 'p', 0x05), 300);
+    const r = await rawTalk(cluster.node('leader').thriftPort, saslPlainFrames('u', 'p', 0x05), 300);
     expect([...r.data]).toEqual([0x05, 0, 0, 0, 0]);
   });
 
@@ -144,15 +143,12 @@ describe('NOSASL node', () => {
   beforeAll(async () => {
     cluster = await startSimCluster({ nodes: [{ name: 'n', auth: 'nosasl' }] });
   });
-  afterAll(async () => {
-    await cluster?.close();
-  });
 
   test('answers a bare GetInfo probe, closes on SASL bytes', async () => {
     const port = cluster.node('n').thriftPort;
     const r = await rawTalk(port, getInfoCall(13, false), 500);
     expect(decodeGetInfoReply(r.data)).toEqual({ statusCode: 0, stringValue: 'Livy-sim n' });
-    const sasl = await rawTalk(port, saslPlainHello(), 2000);
+    const sasl = await rawTalk(port, saslPlainFrames(), 2000);
     expect(sasl.closedByPeer).toBe(true);
     expect(sasl.data.length).toBe(0);
   });
@@ -176,9 +172,6 @@ describe('HTTP passive styles', () => {
         ...styles.map((style) => ({ name: `h-${style}`, transport: 'http' as const, passiveStyle: style })),
       ],
     });
-  });
-  afterAll(async () => {
-    await cluster?.close();
   });
 
   test('the leader answers 200 application/x-thrift and sets the auth cookie', async () => {

@@ -9,7 +9,7 @@ import { loadTlsFixture } from './tls-fixture.js';
 
 const USAGE = `usage: node-process.js --name NAME [--host 127.0.0.1] [--thrift-port 0] [--rest-port 0]
   [--transport binary|http] [--auth plain|nosasl] [--passive-style STYLE] [--role leader|follower]
-  [--leader-rest-url URL] [--leader-thrift-url URL] [--user NAME:PASSWORD ...] [--tls] [--http-path PATH]
+  [--leader-rest-url URL] [--leader-thrift-url URL] [--user NAME:PASSWORD ...] [--tls-dir DIR] [--http-path PATH]
   [--keep-connections-on-demote] [--log-level info]`;
 
 interface Parsed {
@@ -56,7 +56,7 @@ function parse(argv: string[]): Parsed {
         'leader-rest-url': { type: 'string' },
         'leader-thrift-url': { type: 'string' },
         user: { type: 'string', multiple: true },
-        tls: { type: 'boolean' },
+        'tls-dir': { type: 'string' },
         'http-path': { type: 'string' },
         'keep-connections-on-demote': { type: 'boolean' },
         'log-level': { type: 'string' },
@@ -86,7 +86,7 @@ function parse(argv: string[]): Parsed {
       auth: oneOf(values.auth, ['plain', 'nosasl'] as const, '--auth'),
       passiveStyle: oneOf(values['passive-style'], styles, '--passive-style'),
       users,
-      tls: values.tls ? loadTlsFixture() : undefined,
+      tls: values['tls-dir'] ? loadTlsFixture(values['tls-dir']) : undefined,
       httpPath: values['http-path'],
       keepConnectionsOnDemote: values['keep-connections-on-demote'] ?? false,
     },

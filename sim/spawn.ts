@@ -1,7 +1,5 @@
 // Start a sim node as a child process (see node-process.ts) and stop it for sure.
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { PassiveStyle } from './options.js';
 
 export interface SpawnSimNodeOptions {
@@ -16,16 +14,16 @@ export interface SpawnSimNodeOptions {
   leaderRestUrl?: string;
   leaderThriftUrl?: string;
   users?: Record<string, string>;
-  /** Serve TLS with the committed test certificate (test/fixtures/tls). */
-  tls?: boolean;
+  /** Serve TLS with the cert.pem and key.pem in this folder (e.g. test/fixtures/tls). */
+  tlsDir?: string;
   httpPath?: string;
   keepConnectionsOnDemote?: boolean;
   /** The child's pino level (logs go to its stderr); default 'warn'. */
   logLevel?: string;
   /** Default 10 000 ms. */
   readyTimeoutMs?: number;
-  /** The compiled node-process.js; default next to this file once compiled (dist/src/sim). */
-  script?: string;
+  /** The compiled node-process.js (dist/sim/node-process.js after the build). */
+  script: string;
 }
 
 export interface SimNodeProcess {
@@ -44,15 +42,6 @@ export interface SimNodeProcess {
 const STDERR_TAIL_BYTES = 8192;
 const KILL_AFTER_MS = 2000;
 
-/** Where the compiled node-process.js is, from this module's own location. */
-export function defaultNodeProcessScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const dir = path.dirname(here);
-  if (here.endsWith('.js')) return path.join(dir, 'node-process.js');
-  // Loaded from the TypeScript sources (vitest): the build puts the script under dist/.
-  return path.resolve(dir, '..', '..', 'dist', 'src', 'sim', 'node-process.js');
-}
-
 function argsFor(opts: SpawnSimNodeOptions): string[] {
   const args = ['--name', opts.name, '--log-level', opts.logLevel ?? 'warn'];
   const add = (flag: string, value: string | number | undefined): void => {
@@ -68,18 +57,17 @@ function argsFor(opts: SpawnSimNodeOptions): string[] {
   add('--leader-rest-url', opts.leaderRestUrl);
   add('--leader-thrift-url', opts.leaderThriftUrl);
   add('--http-path', opts.httpPath);
+  add('--tls-dir', opts.tlsDir);
   for (const [user, password] of Object.entries(opts.users ?? {})) add('--user', `${user}:${password}`);
-  if (opts.tls) args.push('--tls');
   if (opts.keepConnectionsOnDemote) args.push('--keep-connections-on-demote');
   return args;
 }
 
 export function spawnSimNodeProcess(opts: SpawnSimNodeOptions): Promise<SimNodeProcess> {
-  const script = opts.script ?? defaultNodeProcessScript();
   const host = opts.host ?? '127.0.0.1';
   const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
   return new Promise<SimNodeProcess>((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...argsFor(opts)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [opts.script, ...argsFor(opts)], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.on('error', (err) => finish(new Error(`sim node process ${opts.name}: ${err.message}`, { cause: err })));
     let stderr = '';
     let stdout = '';

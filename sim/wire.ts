@@ -1,8 +1,8 @@
 // Raw handshake bytes for tests and benchmarks that speak to a node or the router without a
 // Thrift library: what hive-driver sends first (SASL PLAIN + a framed OpenSession) and what a
 // healthy node answers.
-import { encodeSaslFrame, SaslStatus } from '../handshake/sasl-frame.js';
-import { frame, MessageType, StatusCode, TType, Writer } from '../handshake/thrift-codec.js';
+import { encodeSaslFrame, SaslStatus } from '../src/handshake/sasl-frame.js';
+import { frame, MessageType, StatusCode, TType, Writer } from '../src/handshake/thrift-codec.js';
 
 /** A minimal OpenSession call (client_protocol V10), as TBinaryProtocol. */
 export function openSessionCall(seqid = 1): Buffer {
@@ -25,13 +25,14 @@ export function openSessionOk(seqid = 1): Buffer {
     .toBuffer();
 }
 
-/** SASL START PLAIN, the credentials (status OK, as hive-driver sends them) and a framed OpenSession call, in one buffer. */
+/** SASL START PLAIN and the credentials, sent with `status` (OK, as hive-driver sends them). */
+export function saslPlainFrames(user = 'anonymous', password = 'anonymous', status: number = SaslStatus.OK): Buffer {
+  return Buffer.concat([encodeSaslFrame(SaslStatus.START, 'PLAIN'), encodeSaslFrame(status, Buffer.from(`${user}\0${user}\0${password}`))]);
+}
+
+/** saslPlainFrames and a framed OpenSession call, in one buffer: what hive-driver sends first. */
 export function plainClientHello(user = 'anonymous', password = 'anonymous'): Buffer {
-  return Buffer.concat([
-    encodeSaslFrame(SaslStatus.START, 'PLAIN'),
-    encodeSaslFrame(SaslStatus.OK, Buffer.from(`${user}\0${user}\0${password}`)),
-    frame(openSessionCall()),
-  ]);
+  return Buffer.concat([saslPlainFrames(user, password), frame(openSessionCall())]);
 }
 
 /** A healthy node's whole answer to plainClientHello: SASL COMPLETE, then the framed OpenSession success. */

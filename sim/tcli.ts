@@ -1,6 +1,6 @@
 // The TCLIService definitions the simulator serves. The Thrift-generated JavaScript comes from
 // hive-driver (untyped CommonJS); this file is the one place that gives it types, so the rest of
-// src/sim never touches an untyped value.
+// sim/ never touches an untyped value.
 import hive from 'hive-driver';
 import type { TProtocol } from 'thrift';
 
