@@ -1,8 +1,9 @@
 // Two router builds side by side, in one run: connections/s (with the router's user and system
-// CPU per connection) and idle memory per connection, alternating every round, medians reported.
+// CPU per connection), idle memory per connection and, with --bulk, node->client MB/s,
+// alternating every round, medians reported.
 // Build the baseline elsewhere first (a copy of dist/ with package.json and node_modules beside it).
 // Usage: node dist/bench/ab.js --base /tmp/lr-base/dist/src/cli/main.js [--variant OTHER_MAIN_JS ...]
-//   [--rounds 7] [--idle-rounds 3] [--rtt] [--bare]   (--bare adds a plain pipe() proxy for reference)
+//   [--rounds 7] [--idle-rounds 3] [--rtt] [--bulk] [--bare]   (--bare adds a plain pipe() proxy for reference)
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { LoadAnswer, LoadJob } from './load.js';
@@ -11,6 +12,7 @@ import { startChild, startRouter, type Proc } from './procs.js';
 const CONN = { concurrency: 16, durationMs: 2000, warmupMs: 300 };
 const RTT = { count: 5000, warmup: 500, size: 64 };
 const IDLE = { count: 5000, concurrency: 32, warmup: 200, settleMs: 1500 };
+const BULK_BYTES = 512 * 1024 * 1024;
 
 const { values: args } = parseArgs({
   options: {
@@ -20,6 +22,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '7' },
     'idle-rounds': { type: 'string', default: '3' },
     rtt: { type: 'boolean', default: false },
+    bulk: { type: 'boolean', default: false },
     bare: { type: 'boolean', default: false },
   },
 });
@@ -56,6 +59,7 @@ interface Series {
   userUsPerConn: number[];
   sysUsPerConn: number[];
   rttP50Us: number[];
+  bulkMBps: number[];
   idleKiBPerConn: number[];
 }
 
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
   const variants = args.variant;
   const cols: Col[] = ['base', ...variants.map((_, i) => `v${i + 1}`), 'new', ...(args.bare ? ['bare'] : [])];
   const series = Object.fromEntries(
-    cols.map((c) => [c, { connPerSec: [], userUsPerConn: [], sysUsPerConn: [], rttP50Us: [], idleKiBPerConn: [] }]),
+    cols.map((c) => [c, { connPerSec: [], userUsPerConn: [], sysUsPerConn: [], rttP50Us: [], bulkMBps: [], idleKiBPerConn: [] }]),
   ) as unknown as Record<Col, Series>;
   try {
     const node = await started(startChild('bench node', 'node.js'));
@@ -102,6 +106,11 @@ async function main(): Promise<void> {
         if (args.rtt) {
           const r = await run({ op: 'rtt', port: server.port, ...RTT });
           if (r.op === 'rtt') s.rttP50Us.push(r.p50Us);
+        }
+        if (args.bulk) {
+          const b = await run({ op: 'bulk', port: server.port, bytes: BULK_BYTES });
+          if (b.op === 'bulk') s.bulkMBps.push(b.mbps);
+          line.push(`${c} bulk ${b.op === 'bulk' ? b.mbps.toFixed(0) : '?'} MB/s`);
         }
       }
       console.log(`round ${round + 1}: ${line.join(', ')}`);
@@ -137,12 +146,12 @@ async function main(): Promise<void> {
     for (const p of procs.reverse()) await p.stop();
   }
   console.log('');
-  console.log('| median | conn/s | user us/conn | sys us/conn | rtt p50 us | idle KiB/conn |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| median | conn/s | user us/conn | sys us/conn | rtt p50 us | bulk MB/s | idle KiB/conn |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const c of cols) {
     const s = series[c];
     const f = (xs: number[], d: number) => (xs.length ? median(xs).toFixed(d) : 'n/a');
-    console.log(`| ${c} | ${f(s.connPerSec, 0)} | ${f(s.userUsPerConn, 0)} | ${f(s.sysUsPerConn, 0)} | ${f(s.rttP50Us, 1)} | ${f(s.idleKiBPerConn, 2)} |`);
+    console.log(`| ${c} | ${f(s.connPerSec, 0)} | ${f(s.userUsPerConn, 0)} | ${f(s.sysUsPerConn, 0)} | ${f(s.rttP50Us, 1)} | ${f(s.bulkMBps, 0)} | ${f(s.idleKiBPerConn, 2)} |`);
   }
   console.log(`AB ${JSON.stringify(series)}`);
 }

@@ -23,7 +23,7 @@ export async function startRouterProcess(args: string[], timeoutMs = 10_000): Pr
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const rl = createInterface({ input: child.stdout! });
-  const port = await new Promise<number>((resolve, reject) => {
+  const listening = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`router did not listen within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
     void exited.then((code) => {
       clearTimeout(timer);
@@ -43,6 +43,16 @@ export async function startRouterProcess(args: string[], timeoutMs = 10_000): Pr
       }
     });
   });
+  let port: number;
+  try {
+    port = await listening;
+  } catch (err) {
+    // A router that never said it listens must not outlive the test that started it.
+    child.kill('SIGKILL');
+    await exited;
+    rl.close();
+    throw err;
+  }
   return track({
     child,
     port,
