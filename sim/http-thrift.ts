@@ -24,6 +24,8 @@ export interface HttpThriftOptions {
   processor: TCLIProcessor;
   /** The passive answer for a request arriving now, or undefined when the node serves. */
   passiveAnswer(): HttpPassiveAnswer | undefined;
+  /** True when this call gets 503 "busy" (an overloaded node, active or not). */
+  busy(): boolean;
   /** Cookies this node issued; forgotten when the node restarts, as a real server's are. */
   cookies: Set<string>;
   gate(fn: () => void): void;
@@ -47,6 +49,11 @@ function handle(opts: HttpThriftOptions, req: http.IncomingMessage, res: http.Se
   if (req.socket.destroyed) return;
   const path = new URL(req.url ?? '/', 'http://sim').pathname;
   const expected = '/' + opts.httpPath.replace(/^\/+/, '');
+  if (opts.busy()) {
+    req.resume();
+    req.once('end', () => plain(res, 503, 'Server busy, try again later\n'));
+    return;
+  }
   const passive = opts.passiveAnswer();
   if (passive) {
     // A passive node rejects before looking at the path or the credentials.

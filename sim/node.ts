@@ -96,6 +96,11 @@ export class SimNode {
   private readonly readers = new Set<net.Socket>();
   private frozen = false;
   private frozenQueue: (() => void)[] = [];
+  /** refuseThriftFor(): the Thrift port stays closed until this epoch ms. */
+  private thriftRefusedUntil = 0;
+  private refuseTimer: NodeJS.Timeout | undefined;
+  /** busyFor(): HTTP calls still to answer 503 "busy", as an overloaded active does. */
+  private busyAnswers = 0;
 
   constructor(options: SimNodeOptions, logger?: Logger) {
     this.options = resolveNodeOptions(options);
@@ -120,6 +125,7 @@ export class SimNode {
             users: this.options.users,
             processor,
             passiveAnswer: () => this.httpPassiveAnswer(),
+            busy: () => this.busyAnswers > 0 && this.busyAnswers-- > 0,
             cookies: this.cookies,
             gate,
             logger: this.logger,
@@ -229,6 +235,22 @@ export class SimNode {
     });
   }
 
+  /**
+   * The Thrift port refuses connections for `ms` (a listen backlog overflow, a restart of the
+   * Thrift service alone): open connections and the REST port, whatever the role, stay as they are.
+   */
+  refuseThriftFor(ms: number): Promise<void> {
+    this.thriftRefusedUntil = Date.now() + ms;
+    clearTimeout(this.refuseTimer);
+    this.refuseTimer = setTimeout(() => void this.step(() => this.syncThriftListener()), ms);
+    return this.step(() => this.syncThriftListener());
+  }
+
+  /** The next `calls` HTTP Thrift calls are answered 503 "busy" (overload), whatever the role. */
+  busyFor(calls: number): void {
+    this.busyAnswers = calls;
+  }
+
   /** Like kill -9: both listeners closed, every connection destroyed, all sessions forgotten. */
   kill(): Promise<void> {
     return this.step(() => this.unbind());
@@ -294,6 +316,7 @@ export class SimNode {
   }
 
   private wantsThriftListener(): boolean {
+    if (Date.now() < this.thriftRefusedUntil) return false;
     return this.lifecycle === 'up' && !(this.roleValue === 'follower' && this.options.passiveStyle === 'refuse');
   }
 
@@ -317,6 +340,7 @@ export class SimNode {
   }
 
   private async unbind(): Promise<void> {
+    clearTimeout(this.refuseTimer);
     if (this.lifecycle !== 'up') return;
     this.lifecycle = 'down';
     this.frozen = false;

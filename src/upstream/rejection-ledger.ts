@@ -18,8 +18,9 @@ export interface Answer {
   /** Whose refusal it is; undefined for the router's own. */
   readonly from: string | undefined;
   /**
-   * Some node answered in words and all that did answered alike (as passives do): the answer
-   * cannot tell the active from a passive. False when nobody answered (a dead cluster).
+   * Some node took the TCP connection, and every node that did refused alike (the same words, or
+   * the same reset or close), as passives do: the refusals cannot tell an active from a passive.
+   * False when no node took the connection (a dead cluster) or when one refused differently.
    */
   readonly unanimous: boolean;
 }
@@ -41,11 +42,20 @@ export function pickAnswer(
   summary: string,
 ): Answer {
   const spoken = records.filter((r): r is AttemptRecord & { rejection: Rejection } => r.rejection !== undefined);
-  const unanimous = spoken.length > 0 && spoken.every((r) => r.rejection.bytes.equals(spoken[0]!.rejection.bytes));
+  const reached = records.filter((r) => !NOT_REACHED.has(r.outcome));
+  const unanimous = reached.length > 0 && reached.every((r) => sameRefusal(r, reached[0]!));
   const chosen = spoken.find((r) => r.node === believedActive) ?? oddOneOut(spoken) ?? spoken.at(-1);
   if (!chosen) return { bytes: handshake.ownAnswer(summary), from: undefined, unanimous };
   const bytes = handshake.deliverable(chosen.rejection) ? chosen.rejection.bytes : handshake.ownAnswer(`node ${chosen.node} answered: ${chosen.rejection.message}`);
   return { bytes, from: chosen.node, unanimous };
+}
+
+/** Outcomes of a connect that never reached the node's service. */
+const NOT_REACHED: ReadonlySet<AttemptRecord['outcome']> = new Set(['connect-refused', 'connect-timeout', 'local-error']);
+
+function sameRefusal(a: AttemptRecord, b: AttemptRecord): boolean {
+  if (a.rejection && b.rejection) return a.rejection.bytes.equals(b.rejection.bytes);
+  return !a.rejection && !b.rejection && a.outcome === b.outcome;
 }
 
 function oddOneOut<T extends { rejection: Rejection }>(spoken: readonly T[]): T | undefined {

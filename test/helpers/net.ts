@@ -20,3 +20,34 @@ export function tryConnect(port: number): Promise<string> {
     });
   });
 }
+
+export interface Exchange {
+  /** Everything the peer sent before it closed. */
+  answer: Buffer;
+  closedAfterMs: number;
+}
+
+/**
+ * One raw client: connects, writes `bytes`, and collects what comes back until the peer closes.
+ * `leaveAfterMs`: the client destroys its socket itself after that long (a client that walks away).
+ */
+export function exchange(port: number, bytes: Buffer | undefined, { timeoutMs = 5000, leaveAfterMs }: { timeoutMs?: number; leaveAfterMs?: number } = {}): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    const parts: Buffer[] = [];
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`peer did not close within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const leave = leaveAfterMs === undefined ? undefined : setTimeout(() => s.destroy(), leaveAfterMs);
+    s.on('data', (c: Buffer) => parts.push(c));
+    s.on('close', () => {
+      clearTimeout(timer);
+      clearTimeout(leave);
+      resolve({ answer: Buffer.concat(parts), closedAfterMs: Date.now() - started });
+    });
+    if (bytes) s.write(bytes);
+  });
+}
