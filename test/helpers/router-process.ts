@@ -15,9 +15,16 @@ export interface RouterProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `livy-router run` as a real process (stopped after the test) and waits for its first 'listening' log line. */
-export async function startRouterProcess(args: string[], timeoutMs = 10_000): Promise<RouterProcess> {
-  const child = spawn(process.execPath, [CLI, 'run', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `livy-router run` as a real process (stopped after the test) and waits for its first
+ * 'listening' log line. `maxOpenFiles`: run it under `ulimit -n` (exec keeps the pid).
+ */
+export async function startRouterProcess(args: string[], timeoutMs = 10_000, maxOpenFiles?: number): Promise<RouterProcess> {
+  const argv = [process.execPath, CLI, 'run', '--listen', '127.0.0.1:0', ...args];
+  const child =
+    maxOpenFiles === undefined
+      ? spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', `ulimit -n ${maxOpenFiles} && exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
