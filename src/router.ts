@@ -1,7 +1,8 @@
 import type net from 'node:net';
 import type { Logger } from './log.js';
 import type { RouterConfig } from './config/schema.js';
-import { DownstreamConnection, type ConnectionContext } from './listener/downstream-connection.js';
+import type { ConnectionContext } from './listener/connection-context.js';
+import { DownstreamConnection } from './listener/downstream-connection.js';
 import { bindListener, type BoundListener, type ListenerEvents } from './listener/listener.js';
 import { ClusterState } from './upstream/cluster-state.js';
 import { Evidence, type ChecksView } from './upstream/evidence.js';
@@ -66,6 +67,10 @@ export class Router {
       registry: this.registry,
       log: this.log,
       observer: this.observer,
+      sessionEnded: (session, summary) => {
+        this.registry.remove(session);
+        this.observer.sessionClosed(summary);
+      },
       nextId: () => ++this.lastId,
     };
     try {

@@ -1,4 +1,5 @@
-import type { ClientProtocol } from '../listener/classify.js';
+import type { RouterConfig } from '../config/schema.js';
+import { classify, type ClientProtocol } from '../listener/classify.js';
 import { BinaryHandshake } from './binary.js';
 import type { Handshake } from './handshake.js';
 import { HttpHandshake } from './http.js';
@@ -58,6 +59,18 @@ export function selectHandshake(protocol: ClientProtocol, firstBytes: Buffer, ct
       return refuseNosasl(firstBytes, wrong, ctx.maxBytes);
     }
   }
+}
+
+/** A client's first bytes so far: its transport's parser, a refusal, or wait for more. */
+export function selectForClient(firstBytes: Buffer, listenerTransport: HandshakeContext['listenerTransport'], config: RouterConfig): Selection {
+  const protocol = classify(firstBytes);
+  if (protocol === 'incomplete') return { kind: 'need-more' };
+  return selectHandshake(protocol, firstBytes, {
+    listenerTransport,
+    nodeTransport: config.nodeTransport,
+    maxBytes: config.handshake.maxBufferedBytes,
+    maxHeaderBytes: config.handshake.maxHeaderBytes,
+  });
 }
 
 function refuseHttp(message: string): Selection {

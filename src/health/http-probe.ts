@@ -1,3 +1,4 @@
+import { classifyProbeError } from './probe-errors.js';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -20,7 +21,6 @@ export type HttpFailure =
   | { kind: 'tls'; error: Error };
 
 const MAX_BODY_BYTES = 4096;
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO|HOSTNAME|ERR_TLS|ERR_SSL|EPROTO/;
 
 /**
  * GETs on one node's REST port over one kept-alive connection (Livy's Jetty keeps it 30 s and
@@ -102,11 +102,10 @@ export class HttpProbe {
 
   private failure(what: string, err: NodeJS.ErrnoException): HttpFailure {
     const code = err.code ?? '';
-    if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-      return { kind: 'refused', error: err };
-    }
-    if (code.startsWith('HPE_')) return { kind: 'garbage', error: new CheckGarbageError(what, this.address, `${code}: ${err.message}`) };
-    if (TLS_CODES.test(code)) return { kind: 'tls', error: err };
+    const kind = classifyProbeError(code);
+    if (kind === 'unreachable') return { kind: 'refused', error: err };
+    if (kind === 'garbage') return { kind: 'garbage', error: new CheckGarbageError(what, this.address, `${code}: ${err.message}`) };
+    if (kind === 'tls') return { kind: 'tls', error: err };
     const how = code === 'ECONNRESET' ? 'reset the connection' : `failed (${code || err.message})`;
     return { kind: 'lost', error: new CheckConnectionLostError(what, this.address, how) };
   }

@@ -1,3 +1,4 @@
+import { classifyProbeError } from './probe-errors.js';
 import { createPool, type Pool } from 'generic-pool';
 import { StatusCode, MessageType } from '../handshake/thrift-codec.js';
 import type { Checker, CheckerContext, CheckOutcome } from './checker.js';
@@ -80,17 +81,17 @@ export class ThriftChecker implements Checker {
     }
     if (err instanceof CheckTimeoutError) return { state: 'down', reason: err.message };
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') {
-      return { state: 'down', reason: `thrift port ${this.ctx.node.host}:${this.ctx.node.port}: ${e.code}` };
+    switch (classifyProbeError(e.code)) {
+      case 'unreachable':
+        return { state: 'down', reason: `thrift port ${this.ctx.node.host}:${this.ctx.node.port}: ${e.code}` };
+      case 'tls':
+        return { state: 'alive', reason: `TLS to the Thrift port failed (${e.code}); trust the node's CA or set tlsVerify: false`, misconfigured: true };
+      case 'lost':
+        // PROTOCOL.md: accepted, then closed or reset before any answer is how some passive nodes reject.
+        return { state: 'passive', reason: err.message };
+      default:
+        return { state: 'down', reason: err.message };
     }
-    if (e.code && /CERT|SELF_SIGNED|UNABLE_TO|HOSTNAME|ERR_TLS|ERR_SSL/.test(e.code)) {
-      return { state: 'alive', reason: `TLS to the Thrift port failed (${e.code}); trust the node's CA or set tlsVerify: false`, misconfigured: true };
-    }
-    if (e.code === 'LR_CHECK_CONNECTION_LOST' || e.code === 'ECONNRESET' || e.code === 'EPIPE') {
-      // PROTOCOL.md: accepted, then closed or reset before any answer is how some passive nodes reject.
-      return { state: 'passive', reason: err.message };
-    }
-    return { state: 'down', reason: err.message };
   }
 
   async close(): Promise<void> {

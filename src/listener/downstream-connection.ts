@@ -1,34 +1,15 @@
 import type net from 'node:net';
 import type { Logger } from '../log.js';
 import type { ListenerConfig, RouterConfig } from '../config/schema.js';
+import type { ConnectionContext, ConnectionState } from './connection-context.js';
+import { sayLastWords } from './last-words.js';
 import type { Handshake } from '../handshake/handshake.js';
-import { selectHandshake } from '../handshake/select.js';
-import type { ClusterState, StateChange } from '../upstream/cluster-state.js';
-import type { Evidence } from '../upstream/evidence.js';
-import { HOLD_RETRY_MS, HOLD_RETRY_WITH_CHECKS_MS, type Held, type HoldQueue, type ReleaseReason } from '../upstream/hold-queue.js';
+import { selectForClient } from '../handshake/select.js';
+import { HOLD_RETRY_MS, HOLD_RETRY_WITH_CHECKS_MS, type Held, type ReleaseReason } from '../upstream/hold-queue.js';
+import { shouldWait } from '../upstream/hold-policy.js';
 import { NodeTrial, type TrialResult } from '../upstream/node-trial.js';
-import type { SessionRegistry } from '../session/registry.js';
-import { Session, type SessionSummary } from '../session/session.js';
-import type { RouterObserver } from '../observe.js';
-import { classify, hexPreview } from './classify.js';
-
-export interface ConnectionContext {
-  /** Where clients wait while no node is active. */
-  readonly hold: HoldQueue;
-  readonly config: () => RouterConfig;
-  readonly cluster: ClusterState;
-  readonly evidence: Evidence;
-  readonly roleAwareChecks: () => boolean;
-  readonly registry: SessionRegistry;
-  readonly log: Logger;
-  readonly observer: RouterObserver;
-  nextId(): number;
-}
-
-export type ConnectionState = 'first-bytes' | 'held' | 'trying' | 'committed' | 'closing';
-
-/** How long a refused client gets to read our last words before its socket is destroyed. */
-const LINGER_MS = 2000;
+import { Session } from '../session/session.js';
+import { hexPreview } from './classify.js';
 
 /**
  * One client connection, from accept to 'close' (Envoy's downstream connection): wait for a
@@ -46,16 +27,13 @@ export class DownstreamConnection {
   private handshake: Handshake | undefined;
   private trial: NodeTrial | undefined;
   private held: Held | undefined;
-  private session: Session | undefined;
   /** When this client first waited for an active node: it waits holdMs in all, at most. */
   private holdStartedAt: number | undefined;
-  /** The hold ran out (or the queue was full): the next answer is final. */
+  /** See WaitSoFar (upstream/hold-policy.ts). */
   private holdOver = false;
-  /** Held once already because the checks called a node active that answered like a passive. */
   private waitedForCheck = false;
   private clientEnded = false;
   private readonly firstBytesTimer: NodeJS.Timeout;
-  private lingerTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: net.Socket,
@@ -96,15 +74,7 @@ export class DownstreamConnection {
 
   /** True once a handshake parser is chosen for the client's transport. */
   private selectTransport(): boolean {
-    const protocol = classify(this.pending);
-    if (protocol === 'incomplete') return false;
-    const config = this.ctx.config();
-    const sel = selectHandshake(protocol, this.pending, {
-      listenerTransport: this.listener.transport,
-      nodeTransport: config.nodeTransport,
-      maxBytes: config.handshake.maxBufferedBytes,
-      maxHeaderBytes: config.handshake.maxHeaderBytes,
-    });
+    const sel = selectForClient(this.pending, this.listener.transport, this.ctx.config());
     if (sel.kind === 'need-more') return false;
     if (sel.kind === 'refuse') {
       this.refuse(sel.reason, sel.reply);
@@ -123,6 +93,7 @@ export class DownstreamConnection {
   private readonly onClose = () => {
     if (this.state === 'closing') return;
     this.state = 'closing';
+    this.detach();
     this.cleanUp('client left during the handshake');
     this.log.debug('client left during the handshake');
   };
@@ -176,15 +147,11 @@ export class DownstreamConnection {
       },
     });
     this.trial = trial;
-    // The checks can overtake a trial: the node it tries first is lost (hung, black-holed), or a
-    // new active appears while it waits on a silent node. Start over in the new order then.
+    // When the checks overtake the trial, start over in the new order.
     let restart = false;
-    const unsubscribe = this.ctx.cluster.onChange((c: StateChange) => {
-      if (c.source !== 'check') return;
-      const lostFirst = c.node.name === first?.config.name && c.from === 'active' && c.to !== 'active';
-      if (!lostFirst && !(c.to === 'active' && c.node.name !== first?.config.name)) return;
+    const unsubscribe = this.ctx.cluster.whenOrderChanges(first?.config.name, (reason) => {
       restart = true;
-      trial.abort(lostFirst ? `node ${c.node.name} lost during the handshake: ${c.reason}` : `node ${c.node.name} is active now`);
+      trial.abort(reason);
     });
     trial.start();
     void trial.result.then((result) => {
@@ -201,30 +168,20 @@ export class DownstreamConnection {
     });
   }
 
-  /**
-   * Every node refused. Wait for an active node when a failover may be under way: the nodes that
-   * answered answered alike (as passives do), and the active did not answer for itself (it is
-   * silent, or answered like the passives while the checks do not confirm it). An answer of the
-   * active's own (a wrong password) is the client's answer at once.
-   */
+  /** Every node refused: wait for an active node (upstream/hold-policy.ts), or give the client its answer. */
   private failed(result: Extract<TrialResult, { kind: 'failed' }>, config: RouterConfig): void {
-    const waited = this.holdStartedAt !== undefined;
-    const timeLeft = !waited || Date.now() < this.holdStartedAt! + config.holdMs;
-    const active = this.ctx.cluster.active()?.config.name;
-    const activeSpoke = result.records.some((r) => r.node === active && r.rejection);
-    // The checks still call it active, yet it answered like the passives: a demotion the checks
-    // have not seen yet, or a client the passives refuse too (HiveServer2's log in the client
-    // first). The refusal asked for a check now; wait once for it to decide.
-    const confirmed = activeSpoke && this.ctx.evidence.checksConfirmActive(active!);
-    const ownAnswer = activeSpoke && (!result.answer.unanimous || (confirmed && this.waitedForCheck));
-    if (!this.holdOver && timeLeft && result.answer.unanimous && !ownAnswer && this.ctx.hold.canHold(config.holdMs)) {
-      if (confirmed) this.waitedForCheck = true;
-      this.log.debug({ attempts: result.records.length }, 'no node accepted while none is active: waiting for one');
+    const { cluster, evidence, hold } = this.ctx;
+    const so = { startedAt: this.holdStartedAt, over: this.holdOver, waitedForCheck: this.waitedForCheck };
+    const view = { active: cluster.active()?.config.name, checksConfirmActive: (n: string) => evidence.checksConfirmActive(n), canHold: hold.canHold(config.holdMs), holdMs: config.holdMs };
+    const decision = shouldWait(result, so, view);
+    this.waitedForCheck = decision.waitedForCheck;
+    if (decision.wait) {
+      this.log.debug({ attempts: result.records.length }, 'every node refused alike and the active did not answer for itself: waiting for one');
       return this.holdThenTry();
     }
     this.log.warn({ attempts: result.records.map((r) => `${r.node} ${r.address}: ${r.reason}`) }, 'no Livy node accepted the connection');
     this.ctx.observer.noNodeAccepted();
-    if (waited && !this.ctx.cluster.active()) {
+    if (this.holdStartedAt !== undefined && !cluster.active()) {
       const last = result.answer.from ? `; last answer from ${result.answer.from}` : '';
       const message = `no active Livy node for ${config.holdMs} ms${last}: ${result.summary}`;
       return this.refuse(message, this.handshake!.ownAnswer(message) ?? result.answer.bytes);
@@ -232,17 +189,21 @@ export class DownstreamConnection {
     this.refuse(result.summary, result.answer.bytes);
   }
 
+  /**
+   * Hands both sockets to a Session, which owns them from here to their close (the registry
+   * learns of its end from it). Nothing refers to this object after that: a committed
+   * connection costs its sockets and its Session only.
+   */
   private commit(result: Extract<TrialResult, { kind: 'committed' }>): void {
     this.state = 'committed';
     const { socket } = this;
     socket.pause();
     this.detach();
     for (const b of result.toClient) socket.write(b);
-    const transport = this.handshake!.transport;
-    this.handshake!.release();
+    const { transport } = this.handshake!;
+    this.cleanUp('committed');
     this.handshake = undefined;
     const nodeName = result.node.config.name;
-    this.log.setBindings({ node: nodeName });
     const session = new Session({
       id: this.id,
       client: socket,
@@ -252,21 +213,14 @@ export class DownstreamConnection {
       transport,
       clientAddress: this.clientAddress,
       opts: this.ctx.config().session,
-      log: this.log,
-      onDone: this.onSessionDone,
+      log: this.ctx.log,
+      onDone: this.ctx.sessionEnded,
     });
-    this.session = session;
     this.ctx.registry.add(session);
     this.ctx.observer.sessionOpened(nodeName, transport);
-    this.log.debug({ transport, proof: result.proof }, 'connection committed');
+    this.log.debug({ node: nodeName, transport, proof: result.proof }, 'connection committed');
     session.start(this.clientEnded);
   }
-
-  private readonly onSessionDone = (summary: SessionSummary) => {
-    this.state = 'closing';
-    this.ctx.registry.remove(this.session!);
-    this.ctx.observer.sessionClosed(summary);
-  };
 
   /** The client gets our last words (if any), a FIN, and the socket is destroyed soon after. */
   refuse(reason: string, reply?: Buffer): void {
@@ -276,17 +230,10 @@ export class DownstreamConnection {
     this.cleanUp(reason);
     this.log.info({ reason, firstBytes: this.handshake ? undefined : hexPreview(this.pending) || undefined }, `client refused: ${reason}`);
     this.ctx.observer.clientRefused(reason);
-    const { socket } = this;
-    socket.on('error', () => {});
-    socket.once('close', () => clearTimeout(this.lingerTimer));
-    if (reply) socket.end(reply);
-    else socket.end();
-    socket.resume(); // read and drop whatever else it sends, so our FIN is not blocked by a full buffer
-    this.lingerTimer = setTimeout(() => socket.destroy(), LINGER_MS);
+    sayLastWords(this.socket, reply);
   }
 
   private cleanUp(reason: string): void {
-    clearTimeout(this.firstBytesTimer);
     this.held?.cancel();
     this.held = undefined;
     this.trial?.abort(reason);

@@ -28,10 +28,10 @@ export interface SessionInit {
   readonly transport: string;
   readonly clientAddress: string;
   readonly opts: SessionOptions;
-  /** The connection's logger, already bound with the node. */
+  /** The router's logger: the closing line names the connection itself (no child kept per session). */
   readonly log: Logger;
-  /** Called once, when both sides have closed. */
-  readonly onDone: (s: SessionSummary) => void;
+  /** Called once, when both sides have closed (one function for every session: the registry's). */
+  readonly onDone: (session: Session, summary: SessionSummary) => void;
 }
 
 /** How long a client that was sent our FIN may take to finish reading before it is destroyed. */
@@ -169,8 +169,20 @@ export class Session {
       reason: this.reason ?? 'closed',
     };
     this.summary = summary;
-    init.log.info({ bytesFromClient: summary.bytesFromClient, bytesToClient: summary.bytesToClient, durationMs: summary.durationMs, transport: summary.transport, reason: summary.reason }, 'connection closed');
-    init.onDone(summary);
+    init.log.info(
+      {
+        conn: id,
+        client: summary.client,
+        node: nodeName,
+        transport: summary.transport,
+        bytesFromClient: summary.bytesFromClient,
+        bytesToClient: summary.bytesToClient,
+        durationMs: summary.durationMs,
+        reason: summary.reason,
+      },
+      'connection closed',
+    );
+    init.onDone(this, summary);
     if (this.waiters) for (const resolve of this.waiters) resolve(summary);
     this.waiters = undefined;
   }

@@ -65,9 +65,25 @@ export class ClusterState {
       .map(({ s }) => s));
   }
 
+  /**
+   * Calls `restart(reason)` once if the checks overtake a trial that began with `first` at the head
+   * of the dial order: that node is lost (hung, black-holed), or another node became active while
+   * the trial waits on a silent one. Returns its stop.
+   */
+  whenOrderChanges(first: string | undefined, restart: (reason: string) => void): () => void {
+    const stop = this.onChange((c) => {
+      if (c.source !== 'check') return;
+      const lostFirst = c.node.name === first && c.from === 'active' && c.to !== 'active';
+      if (!lostFirst && !(c.to === 'active' && c.node.name !== first)) return;
+      stop();
+      restart(lostFirst ? `node ${c.node.name} lost during the handshake: ${c.reason}` : `node ${c.node.name} is active now`);
+    });
+    return stop;
+  }
+
   onChange(listener: Listener): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   report(name: string, state: NodeState, reason: string, source: StateSource): void {

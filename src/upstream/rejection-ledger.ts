@@ -18,9 +18,9 @@ export interface Answer {
   /** Whose refusal it is; undefined for the router's own. */
   readonly from: string | undefined;
   /**
-   * Some node took the TCP connection, and every node that did refused alike (the same words, or
-   * the same reset or close), as passives do: the refusals cannot tell an active from a passive.
-   * False when no node took the connection (a dead cluster) or when one refused differently.
+   * Some node answered, and every node that answered refused alike (the same words, or the same
+   * reset or close), as passives do: the refusals cannot tell an active from a passive. False when
+   * no node answered (a dead cluster) or when one refused differently.
    */
   readonly unanimous: boolean;
 }
@@ -50,8 +50,8 @@ export function pickAnswer(
   return { bytes, from: chosen.node, unanimous };
 }
 
-/** Outcomes of a connect that never reached the node's service. */
-const NOT_REACHED: ReadonlySet<AttemptRecord['outcome']> = new Set(['connect-refused', 'connect-timeout', 'local-error']);
+/** Outcomes where the node's service never answered at all: they say nothing against unanimity (a hung node is silent). */
+const NOT_REACHED: ReadonlySet<AttemptRecord['outcome']> = new Set(['connect-refused', 'connect-timeout', 'local-error', 'no-answer']);
 
 function sameRefusal(a: AttemptRecord, b: AttemptRecord): boolean {
   if (a.rejection && b.rejection) return a.rejection.bytes.equals(b.rejection.bytes);

@@ -1,0 +1,27 @@
+import type { Logger } from '../log.js';
+import type { RouterConfig } from '../config/schema.js';
+import type { RouterObserver } from '../observe.js';
+import type { SessionRegistry } from '../session/registry.js';
+import type { Session, SessionSummary } from '../session/session.js';
+import type { ClusterState } from '../upstream/cluster-state.js';
+import type { Evidence } from '../upstream/evidence.js';
+import type { HoldQueue } from '../upstream/hold-queue.js';
+
+/** What every DownstreamConnection shares: the router's parts, read through, never copied. */
+export interface ConnectionContext {
+  /** Where clients wait while no node is active. */
+  readonly hold: HoldQueue;
+  readonly config: () => RouterConfig;
+  readonly cluster: ClusterState;
+  readonly evidence: Evidence;
+  readonly roleAwareChecks: () => boolean;
+  readonly registry: SessionRegistry;
+  readonly log: Logger;
+  readonly observer: RouterObserver;
+  /** One function for every session's end: out of the registry, into the metrics. */
+  readonly sessionEnded: (session: Session, summary: SessionSummary) => void;
+  nextId(): number;
+}
+
+export type ConnectionState = 'first-bytes' | 'held' | 'trying' | 'committed' | 'closing';
+
