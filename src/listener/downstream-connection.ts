@@ -258,7 +258,7 @@ export class DownstreamConnection {
     this.session = session;
     this.ctx.registry.add(session);
     this.ctx.observer.sessionOpened(nodeName, transport);
-    this.log.debug({ transport, proof: result.proof }, 'connection committed');
+    this.log.debug({ transport, proof: result.proof }, 'connection opened');
     session.start(this.clientEnded);
   }
 
