@@ -40,10 +40,16 @@ await yargs(hideBin(process.argv))
     'show the nodes and the active one, from a running router\'s admin endpoint (exit 0: a node is active, 2: none, 1: unreachable)',
     (y) =>
       y
-        .option('admin', { type: 'string', default: '127.0.0.1:9090', describe: 'HOST:PORT or URL of the admin endpoint' })
+        .option('admin', {
+          type: 'string',
+          default: process.env.LIVY_ROUTER_ADMIN || '127.0.0.1:9090',
+          defaultDescription: '$LIVY_ROUTER_ADMIN, else 127.0.0.1:9090',
+          describe: 'HOST:PORT or URL of the admin endpoint',
+        })
         .option('json', { type: 'boolean', default: false, describe: 'print the /status JSON instead of a table' })
+        .option('healthz', { type: 'boolean', default: false, describe: 'only ask /healthz (exit 0: the router serves, 1: it does not); for container health checks' })
         .option('timeout-ms', { type: 'number', default: 5000, describe: 'how long to wait for the answer' }),
-    (argv) => setExit(statusCommand({ admin: argv.admin, json: argv.json, timeoutMs: argv.timeoutMs })),
+    (argv) => setExit(statusCommand({ admin: argv.admin, json: argv.json, healthz: argv.healthz, timeoutMs: argv.timeoutMs })),
   )
   .command(
     'demo',
