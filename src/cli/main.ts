@@ -53,16 +53,17 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'demo',
-    'start a simulated 3-node Livy HA cluster and the router, and watch a client follow the active node',
+    'start a simulated 3-node Livy HA cluster, the router and two clients, and watch them follow the active node',
     (y) =>
       y
         .option('port', { type: 'number', default: 10090, describe: 'router port (0 = any free port)' })
+        .option('admin', { type: 'string', default: '127.0.0.1:9090', describe: 'HOST:PORT of the admin endpoint (port 0 = any free port; a taken 9090 falls back to it), or off' })
         .option('interval-ms', { type: 'number', default: 1000, describe: 'time between client queries' })
         .option('move-every-ms', { type: 'number', default: 10000, describe: 'time between moves of the active node' })
         .option('duration-ms', { type: 'number', default: 0, describe: 'stop after this long (0 = until Ctrl-C)' }),
     async (argv) => {
       const { demoCommand } = await import('./demo.js');
-      await setExit(demoCommand({ port: argv.port, intervalMs: argv.intervalMs, moveEveryMs: argv.moveEveryMs, durationMs: argv.durationMs }));
+      await setExit(demoCommand({ port: argv.port, admin: argv.admin, intervalMs: argv.intervalMs, moveEveryMs: argv.moveEveryMs, durationMs: argv.durationMs }));
     },
   )
   .demandCommand(1, 'name a command: run, status, check-config or demo')
