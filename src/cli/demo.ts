@@ -126,8 +126,11 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       clearTimeout(durationTimer);
       unsubscribe();
       void (async () => {
-        await clients.stop();
+        // The router first: its stop refuses held clients and closes sessions, so queries in
+        // flight end at once instead of running out their timeouts.
+        const clientsDone = clients.stop();
         await service.stop(0);
+        await clientsDone;
         await cluster.close();
         say('');
         say(`summary after ${((Date.now() - startedAt) / 1000).toFixed(0)} s: ${failovers} failover(s) seen by the router`);
