@@ -91,7 +91,7 @@ describe('what people write that the schema does not expect', () => {
     const off = validateConfig(applyCliFlags({ nodes: ['a:1'] }, { admin: 'off' }).values);
     expect(off.ok && off.config.admin.enabled).toBe(false);
     const on = validateConfig(applyCliFlags({ nodes: ['a:1'], admin: 'off' }, { admin: '127.0.0.1:9191' }).values);
-    expect(on.ok && on.config.admin).toEqual({ host: '127.0.0.1', port: 9191, enabled: true });
+    expect(on.ok && on.config.admin).toMatchObject({ host: '127.0.0.1', port: 9191, enabled: true });
   });
 });
 
