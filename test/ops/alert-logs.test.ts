@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
-import { queryNode } from '../../src/sim/hive-client.js';
+import { startSimCluster, type SimCluster } from '../../sim/cluster.js';
+import { queryNode } from '../../sim/hive-client.js';
 import { startRouterProcess, type RouterProcess } from '../helpers/router-process.js';
-import { eventually, findLine } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { findLine } from './helpers.js';
 import { duplicateKeys } from './json-keys.js';
 
 const PASSWORD = 'pw-Never-Logged-7';
@@ -13,7 +14,7 @@ describe('log lines an on-call engineer can alert on (the real process, every li
   let router: RouterProcess;
   const query = () => queryNode({ host: '127.0.0.1', port: router.port, user: 'alice', password: PASSWORD, timeoutMs: 10_000 });
   const after = (from: number, msg: RegExp, level?: number) =>
-    eventually(() => router.lines.slice(from).find((l) => msg.test(String(l.msg)) && (level === undefined || l.level === level)), `a line matching ${msg}`, 8000);
+    eventually(() => router.lines.slice(from).find((l) => msg.test(String(l.msg)) && (level === undefined || l.level === level)), { what: `a line matching ${msg}`, timeoutMs: 8000 });
 
   beforeAll(async () => {
     cluster = await startSimCluster({
@@ -32,7 +33,7 @@ describe('log lines an on-call engineer can alert on (the real process, every li
   });
 
   it('starts with one banner naming the version, listeners, nodes, check and admin', async () => {
-    const banner = await eventually(() => findLine(router.lines, /^livy-router \S+ started: /), 'the start-up banner');
+    const banner = await eventually(() => findLine(router.lines, /^livy-router \S+ started: /), { what: 'the start-up banner' });
     expect(banner).toMatchObject({ level: LEVEL.info, check: 'ha-status', admin: 'off', active: 'livy-1' });
     expect(banner.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(banner.nodes).toEqual(cluster.nodes.map((n) => `${n.name}=127.0.0.1:${n.thriftPort}`));
@@ -40,7 +41,7 @@ describe('log lines an on-call engineer can alert on (the real process, every li
 
   it('logs a connection opened at debug and closed at info, each key once', async () => {
     expect(await query()).toBe('livy-1');
-    const closed = await eventually(() => findLine(router.lines, 'connection closed'), 'the connection closed line');
+    const closed = await eventually(() => findLine(router.lines, 'connection closed'), { what: 'the connection closed line' });
     expect(closed).toMatchObject({ level: LEVEL.info, node: 'livy-1', transport: 'sasl' });
     expect(typeof closed.client).toBe('string');
     expect(closed.id).toBeUndefined(); // `conn` is the id

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/router-process.js';
-import { adminStatus, eventually } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { adminStatus } from './helpers.js';
 
 describe('livy-router demo (the real command, about 15 s)', () => {
   let child: ChildProcess | undefined;
@@ -23,12 +24,12 @@ describe('livy-router demo (the real command, about 15 s)', () => {
     const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
 
     const find = (re: RegExp) => lines.find((l) => re.test(l));
-    const adminLine = await eventually(() => find(/^ {2}admin {4}http:\/\/127\.0\.0\.1:\d+\/status$/), 'the admin line', 10_000);
+    const adminLine = await eventually(() => find(/^ {2}admin {4}http:\/\/127\.0\.0\.1:\d+\/status$/), { what: 'the admin line', timeoutMs: 10_000 });
     const adminPort = Number(/:(\d+)\/status$/.exec(adminLine)![1]);
     expect((await adminStatus(adminPort)).nodes.map((n) => n.name)).toEqual(['livy-1', 'livy-2', 'livy-3']);
 
     // Two moves of the leader: the session is cut on livy-1, reopened on livy-2, cut, reopened on livy-3.
-    await eventually(() => (lines.filter((l) => / REOPENED, \d+ ms after the cut$/.test(l)).length >= 2 ? true : undefined), 'two reopened sessions', 20_000);
+    await eventually(() => (lines.filter((l) => / REOPENED, \d+ ms after the cut$/.test(l)).length >= 2 ? true : undefined), { what: 'two reopened sessions', timeoutMs: 20_000 });
     expect(find(/ session {2}CUT after \d+\.\d s on livy-1; reconnecting$/)).toBeDefined();
     expect(find(/ session {2}livy-2 +\d+ ms {3}REOPENED, \d+ ms after the cut$/)).toBeDefined();
     expect(find(/ router {3}livy-1 active -> \w+: /)).toBeDefined();

@@ -245,10 +245,10 @@ describe('the real process: systemd readiness', () => {
           return '';
         }
       };
-      await eventually(() => (sent().includes('READY=1') ? true : undefined), 'READY=1');
+      await eventually(() => sent().includes('READY=1'), { what: 'READY=1' });
       // With no checks, the first client that a node accepts makes that node the known active.
-      const client = await bulkClient(r.port);
-      await eventually(() => (/ STATUS=active node: a; /.test(sent()) ? true : undefined), 'STATUS= naming the active node');
+      const client = (await connectBulk(r.port)).socket;
+      await eventually(() => / STATUS=active node: a; /.test(sent()), { what: 'STATUS= naming the active node' });
       client.destroy();
     } finally {
       await node.close();

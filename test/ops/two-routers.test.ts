@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBulkNode, type BulkNode } from '../helpers/bulk-node.js';
 import { CLI, startRouterProcess, type RouterProcess } from '../helpers/router-process.js';
-import { bulkClient, eventually, findLine } from './helpers.js';
+import { connectBulk, startBulkNode, type BulkNode } from '../helpers/bulk-node.js';
+import { eventually } from '../helpers/eventually.js';
+import { findLine } from './helpers.js';
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -39,21 +40,20 @@ describe('two routers on one host, and finding the admin endpoint', () => {
     const args = ['--node', `a=127.0.0.1:${node.port}`, '--check', 'none', '--admin', 'off'];
     routers.push(await startRouterProcess(args), await startRouterProcess(args));
     for (const r of routers) {
-      const banner = await eventually(() => findLine(r.lines, /^livy-router \S+ started/), 'the banner');
+      const banner = await eventually(() => findLine(r.lines, /^livy-router \S+ started/), { what: 'the banner' });
       expect(banner.admin).toBe('off');
       expect(findLine(r.lines, 'admin listening')).toBeUndefined();
-      const client = await bulkClient(r.port);
-      client.destroy();
+      (await connectBulk(r.port)).socket.destroy();
     }
     const bulk = node;
-    expect(await eventually(() => (bulk.received.length >= 2 ? bulk.received.length : undefined), 'both connections at the node')).toBe(2);
+    expect(await eventually(() => (bulk.received.length >= 2 ? bulk.received.length : undefined), { what: 'both connections at the node' })).toBe(2);
   });
 
   it('a second router on a taken admin port exits 1 with a message naming the options', async () => {
     node = await startBulkNode();
     const first = await startRouterProcess(['--node', `a=127.0.0.1:${node.port}`, '--check', 'none', '--admin', '127.0.0.1:0']);
     routers.push(first);
-    const taken = String((await eventually(() => findLine(first.lines, 'admin listening'), 'admin listening')).address);
+    const taken = String((await eventually(() => findLine(first.lines, 'admin listening'), { what: 'admin listening' })).address);
     const second = await run(['run', '--listen', '127.0.0.1:0', '--node', `a=127.0.0.1:${node.port}`, '--check', 'none', '--admin', taken]);
     expect(second.code).toBe(1);
     const fatal = second.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 60);
@@ -66,7 +66,7 @@ describe('two routers on one host, and finding the admin endpoint', () => {
     const port = await freeBadPort();
     const r = await startRouterProcess(['--node', `a=127.0.0.1:${node.port}`, '--check', 'none', '--admin', `127.0.0.1:${port}`]);
     routers.push(r);
-    await eventually(() => findLine(r.lines, 'admin listening'), 'admin listening');
+    await eventually(() => findLine(r.lines, 'admin listening'), { what: 'admin listening' });
     const env = { ...process.env, LIVY_ROUTER_ADMIN: `127.0.0.1:${port}` };
     const status = await run(['status'], env);
     expect(status.stderr).toBe('');
