@@ -5,6 +5,8 @@ export type { Logger };
 export interface LogOptions {
   level: LevelWithSilent;
   pretty: boolean;
+  /** Pretty only: ANSI colours. Default: only when stdout is a terminal (not a file or the journal). */
+  colour?: boolean;
 }
 
 /** The process logger: JSON lines on stdout (pino-pretty when a person is watching). */
@@ -12,7 +14,15 @@ export function createLogger(opts: LogOptions): Logger {
   if (opts.pretty) {
     return pino({
       level: opts.level,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', singleLine: true, ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: {
+          colorize: opts.colour ?? process.stdout.isTTY === true,
+          translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+          singleLine: true,
+          ignore: 'pid,hostname',
+        },
+      },
     });
   }
   return pino({ level: opts.level, base: { pid: process.pid } });

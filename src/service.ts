@@ -7,6 +7,8 @@ import { startAdminServer, type AdminHandlers, type AdminServer } from './admin/
 import { buildStatus } from './admin/status.js';
 import { HealthMonitor } from './health/monitor.js';
 import { roleAwareChecks } from './health/create-checker.js';
+import { Availability } from './metrics/availability.js';
+import { VERSION } from './version.js';
 
 /**
  * Everything one `livy-router run` process runs, composed once: the router (listeners, node
@@ -47,7 +49,14 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
       checkNow: (node) => health.checkNow(node),
     },
   });
-  const unwatch = metrics.watch(router.cluster);
+  const availability = new Availability(router.cluster, log);
+  const unwatchHeld = metrics.onHeld((delta) => availability.heldChanged(delta));
+  const unwatchMetrics = metrics.watch(router.cluster);
+  const unwatch = () => {
+    unwatchMetrics();
+    unwatchHeld();
+    availability.stop();
+  };
   const startHealth = (c: RouterConfig) => {
     const monitor = new HealthMonitor(c.nodes, c.health, router.cluster, log.child({ component: 'health' }), {
       onCheckDone: (report) => metrics.checkCompleted(report),
@@ -67,6 +76,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     throw err;
   }
   const listeners = listenAddresses.map((a, i) => ({ address: `${a.address}:${a.port}`, transport: config.listeners[i]!.transport }));
+  metrics.declareListeners(config.listeners.map((l) => `${l.host}:${l.port}`));
   let draining = false;
   const handlers: AdminHandlers = {
     status: () =>
@@ -75,7 +85,8 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     notReadyReason: () => {
       if (draining) return 'shutting down';
       if (router.evidence.localErrorsRecent()) return 'out of a local resource (EMFILE, ENOBUFS, ...): see the error log';
-      return router.cluster.active() ? undefined : 'no active Livy node known';
+      if (router.cluster.active() || !router.currentConfig.admin.readyRequiresActive) return undefined;
+      return 'no active Livy node known';
     },
   };
   const bindAdmin = async (c: RouterConfig): Promise<AdminServer | undefined> => {
@@ -93,6 +104,20 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     unwatch();
     throw err;
   }
+  const active = router.cluster.active()?.config.name;
+  log.info(
+    {
+      version: VERSION,
+      nodejs: process.version,
+      listeners: listeners.map((l) => `${l.address} (${l.transport})`),
+      nodes: config.nodes.map((n) => `${n.name}=${n.host}:${n.port}`),
+      check: config.health.kind,
+      admin: admin ? `${admin.address.address}:${admin.address.port}` : 'off',
+      active: active ?? null,
+    },
+    `livy-router ${VERSION} started: ${listeners.map((l) => l.address).join(', ')} -> ${config.nodes.length} Livy node(s), ` +
+      `${config.health.kind} checks, active node: ${active ?? 'none yet'}, admin: ${admin ? `${admin.address.address}:${admin.address.port}` : 'off'}`,
+  );
   let stopping: Promise<void> | undefined;
   return {
     router,

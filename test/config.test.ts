@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../src/config/validate.js';
@@ -47,6 +47,54 @@ describe('config validation', () => {
   });
 });
 
+describe('what people write that the schema does not expect', () => {
+  const problems = (input: unknown) => {
+    const v = validateConfig(input);
+    return v.ok ? [] : v.problems;
+  };
+
+  it('no nodes (a missing or empty file) says what to add, once', () => {
+    const expected = 'nodes: no Livy nodes configured: add `nodes:` to the config file or give --node [NAME=]HOST:PORT[,rest=RESTPORT]';
+    expect(problems({})).toEqual([expected]);
+    expect(problems({ nodes: null })).toEqual([expected]);
+    expect(problems({ nodes: [] })).toEqual([expected]);
+  });
+
+  it('accepts a node written as [NAME=]HOST:PORT[,rest=PORT], and explains one that is not', () => {
+    const v = validateConfig({ nodes: ['livy-1=h1:10091,rest=8999', 'h2:10090'] });
+    expect(v.ok && v.config.nodes.map((n) => [n.name, n.host, n.port, n.restPort])).toEqual([
+      ['livy-1', 'h1', 10091, 8999],
+      ['h2:10090', 'h2', 10090, 8998],
+    ]);
+    expect(problems({ nodes: ['h1:10090', 'livy2.example.com'] })).toEqual(['nodes[1]: "livy2.example.com": expected [NAME=]HOST:PORT[,rest=RESTPORT]']);
+  });
+
+  it('suggests the option an unknown key most likely meant', () => {
+    expect(problems({ nodes: [{ host: 'a', rest_port: 1 }], holdms: 5, health: { intervalMS: 3 }, colour: true })).toEqual([
+      'nodes[0].rest_port: unknown option (did you mean restPort?)',
+      'health.intervalMS: unknown option (did you mean intervalMs?)',
+      'holdms: unknown option (did you mean holdMs?)',
+      'colour: unknown option',
+    ]);
+  });
+
+  it('catches an admin port that a listener uses too, unless the admin endpoint is off', () => {
+    expect(problems({ nodes: ['a:1'], listeners: [{ host: '127.0.0.1', port: 9090 }] })).toEqual([
+      'admin.port: 9090 is also the port of listeners[0] (127.0.0.1:9090); give the admin endpoint another port or turn it off (admin: off)',
+    ]);
+    expect(problems({ nodes: ['a:1'], listeners: [{ host: '10.0.0.1', port: 9090 }] })).toEqual([]);
+    const off = validateConfig({ nodes: ['a:1'], listeners: [{ port: 9090 }], admin: 'off' });
+    expect(off.ok && off.config.admin.enabled).toBe(false);
+  });
+
+  it('--admin off turns the endpoint off, --admin HOST:PORT turns a file\'s `admin: off` back on', () => {
+    const off = validateConfig(applyCliFlags({ nodes: ['a:1'] }, { admin: 'off' }).values);
+    expect(off.ok && off.config.admin.enabled).toBe(false);
+    const on = validateConfig(applyCliFlags({ nodes: ['a:1'], admin: 'off' }, { admin: '127.0.0.1:9191' }).values);
+    expect(on.ok && on.config.admin).toMatchObject({ host: '127.0.0.1', port: 9191, enabled: true });
+  });
+});
+
 describe('command-line flags', () => {
   it('parses --node and --listen, with IPv6 and options', () => {
     expect(splitHostPort('[::1]:10090')).toEqual({ host: '::1', port: 10090 });
@@ -90,6 +138,20 @@ describe('command-line flags', () => {
       const missing = spawnSync(process.execPath, [CLI, 'check-config', '--config', join(dir, 'nope.yaml')], { encoding: 'utf8' });
       expect(missing.status).toBe(1);
       expect(missing.stderr).toContain('cannot read the file: ENOENT');
+      const empty = join(dir, 'empty.yaml');
+      writeFileSync(empty, '');
+      const r3 = spawnSync(process.execPath, [CLI, 'check-config', '--config', empty], { encoding: 'utf8' });
+      expect(r3.status).toBe(1);
+      expect(r3.stderr).toContain('no Livy nodes configured: add `nodes:` to the config file or give --node');
+      if (process.getuid?.() === 0) {
+        // Only root can run the CLI as another user; the message must name both sides.
+        const secret = join(dir, 'secret.yaml');
+        writeFileSync(secret, 'nodes: [a:1]\n', { mode: 0o640 });
+        chmodSync(dir, 0o755);
+        const denied = spawnSync(process.execPath, [CLI, 'check-config', '--config', secret], { encoding: 'utf8', uid: 65534, gid: 65534 });
+        expect(denied.status).toBe(1);
+        expect(denied.stderr).toContain('cannot read the file: EACCES (the process runs as uid 65534 gid 65534; the file is mode 0640, owner uid 0 gid 0)');
+      }
       const example = spawnSync(process.execPath, [CLI, 'check-config', '--config', 'config/livy-router.example.yaml'], { encoding: 'utf8' });
       expect(example.status).toBe(0);
     } finally {

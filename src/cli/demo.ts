@@ -1,73 +1,121 @@
+import type { AddressInfo } from 'node:net';
 import { createLogger } from '../log.js';
 import { validateConfig } from '../config/validate.js';
-import { startService } from '../service.js';
+import { splitHostPort } from '../config/cli-overrides.js';
+import { startService, type Service } from '../service.js';
+import type { StateChange } from '../upstream/cluster-state.js';
+import { AdminBindError } from '../admin/errors.js';
+import { DemoClients } from './demo-clients.js';
 import { loadSimulator } from './load-simulator.js';
+
+export const DEMO_ADMIN_DEFAULT = '127.0.0.1:9090';
 
 export interface DemoOptions {
   port: number;
+  /** HOST:PORT of the admin endpoint, or 'off'. */
+  admin: string;
   intervalMs: number;
   moveEveryMs: number;
   durationMs: number;
 }
 
-const out = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 23)}  ${line}\n`);
+/** Every line fits 80 columns: 12 for the time, the rest for what happened. */
+const WIDTH = 80;
+const fit = (line: string) => (line.length > WIDTH ? `${line.slice(0, WIDTH - 3)}...` : line);
+const print = (line: string) => process.stdout.write(`${fit(`${new Date().toISOString().slice(11, 23)}  ${line}`)}\n`);
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+function adminOption(admin: string): Record<string, unknown> | string {
+  if (admin === 'off') return { enabled: false };
+  const hp = splitHostPort(admin);
+  if (!hp) return `--admin "${admin}": expected HOST:PORT or off`;
+  return { host: hp.host ?? '127.0.0.1', port: hp.port };
+}
 
 /**
  * A simulated 3-node Livy HA cluster (passive nodes reject in three different ways), the router in
- * front of it, and a real HiveServer2 client (hive-driver) querying through the router every
- * second while the active node moves. Ctrl-C stops everything and exits 0.
+ * front of it with its admin endpoint, and two real HiveServer2 clients (hive-driver) querying
+ * through the router while the active node moves: short queries on new connections, and one
+ * long-lived session that the router cuts at each failover and that reconnects. Ctrl-C stops
+ * everything and prints a summary; exit 0.
  */
 export async function demoCommand(opts: DemoOptions): Promise<number> {
-  const { startSimCluster, queryNode } = await loadSimulator();
-  const log = createLogger({ level: 'info', pretty: true });
+  const admin = adminOption(opts.admin);
+  if (typeof admin === 'string') {
+    process.stderr.write(`livy-router demo: ${admin}\n`);
+    return 1;
+  }
+  const { startSimCluster, queryNode, openHiveSession } = await loadSimulator();
+  // The demo prints its own story; the router's log shows only what goes wrong.
+  const log = createLogger({ level: 'error', pretty: true });
   const cluster = await startSimCluster({
     nodes: [
-      { name: 'livy-1', passiveStyle: 'sasl-bad' },
-      { name: 'livy-2', passiveStyle: 'open-session-error' },
-      { name: 'livy-3', passiveStyle: 'reset' },
+      // The nodes keep their connections when demoted, so it is the router that cuts them.
+      { name: 'livy-1', passiveStyle: 'sasl-bad', keepConnectionsOnDemote: true },
+      { name: 'livy-2', passiveStyle: 'open-session-error', keepConnectionsOnDemote: true },
+      { name: 'livy-3', passiveStyle: 'reset', keepConnectionsOnDemote: true },
     ],
     active: 'livy-1',
-    logger: log.child({ component: 'sim' }, { level: 'warn' }),
+    logger: log.child({ component: 'sim' }),
   });
   const validation = validateConfig({
     listeners: [{ host: '127.0.0.1', port: opts.port, transport: 'auto' }],
     nodes: cluster.nodes.map((n) => ({ name: n.name, host: n.host, port: n.thriftPort, restPort: n.restPort })),
     health: { kind: 'ha-status' },
-    admin: { enabled: false },
-    log: { level: 'info', pretty: true },
+    admin,
   });
-  if (!validation.ok) throw new Error(validation.problems.join('\n'));
-  let service;
+  let service: Service;
   try {
-    service = await startService(validation.config, log.child({ component: 'router' }));
+    if (!validation.ok) throw new Error(validation.problems.join('; '));
+    const routerLog = log.child({ component: 'router' });
+    service = await startService(validation.config, routerLog).catch((err: unknown) => {
+      // A demo should start anywhere: with the default admin port taken (a router running
+      // already), take any free one; the header prints where it is.
+      if (!(err instanceof AdminBindError) || opts.admin !== DEMO_ADMIN_DEFAULT) throw err;
+      return startService({ ...validation.config, admin: { ...validation.config.admin, port: 0 } }, routerLog);
+    });
   } catch (err) {
     await cluster.close();
-    throw err;
+    process.stderr.write(`livy-router demo: ${(err as Error).message}\n`);
+    return 1;
   }
   const port = service.listenAddresses[0]!.port;
-  out(`simulated Livy nodes: ${cluster.nodes.map((n) => `${n.name}=${n.host}:${n.thriftPort} (rest ${n.restPort})`).join(', ')}`);
-  out(`router listening on 127.0.0.1:${port}: jdbc:hive2://127.0.0.1:${port}/default`);
-  out(`active node: ${cluster.active()?.name}; it moves every ${opts.moveEveryMs / 1000} s. Ctrl-C to stop.`);
+  const adminAt: AddressInfo | undefined = service.adminAddress;
+  const startedAt = Date.now();
+  say('livy-router demo: 3 simulated Livy nodes (one active), the router, two clients');
+  for (const n of cluster.nodes) say(`  ${n.name}   thrift 127.0.0.1:${n.thriftPort}, rest ${n.restPort}; passive: ${n.options.passiveStyle}`);
+  say(`  router   jdbc:hive2://127.0.0.1:${port}/default`);
+  if (adminAt) {
+    say(`  admin    http://${adminAt.address}:${adminAt.port}/status`);
+    say(`           try: npx livy-router status --admin ${adminAt.address}:${adminAt.port}`);
+  } else say('  admin    off');
+  say(`  The active node moves every ${opts.moveEveryMs / 1000} s. Ctrl-C stops and prints a summary.`);
+  say('');
 
-  let stopping = false;
-  let ticks = 0;
+  let failovers = 0;
+  let lastActive = service.router.cluster.active()?.config.name;
+  const onChange = (c: StateChange) => {
+    print(`router   ${c.node.name} ${c.from} -> ${c.to}: ${c.reason}`);
+    if (c.to !== 'active') return;
+    if (lastActive !== undefined && lastActive !== c.node.name) failovers++;
+    lastActive = c.node.name;
+  };
+  const unsubscribe = service.router.cluster.onChange(onChange);
+  const clients = new DemoClients({ queryNode, openHiveSession }, { host: '127.0.0.1', port, auth: 'plain', user: 'demo', password: 'demo', timeoutMs: 5000 }, print);
   const names = cluster.nodes.map((n) => n.name);
-  const queryTimer = setInterval(() => {
-    const started = Date.now();
-    queryNode({ host: '127.0.0.1', port, auth: 'plain', user: 'demo', password: 'demo', timeoutMs: 5000 }).then(
-      (node) => !stopping && out(`query through the router answered by ${node} (${Date.now() - started} ms)`),
-      (err: Error) => !stopping && out(`query failed: ${err.message}`),
-    );
-  }, opts.intervalMs);
+  let moves = 0;
+  clients.tick();
+  const queryTimer = setInterval(() => clients.tick(), opts.intervalMs);
   const moveTimer = setInterval(() => {
-    ticks++;
-    const next = names[ticks % names.length]!;
-    out(`--- moving the active node: ${cluster.active()?.name} -> ${next}`);
+    moves++;
+    const next = names[moves % names.length]!;
+    print(`-------  Livy moves the leader: ${cluster.active()?.name} -> ${next}`);
     cluster.setActive(next);
   }, opts.moveEveryMs);
 
   return new Promise<number>((resolve) => {
     let durationTimer: NodeJS.Timeout | undefined;
+    let stopping = false;
     const stop = () => {
       if (stopping) return;
       stopping = true;
@@ -76,8 +124,19 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       clearInterval(queryTimer);
       clearInterval(moveTimer);
       clearTimeout(durationTimer);
-      out('stopping');
-      void service.stop(0).then(() => cluster.close()).then(() => resolve(0));
+      unsubscribe();
+      void (async () => {
+        // The router first: its stop refuses held clients and closes sessions, so queries in
+        // flight end at once instead of running out their timeouts.
+        const clientsDone = clients.stop();
+        await service.stop(0);
+        await clientsDone;
+        await cluster.close();
+        say('');
+        say(`summary after ${((Date.now() - startedAt) / 1000).toFixed(0)} s: ${failovers} failover(s) seen by the router`);
+        for (const line of clients.summary()) say(`  ${line}`);
+        resolve(0);
+      })();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -3,11 +3,12 @@
 // starts, and a missing one is reported as such instead of as a module-not-found stack.
 import { RouterError } from '../errors.js';
 import type { startSimCluster } from '../../sim/cluster.js';
-import type { queryNode } from '../../sim/hive-client.js';
+import type { openHiveSession, queryNode } from '../../sim/hive-client.js';
 
 export interface Simulator {
   startSimCluster: typeof startSimCluster;
   queryNode: typeof queryNode;
+  openHiveSession: typeof openHiveSession;
 }
 
 export class DemoUnavailableError extends RouterError {
@@ -25,7 +26,7 @@ export class DemoUnavailableError extends RouterError {
 export async function loadSimulator(): Promise<Simulator> {
   try {
     const [cluster, client] = await Promise.all([import('../../sim/cluster.js'), import('../../sim/hive-client.js')]);
-    return { startSimCluster: cluster.startSimCluster, queryNode: client.queryNode };
+    return { startSimCluster: cluster.startSimCluster, queryNode: client.queryNode, openHiveSession: client.openHiveSession };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new DemoUnavailableError(err as Error);
     throw err;

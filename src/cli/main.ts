@@ -40,23 +40,30 @@ await yargs(hideBin(process.argv))
     'show the nodes and the active one, from a running router\'s admin endpoint (exit 0: a node is active, 2: none, 1: unreachable)',
     (y) =>
       y
-        .option('admin', { type: 'string', default: '127.0.0.1:9090', describe: 'HOST:PORT or URL of the admin endpoint' })
+        .option('admin', {
+          type: 'string',
+          default: process.env.LIVY_ROUTER_ADMIN || '127.0.0.1:9090',
+          defaultDescription: '$LIVY_ROUTER_ADMIN, else 127.0.0.1:9090',
+          describe: 'HOST:PORT or URL of the admin endpoint',
+        })
         .option('json', { type: 'boolean', default: false, describe: 'print the /status JSON instead of a table' })
+        .option('healthz', { type: 'boolean', default: false, describe: 'only ask /healthz (exit 0: the router serves, 1: it does not); for container health checks' })
         .option('timeout-ms', { type: 'number', default: 5000, describe: 'how long to wait for the answer' }),
-    (argv) => setExit(statusCommand({ admin: argv.admin, json: argv.json, timeoutMs: argv.timeoutMs })),
+    (argv) => setExit(statusCommand({ admin: argv.admin, json: argv.json, healthz: argv.healthz, timeoutMs: argv.timeoutMs })),
   )
   .command(
     'demo',
-    'start a simulated 3-node Livy HA cluster and the router, and watch a client follow the active node',
+    'start a simulated 3-node Livy HA cluster, the router and two clients, and watch them follow the active node',
     (y) =>
       y
         .option('port', { type: 'number', default: 10090, describe: 'router port (0 = any free port)' })
+        .option('admin', { type: 'string', default: '127.0.0.1:9090', describe: 'HOST:PORT of the admin endpoint (port 0 = any free port; a taken 9090 falls back to it), or off' })
         .option('interval-ms', { type: 'number', default: 1000, describe: 'time between client queries' })
         .option('move-every-ms', { type: 'number', default: 10000, describe: 'time between moves of the active node' })
         .option('duration-ms', { type: 'number', default: 0, describe: 'stop after this long (0 = until Ctrl-C)' }),
     async (argv) => {
       const { demoCommand } = await import('./demo.js');
-      await setExit(demoCommand({ port: argv.port, intervalMs: argv.intervalMs, moveEveryMs: argv.moveEveryMs, durationMs: argv.durationMs }));
+      await setExit(demoCommand({ port: argv.port, admin: argv.admin, intervalMs: argv.intervalMs, moveEveryMs: argv.moveEveryMs, durationMs: argv.durationMs }));
     },
   )
   .demandCommand(1, 'name a command: run, status, check-config or demo')

@@ -9,7 +9,7 @@ export function withConfigFlags<T>(y: Argv<T>) {
     .option('node-transport', { type: 'string', choices: ['binary', 'http'], describe: 'what the Livy nodes speak' })
     .option('connect-timeout-ms', { type: 'number', describe: 'TCP connect timeout per node' })
     .option('check', { type: 'string', choices: ['ha-status', 'rest', 'thrift', 'tcp', 'none'], describe: 'health-check kind for every node' })
-    .option('admin', { type: 'string', describe: 'HOST:PORT of the admin endpoint (/status, /metrics, /healthz, /readyz)' })
+    .option('admin', { type: 'string', describe: 'HOST:PORT of the admin endpoint (/status, /metrics, /healthz, /readyz), or off' })
     .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'log level' })
     .option('log-pretty', { type: 'boolean', describe: 'human-readable logs instead of JSON lines' });
 }

@@ -4,6 +4,7 @@ import type { ConfigArgs } from './options.js';
 import { reloadConfig } from './reload.js';
 import { resolveConfig } from './resolve-config.js';
 import { systemdNotifier } from './systemd-notify.js';
+import { keepSystemdStatus, statusLine } from './systemd-status.js';
 
 /**
  * `livy-router run`: serve until SIGTERM/SIGINT, then drain and exit 0. SIGHUP reloads the
@@ -34,6 +35,7 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
   }
   const svc = service;
   const systemd = systemdNotifier(env.NOTIFY_SOCKET, log);
+  let stopStatus = (): void => {};
   let stopping = false;
   let exit!: (code: number) => void;
   const exited = new Promise<number>((r) => (exit = r));
@@ -52,8 +54,7 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
       do {
         reloadAgain = false;
         const applied = await reloadConfig(args, svc, log);
-        const active = svc.router.cluster.active()?.config.name ?? 'none';
-        await systemd.notify({ STATUS: `${applied ? 'reloaded' : 'reload refused'}; active node: ${active}` });
+        await systemd.notify({ STATUS: `${applied ? 'reloaded' : 'reload refused (see the journal)'}; ${statusLine(svc)}` });
       } while (reloadAgain && !stopping);
     })().finally(() => (reloading = undefined));
   };
@@ -66,6 +67,7 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
       return;
     }
     stopping = true;
+    stopStatus();
     const graceMs = svc.router.currentConfig.shutdownGraceMs;
     log.info({ signal, graceMs, open: svc.router.registry.count() }, 'shutting down: no new connections, draining established ones');
     void systemd
@@ -90,8 +92,8 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
   }
 
   if (!stopping) {
-    const listening = svc.listenAddresses.map((a) => `${a.address}:${a.port}`).join(', ');
-    await systemd.notify({ READY: '1', STATUS: `routing on ${listening}` });
+    await systemd.notify({ READY: '1', STATUS: statusLine(svc) });
+    if (env.NOTIFY_SOCKET && !stopping) stopStatus = keepSystemdStatus(svc, systemd);
   }
   return exited;
 }

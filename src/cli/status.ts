@@ -1,19 +1,48 @@
+import http from 'node:http';
+import https from 'node:https';
 import type { StatusReport } from '../admin/status.js';
 
 export interface StatusArgs {
   admin: string;
   json?: boolean;
+  /** Only ask /healthz (the container's HEALTHCHECK): exit 0 on 200, 1 otherwise. */
+  healthz?: boolean;
   timeoutMs: number;
 }
 
 /** Exit codes, so scripts can tell "no active node" from "router unreachable". */
 export const STATUS_EXIT = { active: 0, unreachable: 1, noActive: 2 } as const;
 
-/** `HOST:PORT` or a URL; `/status` is added when the URL has no path. */
-export function statusUrl(admin: string): URL {
+/** `HOST:PORT` or a URL; `path` is used when the URL has none. */
+export function statusUrl(admin: string, path = '/status'): URL {
   const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(admin) ? admin : `http://${admin}`);
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/status';
+  if (url.pathname === '/' || url.pathname === '') url.pathname = path;
   return url;
+}
+
+/**
+ * One GET with node:http, not fetch: fetch refuses the ports browsers block (6000, 10080, ...),
+ * and an admin endpoint may well be on one of them.
+ */
+function get(url: URL, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? https : http).get(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+      res.on('error', fail);
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    function fail(err: Error): void {
+      clearTimeout(timer);
+      reject(err);
+    }
+    req.on('error', fail);
+  });
 }
 
 function ago(iso: string, now: number): string {
@@ -48,20 +77,29 @@ export function formatStatus(s: StatusReport, from: string, now = Date.now()): s
 export async function statusCommand(args: StatusArgs, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   let url: URL;
   try {
-    url = statusUrl(args.admin);
+    url = statusUrl(args.admin, args.healthz ? '/healthz' : '/status');
   } catch {
     err.write(`livy-router status: --admin "${args.admin}" is neither HOST:PORT nor a URL\n`);
     return STATUS_EXIT.unreachable;
   }
+  if (args.healthz) {
+    try {
+      const { status, body } = await get(url, args.timeoutMs);
+      out.write(body);
+      return status === 200 ? 0 : STATUS_EXIT.unreachable;
+    } catch (e) {
+      err.write(`livy-router status: cannot read ${url.href}: ${(e as Error).message}\n`);
+      return STATUS_EXIT.unreachable;
+    }
+  }
   let report: StatusReport;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(args.timeoutMs) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    report = (await res.json()) as StatusReport;
+    const { status, body } = await get(url, args.timeoutMs);
+    if (status !== 200) throw new Error(`HTTP ${status}`);
+    report = JSON.parse(body) as StatusReport;
     if (!Array.isArray(report.nodes)) throw new Error('the answer is not a livy-router status');
   } catch (e) {
-    const reason = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
-    err.write(`livy-router status: cannot read ${url.href}: ${reason}\n`);
+    err.write(`livy-router status: cannot read ${url.href}: ${e instanceof Error ? e.message : String(e)}\n`);
     return STATUS_EXIT.unreachable;
   }
   out.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, url.origin));

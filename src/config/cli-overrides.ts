@@ -54,16 +54,22 @@ export function parseListenFlag(text: string, problems: string[]): Record<string
   return { ...(hp.host ? { host: hp.host } : {}), port: hp.port, ...(opts.transport ? { transport: opts.transport } : {}) };
 }
 
-export function parseNodeFlag(text: string, problems: string[]): Record<string, unknown> | undefined {
+export const NODE_SPEC = '[NAME=]HOST:PORT[,rest=RESTPORT]';
+
+/**
+ * `[NAME=]HOST:PORT[,rest=RESTPORT]`, the form of `--node` and of a node written as a string in
+ * the file; `label` names where it came from in problems (`--node`, `nodes[2]`).
+ */
+export function parseNodeSpec(text: string, label: string, problems: string[]): Record<string, unknown> | undefined {
   const [first, ...rest] = text.split(',');
   const eq = (first ?? '').indexOf('=');
   const name = eq > 0 ? first!.slice(0, eq) : undefined;
   const hp = splitHostPort(eq > 0 ? first!.slice(eq + 1) : (first ?? ''));
   if (!hp || !hp.host) {
-    problems.push(`--node "${text}": expected [NAME=]HOST:PORT[,rest=RESTPORT]`);
+    problems.push(`${label} "${text}": expected ${NODE_SPEC}`);
     return undefined;
   }
-  const opts = parseOptions(rest, '--node', text, ['rest'], problems);
+  const opts = parseOptions(rest, label, text, ['rest'], problems);
   return {
     ...(name ? { name } : {}),
     host: hp.host,
@@ -73,7 +79,9 @@ export function parseNodeFlag(text: string, problems: string[]): Record<string, 
 }
 
 function setIn(target: Record<string, unknown>, key: string, field: string, value: unknown): void {
-  const inner = (target[key] as Record<string, unknown> | undefined) ?? {};
+  const current = target[key];
+  // A file's `admin: off` is not an object: a flag for one of its fields replaces it.
+  const inner = typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : {};
   target[key] = { ...inner, [field]: value };
 }
 
@@ -85,18 +93,20 @@ export function applyCliFlags(raw: Record<string, unknown>, flags: CliFlags): Ov
     values.listeners = flags.listen.map((l) => parseListenFlag(l, problems)).filter(Boolean);
   }
   if (flags.node?.length) {
-    values.nodes = flags.node.map((n) => parseNodeFlag(n, problems)).filter(Boolean);
+    values.nodes = flags.node.map((n) => parseNodeSpec(n, '--node', problems)).filter(Boolean);
   }
   if (flags.nodeTransport !== undefined) values.nodeTransport = flags.nodeTransport;
   if (flags.connectTimeoutMs !== undefined) values.connectTimeoutMs = flags.connectTimeoutMs;
   if (flags.logLevel !== undefined) setIn(values, 'log', 'level', flags.logLevel);
   if (flags.logPretty !== undefined) setIn(values, 'log', 'pretty', flags.logPretty);
   if (flags.check !== undefined) setIn(values, 'health', 'kind', flags.check);
-  if (flags.admin !== undefined) {
+  if (flags.admin === 'off') setIn(values, 'admin', 'enabled', false);
+  else if (flags.admin !== undefined) {
     const hp = splitHostPort(flags.admin);
-    if (!hp) problems.push(`--admin "${flags.admin}": expected HOST:PORT`);
+    if (!hp) problems.push(`--admin "${flags.admin}": expected HOST:PORT or off`);
     else {
       setIn(values, 'admin', 'port', hp.port);
+      setIn(values, 'admin', 'enabled', true);
       if (hp.host) setIn(values, 'admin', 'host', hp.host);
     }
   }

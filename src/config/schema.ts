@@ -63,7 +63,17 @@ export const configSchema = z
     /** Client sockets one listener keeps open at most; more are dropped at accept (HAProxy's maxconn). */
     maxClientConnections: count(16384),
     admin: z
-      .object({ host: host.default('127.0.0.1'), port: listenPort.default(9090), enabled: z.boolean().default(true) })
+      .object({
+        host: host.default('127.0.0.1'),
+        port: listenPort.default(9090),
+        enabled: z.boolean().default(true),
+        /**
+         * /readyz answers 503 while no Livy node is known active. False keeps it 200 then: for
+         * keepalived or a load balancer in front of two routers that see the same Livy cluster,
+         * where moving the address would not help.
+         */
+        readyRequiresActive: z.boolean().default(true),
+      })
       .strict()
       .prefault({}),
     shutdownGraceMs: ms(30000, { allowZero: true }),

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { configSchema, type NodeConfig, type RouterConfig } from './schema.js';
+import { expandShorthands } from './shorthands.js';
+import { closest, keysAt } from './suggest.js';
 
 export type Validation = { ok: true; config: RouterConfig } | { ok: false; problems: string[] };
 
@@ -15,7 +17,13 @@ function formatPath(path: readonly PropertyKey[]): string {
 function formatIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     const where = issue.path.length ? `${formatPath(issue.path)}.` : '';
-    return issue.keys.map((k) => `${where}${k}: unknown option`).join('\n');
+    const known = keysAt(configSchema, issue.path);
+    return issue.keys
+      .map((k) => {
+        const meant = closest(k, known);
+        return `${where}${k}: unknown option${meant ? ` (did you mean ${meant}?)` : ''}`;
+      })
+      .join('\n');
   }
   return `${formatPath(issue.path)}: ${issue.message}`;
 }
@@ -33,9 +41,12 @@ function deepFreeze<T>(value: T): T {
  * so nothing deeper can change it behind the router's back.
  */
 export function validateConfig(input: unknown): Validation {
-  const parsed = configSchema.safeParse(input);
-  if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.flatMap((i) => formatIssue(i).split('\n')) };
+  const expanded = expandShorthands(input);
+  const parsed = configSchema.safeParse(expanded.values);
+  if (!parsed.success || expanded.problems.length) {
+    const under = (path: string) => expanded.reported.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+    const issues = parsed.success ? [] : parsed.error.issues.filter((i) => !under(formatPath(i.path)));
+    return { ok: false, problems: [...expanded.problems, ...issues.flatMap((i) => formatIssue(i).split('\n'))] };
   }
   const problems: string[] = [];
   const names = new Map<string, number>();
@@ -58,6 +69,16 @@ export function validateConfig(input: unknown): Validation {
     if (l.port !== 0 && same !== undefined) problems.push(`listeners[${i}]: ${key} is already listed as listeners[${same}]`);
     listens.set(key, i);
   });
+  const { admin } = parsed.data;
+  if (admin.enabled && admin.port !== 0) {
+    // Two sockets on one port fail at start-up with a bare EADDRINUSE; say which two here.
+    const wildcard = (h: string) => h === '0.0.0.0' || h === '::';
+    parsed.data.listeners.forEach((l, i) => {
+      if (l.port === admin.port && (l.host === admin.host || wildcard(l.host) || wildcard(admin.host))) {
+        problems.push(`admin.port: ${admin.port} is also the port of listeners[${i}] (${l.host}:${l.port}); give the admin endpoint another port or turn it off (admin: off)`);
+      }
+    });
+  }
   if (problems.length) return { ok: false, problems };
   return { ok: true, config: deepFreeze({ ...parsed.data, nodes }) };
 }

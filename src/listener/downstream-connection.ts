@@ -218,7 +218,7 @@ export class DownstreamConnection {
     });
     this.ctx.registry.add(session);
     this.ctx.observer.sessionOpened(nodeName, transport);
-    this.log.debug({ node: nodeName, transport, proof: result.proof }, 'connection committed');
+    this.log.debug({ node: nodeName, transport, proof: result.proof }, 'connection opened');
     session.start(this.clientEnded);
   }
 

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { RejectKind, RouterObserver } from '../observe.js';
 import type { SessionSummary } from '../session/session.js';
 import type { ClusterState, NodeState } from '../upstream/cluster-state.js';
+import { VERSION } from '../version.js';
 
 const PREFIX = 'livy_router_';
 const NODE_STATES: readonly NodeState[] = ['active', 'passive', 'unknown', 'down'];
@@ -26,6 +27,7 @@ export class RouterMetrics implements RouterObserver {
   private cluster: ClusterState | undefined;
   private lastActive: string | undefined;
   private heldNow = 0;
+  private readonly heldListeners = new Set<(delta: 1 | -1) => void>();
   private readonly lastChecks = new Map<string, CheckReport>();
 
   private readonly accepted = this.counter('connections_accepted_total', 'Client TCP connections accepted, by listener', ['listener']);
@@ -101,6 +103,23 @@ export class RouterMetrics implements RouterObserver {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    new Gauge({
+      name: `${PREFIX}build_info`,
+      help: 'Always 1; the labels give the livy-router and Node.js versions',
+      labelNames: ['version', 'nodejs'],
+      registers: [this.registry],
+    }).set({ version: VERSION, nodejs: process.version }, 1);
+  }
+
+  /** Series at 0 for every listener from the start, so rate() and alerts see them before the first client. */
+  declareListeners(listeners: readonly string[]): void {
+    for (const listener of listeners) this.accepted.inc({ listener }, 0);
+  }
+
+  /** Called after each change of the number of clients waiting for an active node. */
+  onHeld(listener: (delta: 1 | -1) => void): () => void {
+    this.heldListeners.add(listener);
+    return () => this.heldListeners.delete(listener);
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
@@ -180,6 +199,7 @@ export class RouterMetrics implements RouterObserver {
   held(delta: 1 | -1): void {
     this.heldNow += delta;
     this.heldGauge.set(this.heldNow);
+    for (const listener of this.heldListeners) listener(delta);
   }
 
   localError(): void {

@@ -123,7 +123,9 @@ export class ClusterState {
     this.statuses = this.statuses.map((s) => (s === status ? next : s));
     this.order = undefined;
     const { name, host, port } = status.config;
-    this.log.info({ node: name, address: `${host}:${port}`, from, to, reason, source }, `node ${name} ${from} -> ${to}: ${reason}`);
+    // Losing the active or a node going down is what on-call alerts on; the rest is routine.
+    const level = from === 'active' || to === 'down' ? 'warn' : 'info';
+    this.log[level]({ node: name, address: `${host}:${port}`, from, to, reason, source }, `node ${name} ${from} -> ${to}: ${reason}`);
     const change: StateChange = { node: status.config, from, to, reason, source };
     for (const listener of this.listeners) listener(change);
   }

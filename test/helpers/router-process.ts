@@ -11,6 +11,8 @@ export interface RouterProcess {
   child: ChildProcess;
   port: number;
   lines: Array<Record<string, unknown>>;
+  /** Every stdout line as written, for checks JSON.parse cannot make (duplicate keys). */
+  raw: string[];
   rssKiB(): number;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -26,6 +28,7 @@ export async function startRouterProcess(args: string[], timeoutMs = 10_000, max
       ? spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn('/bin/sh', ['-c', `ulimit -n ${maxOpenFiles} && exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
+  const raw: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -37,6 +40,7 @@ export async function startRouterProcess(args: string[], timeoutMs = 10_000, max
       reject(new Error(`router exited with ${code}: ${stderr}`));
     });
     rl.on('line', (line) => {
+      raw.push(line);
       let rec: Record<string, unknown>;
       try {
         rec = JSON.parse(line) as Record<string, unknown>;
@@ -64,6 +68,7 @@ export async function startRouterProcess(args: string[], timeoutMs = 10_000, max
     child,
     port,
     lines,
+    raw,
     rssKiB: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);

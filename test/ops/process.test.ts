@@ -198,10 +198,8 @@ describe('the real process: systemd readiness', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs systemd-notify READY=1 once listening when NOTIFY_SOCKET is set, and STOPPING=1 on SIGTERM', async () => {
-    // A stand-in for systemd-notify on PATH records what it was asked to send (the real tool
-    // needs a service manager). Checking the listener port from inside it proves READY=1 comes
-    // after the bind.
+  /** A stand-in for systemd-notify on PATH; returns the file where it records what it was asked to send. */
+  function fakeSystemdNotify(): string {
     dir = mkdtempSync(join(tmpdir(), 'livy-router-notify-'));
     const record = join(dir, 'sent');
     const fake = join(dir, 'systemd-notify');
@@ -209,6 +207,14 @@ describe('the real process: systemd readiness', () => {
     chmodSync(fake, 0o755);
     process.env.PATH = `${dir}:${saved.PATH ?? ''}`;
     process.env.NOTIFY_SOCKET = '/run/fake-notify.sock';
+    return record;
+  }
+
+  it('runs systemd-notify READY=1 once listening when NOTIFY_SOCKET is set, and STOPPING=1 on SIGTERM', async () => {
+    // A stand-in for systemd-notify on PATH records what it was asked to send (the real tool
+    // needs a service manager). Checking the listener port from inside it proves READY=1 comes
+    // after the bind.
+    const record = fakeSystemdNotify();
     const r = await startRouterProcess(['--node', 'a=127.0.0.1:1', '--check', 'none', '--admin', '127.0.0.1:0']);
     router = r;
     const sent = await eventually(() => {
@@ -219,8 +225,33 @@ describe('the real process: systemd readiness', () => {
         return undefined;
       }
     }, { what: 'READY=1' });
-    expect(sent).toMatch(new RegExp(`^/run/fake-notify\\.sock READY=1 STATUS=routing on 127\\.0\\.0\\.1:${r.port}$`, 'm'));
+    expect(sent).toMatch(
+      new RegExp(`^/run/fake-notify\\.sock READY=1 STATUS=NO active Livy node; 0 connection\\(s\\) open, 0 waiting; listening on 127\\.0\\.0\\.1:${r.port}$`, 'm'),
+    );
     expect(await r.stop('SIGTERM')).toBe(0);
     expect(readFileSync(record, 'utf8')).toMatch(/^\/run\/fake-notify\.sock STOPPING=1 /m);
+  });
+
+  it('keeps STATUS= current: the active node appears when the cluster model learns it', async () => {
+    const record = fakeSystemdNotify();
+    const node = await startBulkNode();
+    try {
+      const r = await startRouterProcess(['--node', `a=127.0.0.1:${node.port}`, '--check', 'none', '--admin', 'off']);
+      router = r;
+      const sent = () => {
+        try {
+          return readFileSync(record, 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      await eventually(() => sent().includes('READY=1'), { what: 'READY=1' });
+      // With no checks, the first client that a node accepts makes that node the known active.
+      const client = (await connectBulk(r.port)).socket;
+      await eventually(() => / STATUS=active node: a; /.test(sent()), { what: 'STATUS= naming the active node' });
+      client.destroy();
+    } finally {
+      await node.close();
+    }
   });
 });
