@@ -62,6 +62,8 @@ export const configSchema = z
     maxHeldConnections: count(1000),
     /** Client sockets one listener keeps open at most; more are dropped at accept (HAProxy's maxconn). */
     maxClientConnections: count(16384),
+    /** Client sockets one source address keeps open at most, over all listeners; 0 = no limit. */
+    maxClientConnectionsPerSource: count(256, 0),
     admin: z
       .object({ host: host.default('127.0.0.1'), port: listenPort.default(9090), enabled: z.boolean().default(true) })
       .strict()
