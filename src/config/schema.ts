@@ -65,8 +65,18 @@ export const configSchema = z
     /** Client sockets one source address keeps open at most, over all listeners; 0 = no limit. */
     maxClientConnectionsPerSource: count(256, 0),
     admin: z
-      .object({ host: host.default('127.0.0.1'), port: listenPort.default(9090), enabled: z.boolean().default(true) })
+      .object({
+        host: host.default('127.0.0.1'),
+        port: listenPort.default(9090),
+        enabled: z.boolean().default(true),
+        /** Host names the endpoint answers besides localhost and IP addresses ('*': any). */
+        allowedHosts: z.array(z.string().min(1, { error: 'must not be empty' })).default([]),
+        /** Bearer token required on /status and /metrics; or tokenFile, read at start and reload. */
+        token: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+        tokenFile: z.string().min(1, { error: 'must be a file path' }).optional(),
+      })
       .strict()
+      .refine((a) => a.token === undefined || a.tokenFile === undefined, { error: 'give admin.token or admin.tokenFile, not both' })
       .prefault({}),
     shutdownGraceMs: ms(30000, { allowZero: true }),
     log: z
