@@ -19,9 +19,12 @@ const { values: args } = parseArgs({
 });
 const CASES = Number(args.cases);
 const CONCURRENCY = Number(args.concurrency);
-/** The router's bounds in this run: first message 500 ms, each node 1 s, idle session 1.5 s. */
-const ROUTER_BOUNDS = ['handshake: { clientFirstBytesTimeoutMs: 500, timeoutMs: 1000 }', 'session: { idleTimeoutMs: 1500 }', 'connectTimeoutMs: 1000'];
-/** Longest a case may take: first bytes + two nodes + an idle session + slack. */
+/**
+ * The router's bounds in this run: first message 500 ms, each node 1 s, an idle session 1.5 s, and
+ * a client that every node refused alike waits at most 2 s for an active (holdMs).
+ */
+const ROUTER_BOUNDS = ['handshake: { clientFirstBytesTimeoutMs: 500, timeoutMs: 1000 }', 'session: { idleTimeoutMs: 1500 }', 'connectTimeoutMs: 1000', 'holdMs: 2000'];
+/** Longest a case may take: first bytes + a hold + two nodes + an idle session + slack. */
 const DEADLINE_MS = 8000;
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const fdsOf = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
