@@ -1,7 +1,7 @@
 // The fuzz suite's clients: one case on its own connection (bounded by a deadline), and the
 // healthy client that keeps doing real handshakes while the cases run.
 import net from 'node:net';
-import { openSessionCall, plainClientHello } from '../src/sim/wire.js';
+import { openSessionCall, plainClientHello } from '../sim/wire.js';
 import type { FuzzCase } from './fuzz-cases.js';
 
 export interface CaseOutcome {

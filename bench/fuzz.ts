@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startSimCluster } from '../src/sim/cluster.js';
+import { startSimCluster } from '../sim/cluster.js';
 import { CaseSource, seeded, TRANSPORTS, type Transport } from './fuzz-cases.js';
 import { runCase, startProber, type CaseOutcome } from './fuzz-client.js';
 import { freePort, waitListening } from './procs.js';

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeSaslFrame, SaslStatus } from '../src/handshake/sasl-frame.js';
-import { startSimCluster } from '../src/sim/cluster.js';
+import { startSimCluster } from '../sim/cluster.js';
 import { freePort, waitListening } from './procs.js';
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '9' }, 'router-cli': { type: 'string' } } });

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSaslFrame, SaslStatus } from '../src/handshake/sasl-frame.js';
-import { startSimCluster, type SimCluster } from '../src/sim/cluster.js';
-import { plainClientHello } from '../src/sim/wire.js';
+import { startSimCluster, type SimCluster } from '../sim/cluster.js';
+import { plainClientHello } from '../sim/wire.js';
 import { startRouterProcess, type RouterProcess } from './helpers/router-process.js';
 
 const PASSWORD = 'S3cretPw!x';
