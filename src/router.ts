@@ -4,6 +4,7 @@ import type { RouterConfig } from './config/schema.js';
 import type { ConnectionContext } from './listener/connection-context.js';
 import { DownstreamConnection } from './listener/downstream-connection.js';
 import { bindListener, type BoundListener, type ListenerEvents } from './listener/listener.js';
+import { SourceLimit } from './listener/source-limit.js';
 import { ClusterState } from './upstream/cluster-state.js';
 import { Evidence, type ChecksView } from './upstream/evidence.js';
 import { isLocalError } from './upstream/local-errors.js';
@@ -37,6 +38,8 @@ export class Router {
   private listeners: BoundListener[] = [];
   private config: RouterConfig;
   private lastId = 0;
+  private readonly perSource = new SourceLimit(() => this.config.maxClientConnectionsPerSource);
+  private sourceRefusals = { count: 0, sources: new Set<string>(), lastLog: 0 };
   private readonly stopClosingOnFailover: () => void;
   private readonly log: Logger;
   private readonly observer: RouterObserver;
@@ -75,7 +78,7 @@ export class Router {
     };
     try {
       for (const l of this.config.listeners) {
-        const bound = await bindListener(l, this.config.maxClientConnections, (socket) => new DownstreamConnection(socket, l, ctx), this.listenerEvents(l));
+        const bound = await bindListener(l, this.config.maxClientConnections, this.perSource, (socket) => new DownstreamConnection(socket, l, ctx), this.listenerEvents(l));
         this.listeners.push(bound);
         this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');
       }
@@ -106,7 +109,24 @@ export class Router {
         lastLog = now;
         dropped = 0;
       },
+      sourceLimited: (source) => this.sourceLimited(source),
     };
+  }
+
+  /** Refusals for the per-source limit, shared by every listener: at most one line every 10 s. */
+  private sourceLimited(source: string): void {
+    const r = this.sourceRefusals;
+    r.count++;
+    if (r.sources.size < 10) r.sources.add(source);
+    this.observer.clientRefused('source address at its limit');
+    const now = Date.now();
+    if (now - r.lastLog < 10_000) return;
+    const limit = this.config.maxClientConnectionsPerSource;
+    this.log.warn(
+      { refused: r.count, sources: [...r.sources], maxClientConnectionsPerSource: limit },
+      `refused ${r.count} client(s) from ${[...r.sources].join(', ')}: source address at its limit of ${limit} connections`,
+    );
+    this.sourceRefusals = { count: 0, sources: new Set(), lastLog: now };
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Logger } from './log.js';
 import type { RouterConfig } from './config/schema.js';
 import { Router } from './router.js';
 import { RouterMetrics } from './metrics/router-metrics.js';
+import { loadAdminAccess } from './admin/access.js';
 import { startAdminServer, type AdminHandlers, type AdminServer } from './admin/server.js';
 import { buildStatus } from './admin/status.js';
 import { HealthMonitor } from './health/monitor.js';
@@ -36,6 +37,8 @@ const sameAdmin = (a: RouterConfig['admin'], b: RouterConfig['admin']) => a.enab
 
 export async function startService(config: RouterConfig, log: Logger): Promise<Service> {
   const startedAt = Date.now();
+  // First: an unreadable token file fails the start before anything is opened.
+  let access = loadAdminAccess(config.admin);
   const metrics = new RouterMetrics();
   // `health` is replaced on a reload: the router asks whichever monitor runs now.
   let health: HealthMonitor;
@@ -91,7 +94,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
   };
   const bindAdmin = async (c: RouterConfig): Promise<AdminServer | undefined> => {
     if (!c.admin.enabled) return undefined;
-    const server = await startAdminServer(c.admin, handlers, log);
+    const server = await startAdminServer(c.admin, handlers, log, () => access);
     log.info({ address: `${server.address.address}:${server.address.port}` }, 'admin listening');
     return server;
   };
@@ -131,6 +134,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     },
     reconfigure: async (next) => {
       const current = router.currentConfig;
+      const nextAccess = loadAdminAccess(next.admin);
       if (!sameAdmin(current.admin, next.admin)) {
         // Close first: the new address may share the old port. If the new one cannot be bound,
         // the old one comes back and the reload is refused as a whole.
@@ -143,6 +147,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
         }
       }
       router.reconfigure(next);
+      access = nextAccess;
       if (JSON.stringify([current.nodes, current.health]) !== JSON.stringify([next.nodes, next.health])) {
         await health.stop();
         health = startHealth(next);

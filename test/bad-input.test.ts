@@ -42,6 +42,8 @@ describe('bad client input', () => {
     node = await startBulkNode();
     ({ service, port, lines } = await startTestRouter([{ name: 'bulk', port: node.port }], {
       handshake: { clientFirstBytesTimeoutMs: 300, timeoutMs: 2000 },
+      // 1,000 sockets from one address: the per-source limit has its own test (source-limit.test.ts).
+      maxClientConnectionsPerSource: 0,
     }));
   });
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import type { Logger } from '../log.js';
+import { refusal, type AdminAccess } from './access.js';
 import { AdminBindError } from './errors.js';
 
 /** What the admin endpoint serves; the service composes these from the router and metrics. */
@@ -30,9 +31,19 @@ const json = (res: http.ServerResponse, status: number, value: unknown) =>
  * (draining included: a liveness probe must not kill a router that is letting queries finish);
  * /readyz answers 200 only while an active node is known and the router is not draining.
  */
-export function startAdminServer(where: { host: string; port: number }, handlers: AdminHandlers, log: Logger): Promise<AdminServer> {
+export function startAdminServer(
+  where: { host: string; port: number },
+  handlers: AdminHandlers,
+  log: Logger,
+  access: () => AdminAccess,
+): Promise<AdminServer> {
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0]!;
+    const refused = refusal(req, path, access());
+    if (refused) {
+      if (refused.status === 401) res.setHeader('www-authenticate', 'Bearer realm="livy-router"');
+      return json(res, refused.status, { error: refused.message });
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return json(res, 405, { error: `method ${req.method} not allowed` });

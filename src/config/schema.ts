@@ -62,6 +62,8 @@ export const configSchema = z
     maxHeldConnections: count(1000),
     /** Client sockets one listener keeps open at most; more are dropped at accept (HAProxy's maxconn). */
     maxClientConnections: count(16384),
+    /** Client sockets one source address keeps open at most, over all listeners; 0 = no limit. */
+    maxClientConnectionsPerSource: count(256, 0),
     admin: z
       .object({
         host: host.default('127.0.0.1'),
@@ -73,8 +75,14 @@ export const configSchema = z
          * where moving the address would not help.
          */
         readyRequiresActive: z.boolean().default(true),
+        /** Host names the endpoint answers besides localhost and IP addresses ('*': any). */
+        allowedHosts: z.array(z.string().min(1, { error: 'must not be empty' })).default([]),
+        /** Bearer token required on /status and /metrics; or tokenFile, read at start and reload. */
+        token: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+        tokenFile: z.string().min(1, { error: 'must be a file path' }).optional(),
       })
       .strict()
+      .refine((a) => a.token === undefined || a.tokenFile === undefined, { error: 'give admin.token or admin.tokenFile, not both' })
       .prefault({}),
     shutdownGraceMs: ms(30000, { allowZero: true }),
     log: z

@@ -1,6 +1,6 @@
 import type { ClientCheck, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
 import { KeptBytes } from './kept-bytes.js';
-import { encodeSaslFrame, printable, readSaslFrame, SaslStatus, saslStatusName } from './sasl-frame.js';
+import { encodeSaslFrame, mechanismPreview, printable, readSaslFrame, SaslStatus, saslStatusName } from './sasl-frame.js';
 import { frame, Incomplete, Malformed, MessageType, openSessionErrorReply, readMessageHeader, readReply, Reader, StatusCode } from './thrift-codec.js';
 
 type Stage = 'sasl' | 'thrift';
@@ -79,7 +79,7 @@ export class BinaryHandshake implements Handshake {
       if (this.clientFramesSeen === 1) {
         const mech = payload.toString('latin1');
         if (status !== SaslStatus.START) return this.bad(`first SASL frame is ${saslStatusName(status)}, expected START`);
-        if (!MECHANISM.test(mech)) return this.bad(`SASL START names no valid mechanism ("${printable(payload)}")`);
+        if (!MECHANISM.test(mech)) return this.bad(`SASL START names no valid mechanism (${mechanismPreview(payload)})`);
         this.mechanism = mech;
         continue;
       }

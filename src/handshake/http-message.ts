@@ -1,6 +1,7 @@
 /**
- * Just enough HTTP/1.x to keep one request and judge one response: heads, and where a body ends
- * (Content-Length or chunked). After the commit the router does not parse HTTP at all.
+ * Just enough HTTP/1.x to judge a node's first response: its head, and where its body ends
+ * (Content-Length or chunked). The client's request goes through the strict RequestScanner
+ * instead. After the commit the router does not parse HTTP at all.
  */
 export interface HttpHead {
   startLine: string;

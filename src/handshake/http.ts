@@ -1,11 +1,11 @@
 import type { ClientCheck, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
-import { bodyEnd, bodyFraming, errorResponse, header, readHead, type HttpHead } from './http-message.js';
+import { bodyEnd, bodyFraming, errorResponse, header, readHead } from './http-message.js';
+import { RequestScanner } from './http-request-scanner.js';
 import { KeptBytes } from './kept-bytes.js';
 import { readMessageHeader, readReply, Reader, MessageType, StatusCode } from './thrift-codec.js';
 
 /** Answers of a passive (or not yet ready) Livy node to a Thrift-over-HTTP POST. */
 const PASSIVE_STATUSES = new Set([307, 308, 502, 503]);
-const REQUEST_LINE = /^([A-Z]+) (\S+) HTTP\/1\.([01])$/;
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/;
 
 export interface HttpLimits {
@@ -25,13 +25,16 @@ export interface HttpLimits {
 export class HttpHandshake implements Handshake {
   readonly transport = 'http';
   private readonly kept = new KeptBytes();
+  private readonly scanner: RequestScanner;
   private requestEnd: number | undefined;
   private expectContinue = false;
   private nodeBuf: Buffer = Buffer.alloc(0);
   /** The first request's body is a Thrift OpenSession call: a 2xx answer to it can be judged. */
   private opensSession = false;
 
-  constructor(private readonly limits: HttpLimits) {}
+  constructor(private readonly limits: HttpLimits) {
+    this.scanner = new RequestScanner(limits);
+  }
 
   get keptBytes(): number {
     return this.kept.length;
@@ -49,31 +52,20 @@ export class HttpHandshake implements Handshake {
         ? { kind: 'commit-now', reason: `client sent more than ${this.limits.maxBodyBytes} bytes before any answer` }
         : { kind: 'ok' };
     }
-    const buf = this.kept.view();
-    const read = readHead(buf, this.limits.maxHeaderBytes);
-    if (read.kind === 'incomplete') return { kind: 'ok' };
-    if (read.kind === 'too-large') return this.bad(431, `request head larger than ${this.limits.maxHeaderBytes} bytes`);
-    if (read.kind === 'malformed') return this.bad(400, read.reason);
-    const head = read.head;
-    if (!REQUEST_LINE.test(head.startLine)) return this.bad(400, `malformed request line "${head.startLine.slice(0, 80)}"`);
-    const body = bodyEnd(buf, head.end, bodyFraming(head, true), this.limits.maxBodyBytes);
-    if (body.kind === 'too-large') return this.bad(413, `request body larger than ${this.limits.maxBodyBytes} bytes (handshake.maxBufferedBytes)`);
-    if (body.kind === 'malformed') return this.bad(400, body.reason);
-    if (body.kind === 'incomplete') {
-      if (!this.expectContinue && this.wantsContinue(head)) {
-        this.expectContinue = true;
-        // The router must see the body before it can pick a node: answer the 100 itself.
-        return { kind: 'ok', reply: Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1') };
-      }
+    // Each byte is scanned once, as it arrives: a trickled request costs no more than a whole one.
+    const scan = this.scanner.push(chunk);
+    if (scan.kind === 'bad') return this.bad(scan.status, scan.reason);
+    if (scan.kind === 'complete') {
+      this.requestEnd = scan.end;
+      this.opensSession = isOpenSessionCall(this.kept.view(), this.scanner.headEnd!, scan.end, !this.scanner.chunked);
       return { kind: 'ok' };
     }
-    this.requestEnd = body.end;
-    this.opensSession = isOpenSessionCall(buf, head.end, body.end, bodyFraming(head, true).kind === 'length');
+    if (scan.headDone && !this.expectContinue && this.scanner.expectsContinue) {
+      this.expectContinue = true;
+      // The router must see the body before it can pick a node: answer the 100 itself.
+      return { kind: 'ok', reply: Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1') };
+    }
     return { kind: 'ok' };
-  }
-
-  private wantsContinue(head: HttpHead): boolean {
-    return header(head, 'expect').some((v) => v.toLowerCase() === '100-continue');
   }
 
   private bad(status: number, reason: string): ClientCheck {
@@ -89,7 +81,7 @@ export class HttpHandshake implements Handshake {
     const buf = this.kept.view();
     if (!this.expectContinue) return buf;
     // We already sent the client its 100 Continue; the node must not expect to send one.
-    const head = buf.toString('latin1', 0, buf.indexOf('\r\n\r\n', 0, 'latin1') + 4);
+    const head = buf.toString('latin1', 0, this.scanner.headEnd);
     const stripped = head.replace(/\r\nexpect:[^\r]*/gi, '');
     return Buffer.concat([Buffer.from(stripped, 'latin1'), buf.subarray(head.length)]);
   }

@@ -1,29 +1,29 @@
-/** Client bytes kept for replay, with one contiguous view that is rebuilt only when it grew. */
+/**
+ * Client bytes kept for replay, in one buffer that grows by doubling: each byte is copied once
+ * on arrival (amortised), so a client that trickles its handshake a byte at a time costs linear,
+ * not quadratic, time. Bytes below `length` never change, so a view handed to a socket stays valid.
+ */
 export class KeptBytes {
-  private chunks: Buffer[] = [];
-  private joined: Buffer = Buffer.alloc(0);
-  private dirty = false;
+  private buf: Buffer = Buffer.alloc(0);
   length = 0;
 
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.length += chunk.length;
-    this.dirty = true;
+    const needed = this.length + chunk.length;
+    if (needed > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.buf.length * 2, 256));
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    }
+    chunk.copy(this.buf, this.length);
+    this.length = needed;
   }
 
   view(): Buffer {
-    if (this.dirty) {
-      this.joined = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
-      this.chunks = [this.joined];
-      this.dirty = false;
-    }
-    return this.joined;
+    return this.buf.subarray(0, this.length);
   }
 
   clear(): void {
-    this.chunks = [];
-    this.joined = Buffer.alloc(0);
+    this.buf = Buffer.alloc(0);
     this.length = 0;
-    this.dirty = false;
   }
 }

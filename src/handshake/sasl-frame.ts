@@ -48,3 +48,17 @@ export function printable(payload: Buffer): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\x00-\x1f\x7f-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+/**
+ * A SASL START payload for logs: the mechanism name only. PLAIN clients that put their initial
+ * response in the START frame send "PLAIN\0user\0password", so nothing after the name is shown.
+ */
+export function mechanismPreview(payload: Buffer): string {
+  let n = 0;
+  while (n < payload.length && n < 20 && isMechanismByte(payload[n]!)) n++;
+  const rest = payload.length - n;
+  return `"${payload.toString('latin1', 0, n)}"${rest ? ` and ${rest} more byte(s)` : ''}`;
+}
+
+/** A byte of a SASL mechanism name (RFC 4422: upper-case letters, digits, hyphen, underscore). */
+export const isMechanismByte = (b: number) => (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b === 0x5f || b === 0x2d;

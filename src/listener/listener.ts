@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { ListenerConfig } from '../config/schema.js';
+import { sourceOf, type SourceLimit } from './source-limit.js';
 
 export interface BoundListener {
   readonly config: ListenerConfig;
@@ -21,15 +22,29 @@ export interface ListenerEvents {
   acceptError(err: NodeJS.ErrnoException): void;
   /** A client was dropped at once because `maxConnections` sockets are open. */
   dropped(): void;
+  /** A client was closed at once because its source address holds as many connections as it may. */
+  sourceLimited(source: string): void;
 }
 
 export function bindListener(
   config: ListenerConfig,
   maxConnections: number,
+  perSource: SourceLimit,
   onClient: (socket: net.Socket) => void,
   events: ListenerEvents,
 ): Promise<BoundListener> {
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onClient);
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    const source = sourceOf(socket.remoteAddress);
+    if (!perSource.admit(source)) {
+      // Before a byte is read: a source at its limit costs one accept and one close, nothing more.
+      socket.on('error', () => {});
+      socket.destroy();
+      events.sourceLimited(source);
+      return;
+    }
+    socket.once('close', () => perSource.release(source));
+    onClient(socket);
+  });
   server.maxConnections = maxConnections;
   server.on('drop', () => events.dropped());
   return new Promise((resolve, reject) => {
