@@ -21,6 +21,9 @@ export interface RouterOptions {
   readonly checks?: ChecksView;
 }
 
+/** How often a drain looks whether every connection has finished. */
+const DRAIN_POLL_MS = 50;
+
 const NO_CHECKS: ChecksView = { roleAware: () => false, verdict: () => undefined, checkNow: () => {} };
 
 /**
@@ -36,6 +39,8 @@ export class Router {
   readonly hold: HoldQueue;
   readonly evidence: Evidence;
   private listeners: BoundListener[] = [];
+  /** Client connections not committed yet (a drain waits for them too). */
+  private readonly handshakes = new Set<DownstreamConnection>();
   private config: RouterConfig;
   private lastId = 0;
   private readonly perSource = new SourceLimit(() => this.config.maxClientConnectionsPerSource);
@@ -70,6 +75,7 @@ export class Router {
       registry: this.registry,
       log: this.log,
       observer: this.observer,
+      handshakes: this.handshakes,
       sessionEnded: (session, summary) => {
         this.registry.remove(session);
         this.observer.sessionClosed(summary);
@@ -151,17 +157,27 @@ export class Router {
   }
 
   /** Stops accepting, lets connections finish for `graceMs`, then closes the rest. */
+  /**
+   * Stops accepting, lets connections finish for `graceMs` (handshakes in flight count: one that
+   * commits during the grace finishes its stream too), then closes the rest: handshakes get the
+   * router's refusal in their protocol, sessions a FIN after what is queued for them (bounded).
+   */
   async stop(graceMs = 0): Promise<void> {
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
     this.stopClosingOnFailover();
     this.hold.close();
-    if (graceMs > 0 && this.registry.count() > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.registry.drained(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
-      clearTimeout(timer);
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && (this.registry.count() > 0 || this.handshakes.size > 0)) {
+      await new Promise((r) => setTimeout(r, Math.min(DRAIN_POLL_MS, deadline - Date.now())));
     }
-    this.registry.closeAll('router shutting down');
+    this.closeAll('router shutting down');
     await this.registry.drained();
+  }
+
+  /** Closes every connection now: handshakes refused in their protocol, sessions with a FIN after the flush. */
+  closeAll(reason: string): void {
+    for (const c of [...this.handshakes]) c.close(reason);
+    this.registry.closeAll(reason);
   }
 }

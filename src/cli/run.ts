@@ -63,7 +63,7 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
     if (stopping) {
       // A second signal means "now": the drain below then ends at once.
       log.warn({ signal, open: svc.router.registry.count() }, 'second signal: closing every connection now');
-      svc.router.registry.closeAll(`router shutting down (${signal} again)`);
+      svc.router.closeAll(`router shutting down (${signal} again)`);
       return;
     }
     stopping = true;

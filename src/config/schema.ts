@@ -36,6 +36,11 @@ export const configSchema = z
         timeoutMs: ms(20000),
         /** Time a new client has to send its first bytes (every Hive client speaks first). */
         clientFirstBytesTimeoutMs: ms(10000),
+        /**
+         * Time a client has from accept to commit, held time not counted: bounds what one slow or
+         * trickling client can cost in descriptors and node connections.
+         */
+        deadlineMs: ms(10000),
         /** Client bytes kept for replay to the next node; past this the current node is committed. */
         maxBufferedBytes: count(256 * 1024, 1024),
         /** Largest HTTP request head (request line + headers) accepted from a client. */

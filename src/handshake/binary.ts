@@ -48,8 +48,13 @@ export class BinaryHandshake implements Handshake {
     return this.kept.length;
   }
 
+  /**
+   * A whole first message, and no less, before any node is dialled: SASL START and the initial
+   * response that every Thrift SASL client sends right after it (PLAIN's credentials, a Kerberos
+   * token), or a NOSASL client's first call header. A client that trickles costs no node connection.
+   */
   get readyToDial(): boolean {
-    return this.transport === 'sasl' ? this.mechanism !== undefined : this.firstCall !== undefined;
+    return this.transport === 'sasl' ? this.clientFramesSeen >= 2 : this.firstCall !== undefined;
   }
 
   onClientData(chunk: Buffer): ClientCheck {
@@ -62,9 +67,15 @@ export class BinaryHandshake implements Handshake {
     return check;
   }
 
+  /** The client's bytes are not what they claim: it is told so in its protocol (a Thrift reply needs no seqid it sent). */
   private bad(reason: string): ClientCheck {
-    const reply = this.transport === 'sasl' && !this.clientSawComplete ? encodeSaslFrame(SaslStatus.ERROR, `livy-router: ${reason}`) : undefined;
-    return { kind: 'bad', reason, ...(reply ? { reply } : {}) };
+    const reply = this.ownAnswer(reason) ?? this.thriftError(0, reason);
+    return { kind: 'bad', reason, reply };
+  }
+
+  private thriftError(seqid: number, message: string): Buffer {
+    const reply = openSessionErrorReply(seqid, `livy-router: ${message}`);
+    return this.transport === 'sasl' ? frame(reply) : reply;
   }
 
   private parseClient(): ClientCheck {
@@ -221,12 +232,12 @@ export class BinaryHandshake implements Handshake {
     const text = `livy-router: ${message}`;
     if (this.clientStage() === 'sasl') return encodeSaslFrame(SaslStatus.ERROR, text);
     if (this.firstCall?.name !== 'OpenSession') return undefined;
-    const reply = openSessionErrorReply(this.firstCall.seqid, text);
-    return this.transport === 'sasl' ? frame(reply) : reply;
+    return this.thriftError(this.firstCall.seqid, message);
   }
 
   timeoutReply(ms: number): Buffer | undefined {
-    return this.ownAnswer(`no complete first message within ${ms} ms`);
+    const message = `no complete first message within ${ms} ms`;
+    return this.ownAnswer(message) ?? this.thriftError(this.firstCall?.seqid ?? 0, message);
   }
 
   release(): void {

@@ -3,6 +3,8 @@ import { KeptBytes } from './kept-bytes.js';
 
 /** A fatal TLS alert (internal_error), readable by a client that has sent only its ClientHello. */
 const TLS_ALERT_INTERNAL_ERROR = Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50]);
+/** A TLS record's payload is at most 2^14 bytes (RFC 8446 5.1); a ClientHello record claiming more is not one. */
+const MAX_RECORD_BYTES = 16_384;
 
 /**
  * TLS is passed through, not terminated: the router cannot read the Thrift handshake inside it.
@@ -13,8 +15,9 @@ const TLS_ALERT_INTERNAL_ERROR = Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02
  */
 export class TlsPassthrough implements Handshake {
   readonly transport = 'tls';
-  readonly readyToDial = true;
   private readonly kept = new KeptBytes();
+  /** Bytes of the first record (header + payload), once its header is here. */
+  private firstRecordBytes: number | undefined;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -22,8 +25,18 @@ export class TlsPassthrough implements Handshake {
     return this.kept.length;
   }
 
+  /** The whole first record (the ClientHello) is here: only then is a node dialled. */
+  get readyToDial(): boolean {
+    return this.firstRecordBytes !== undefined && this.kept.length >= this.firstRecordBytes;
+  }
+
   onClientData(chunk: Buffer): ClientCheck {
     this.kept.push(chunk);
+    if (this.firstRecordBytes === undefined && this.kept.length >= 5) {
+      const payload = this.kept.view().readUInt16BE(3);
+      if (payload > MAX_RECORD_BYTES) return { kind: 'bad', reason: `TLS record claims ${payload} bytes (limit ${MAX_RECORD_BYTES})`, reply: TLS_ALERT_INTERNAL_ERROR };
+      this.firstRecordBytes = 5 + payload;
+    }
     return this.kept.length > this.maxBytes ? { kind: 'commit-now', reason: `TLS client sent ${this.kept.length} bytes before any answer` } : { kind: 'ok' };
   }
 

@@ -20,6 +20,8 @@ export interface ConnectionContext {
   readonly observer: RouterObserver;
   /** One function for every session's end: out of the registry, into the metrics. */
   readonly sessionEnded: (session: Session, summary: SessionSummary) => void;
+  /** Connections between accept and commit; each removes itself when it commits or closes. */
+  readonly handshakes: Set<{ close(reason: string): void }>;
   nextId(): number;
 }
 

@@ -2,13 +2,14 @@ import type net from 'node:net';
 import type { Logger } from '../log.js';
 import type { ListenerConfig, RouterConfig } from '../config/schema.js';
 import type { ConnectionContext, ConnectionState } from './connection-context.js';
+import { Deadline } from './deadline.js';
 import { sayLastWords } from './last-words.js';
 import type { Handshake } from '../handshake/handshake.js';
 import { selectForClient } from '../handshake/select.js';
 import { HOLD_RETRY_MS, HOLD_RETRY_WITH_CHECKS_MS, type Held, type ReleaseReason } from '../upstream/hold-queue.js';
 import { shouldWait } from '../upstream/hold-policy.js';
 import { NodeTrial, type TrialResult } from '../upstream/node-trial.js';
-import { Session } from '../session/session.js';
+import { openSession } from '../session/open-session.js';
 import { hexPreview } from './classify.js';
 
 /**
@@ -34,6 +35,8 @@ export class DownstreamConnection {
   private waitedForCheck = false;
   private clientEnded = false;
   private readonly firstBytesTimer: NodeJS.Timeout;
+  /** From accept to commit, not counting held time (handshake.deadlineMs). */
+  private readonly deadline: Deadline;
 
   constructor(
     private readonly socket: net.Socket,
@@ -47,9 +50,15 @@ export class DownstreamConnection {
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
+    ctx.handshakes.add(this);
     ctx.observer.clientAccepted(`${listener.host}:${listener.port}`);
     const ms = ctx.config().handshake.clientFirstBytesTimeoutMs;
     this.firstBytesTimer = setTimeout(() => this.refuse(`client sent no complete first message within ${ms} ms`, this.handshake?.timeoutReply(ms)), ms);
+    const { deadlineMs } = ctx.config().handshake;
+    this.deadline = new Deadline(deadlineMs, () => {
+      const reason = `no complete handshake within ${deadlineMs} ms (handshake.deadlineMs)`;
+      this.refuse(reason, this.handshake?.timeoutReply(deadlineMs));
+    });
   }
 
   private readonly onError = (err: NodeJS.ErrnoException) => this.log.debug({ err }, 'client socket error during handshake');
@@ -110,6 +119,7 @@ export class DownstreamConnection {
     const config = this.ctx.config();
     const startedAt = (this.holdStartedAt ??= Date.now());
     this.state = 'held';
+    this.deadline.pause();
     this.held = this.ctx.hold.hold({
       waitMs: Math.max(0, startedAt + config.holdMs - Date.now()),
       max: config.maxHeldConnections,
@@ -135,6 +145,7 @@ export class DownstreamConnection {
     const first = order[0];
     const believedActive = first?.state === 'active' ? first.config.name : undefined;
     this.state = 'trying';
+    this.deadline.run();
     const trial = new NodeTrial({
       handshake: this.handshake!,
       order,
@@ -189,11 +200,7 @@ export class DownstreamConnection {
     this.refuse(result.summary, result.answer.bytes);
   }
 
-  /**
-   * Hands both sockets to a Session, which owns them from here to their close (the registry
-   * learns of its end from it). Nothing refers to this object after that: a committed
-   * connection costs its sockets and its Session only.
-   */
+  /** Hands both sockets to a Session (session/open-session.ts); nothing refers to this object after that. */
   private commit(result: Extract<TrialResult, { kind: 'committed' }>): void {
     this.state = 'committed';
     const { socket } = this;
@@ -203,23 +210,8 @@ export class DownstreamConnection {
     const { transport } = this.handshake!;
     this.cleanUp('committed');
     this.handshake = undefined;
-    const nodeName = result.node.config.name;
-    const session = new Session({
-      id: this.id,
-      client: socket,
-      node: result.socket,
-      nodeReader: result.reader,
-      nodeName,
-      transport,
-      clientAddress: this.clientAddress,
-      opts: this.ctx.config().session,
-      log: this.ctx.log,
-      onDone: this.ctx.sessionEnded,
-    });
-    this.ctx.registry.add(session);
-    this.ctx.observer.sessionOpened(nodeName, transport);
-    this.log.debug({ node: nodeName, transport, proof: result.proof }, 'connection opened');
-    session.start(this.clientEnded);
+    this.log.debug({ node: result.node.config.name, transport, proof: result.proof }, 'connection opened');
+    openSession(this.ctx, { id: this.id, client: socket, clientAddress: this.clientAddress, transport, clientEnded: this.clientEnded }, result);
   }
 
   /** The client gets our last words (if any), a FIN, and the socket is destroyed soon after. */
@@ -240,8 +232,15 @@ export class DownstreamConnection {
     this.handshake?.release();
   }
 
+  /** Refuses the client now, in its protocol (a drain's deadline, a shutdown). */
+  close(reason: string): void {
+    this.refuse(reason, this.handshake?.ownAnswer(reason));
+  }
+
   private detach(): void {
     clearTimeout(this.firstBytesTimer);
+    this.deadline.clear();
+    this.ctx.handshakes.delete(this);
     const { socket } = this;
     socket.off('data', this.onData);
     socket.off('end', this.onEnd);

@@ -36,8 +36,9 @@ export class SessionRegistry {
     return sessions.length;
   }
 
+  /** Every session gets a FIN after what is queued for it (Session.close), not a reset. */
   closeAll(reason: string): void {
-    for (const set of this.byNode.values()) for (const s of [...set]) s.destroy(reason);
+    for (const set of this.byNode.values()) for (const s of [...set]) s.close(reason);
   }
 
   /** Resolves when every current session has ended. */
