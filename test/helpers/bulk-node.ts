@@ -16,6 +16,8 @@ export interface BulkNode {
   port: number;
   /** What the node does after the handshake, per connection. */
   setMode(mode: BulkMode): void;
+  /** The node takes this long to answer OpenSession (a slow node, or a commit that lands late). */
+  setAnswerDelay(ms: number): void;
   received: Array<{ bytes: number; sha256: string; endedByClient: boolean }>;
   connections(): number;
   close(): Promise<void>;
@@ -69,6 +71,7 @@ export async function connectBulk(port: number): Promise<{ socket: net.Socket; a
 
 export async function startBulkNode(): Promise<BulkNode> {
   let mode: BulkMode = { kind: 'sink' };
+  let answerDelayMs = 0;
   const sockets = new Set<net.Socket>();
   const received: BulkNode['received'] = [];
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
@@ -94,10 +97,16 @@ export async function startBulkNode(): Promise<BulkNode> {
       if (stage === 'call') {
         if (buf.length < 4 || buf.length < 4 + buf.readUInt32BE(0)) return;
         buf = buf.subarray(4 + buf.readUInt32BE(0));
-        s.write(frame(openSessionOk(1)));
         stage = 'bulk';
         s.off('data', onHandshake);
-        startBulk(buf);
+        const rest = buf;
+        const answer = () => {
+          if (s.destroyed) return;
+          s.write(frame(openSessionOk(1)));
+          startBulk(rest);
+        };
+        if (answerDelayMs > 0) setTimeout(answer, answerDelayMs);
+        else answer();
       }
     };
     const startBulk = (rest: Buffer) => {
@@ -153,6 +162,7 @@ export async function startBulkNode(): Promise<BulkNode> {
   return track<BulkNode>({
     port: (server.address() as net.AddressInfo).port,
     setMode: (m) => (mode = m),
+    setAnswerDelay: (ms) => (answerDelayMs = ms),
     received,
     connections: () => sockets.size,
     close: () =>
