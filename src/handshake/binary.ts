@@ -69,8 +69,7 @@ export class BinaryHandshake implements Handshake {
 
   /** The client's bytes are not what they claim: it is told so in its protocol (a Thrift reply needs no seqid it sent). */
   private bad(reason: string): ClientCheck {
-    const reply = this.ownAnswer(reason) ?? this.thriftError(0, reason);
-    return { kind: 'bad', reason, reply };
+    return { kind: 'bad', reason, reply: this.ownAnswer(reason) ?? this.thriftError(this.firstCall?.seqid ?? 0, reason) };
   }
 
   private thriftError(seqid: number, message: string): Buffer {
@@ -231,13 +230,15 @@ export class BinaryHandshake implements Handshake {
   ownAnswer(message: string): Buffer | undefined {
     const text = `livy-router: ${message}`;
     if (this.clientStage() === 'sasl') return encodeSaslFrame(SaslStatus.ERROR, text);
-    if (this.firstCall?.name !== 'OpenSession') return undefined;
+    // A call the router has not read yet gets an error reply too (a Thrift client reports it,
+    // rather than wait); one it has read and that is not OpenSession is the node's to answer.
+    if (this.firstCall === undefined) return this.thriftError(0, message);
+    if (this.firstCall.name !== 'OpenSession') return undefined;
     return this.thriftError(this.firstCall.seqid, message);
   }
 
   timeoutReply(ms: number): Buffer | undefined {
-    const message = `no complete first message within ${ms} ms`;
-    return this.ownAnswer(message) ?? this.thriftError(this.firstCall?.seqid ?? 0, message);
+    return this.ownAnswer(`no complete first message within ${ms} ms`);
   }
 
   release(): void {

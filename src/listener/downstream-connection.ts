@@ -96,7 +96,7 @@ export class DownstreamConnection {
 
   private readonly onEnd = () => {
     this.clientEnded = true;
-    if (this.state === 'first-bytes') this.refuse('client closed its side before a complete first message');
+    if (this.state === 'first-bytes') this.close('client closed its side before a complete first message');
   };
 
   private readonly onClose = () => {
