@@ -83,7 +83,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
   let draining = false;
   const handlers: AdminHandlers = {
     status: () =>
-      buildStatus({ router, listeners, startedAt, draining: () => draining, held: () => metrics.heldConnections(), lastCheck: (n) => metrics.lastCheck(n) }),
+      buildStatus({ router, listeners, startedAt, draining: () => draining, held: () => router.hold.size, lastCheck: (n) => health.lastCheck(n) }),
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
     notReadyReason: () => {
       if (draining) return 'shutting down';

@@ -78,7 +78,7 @@ describe('connections opened while no node is active wait, then reach the new ac
     await expect.poll(() => service.router.cluster.active(), { timeout: 2000 }).toBeUndefined();
     // Three clients arrive in the middle of the failover.
     const queries = [0, 1, 2].map(() => queryNode({ host: '127.0.0.1', port, timeoutMs: 8000 }).then((n) => ({ ok: n }), (err: Error) => ({ err: err.message })));
-    await eventually(() => service.metrics.heldConnections() === 3, { what: 'three held connections' });
+    await eventually(() => service.router.hold.size === 3, { what: 'three held connections' });
     cluster.setActive('b');
     await cluster.settled();
     expect(await Promise.all(queries)).toEqual([{ ok: 'b' }, { ok: 'b' }, { ok: 'b' }]);

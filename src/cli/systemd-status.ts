@@ -7,7 +7,7 @@ const REFRESH_MS = 10_000;
 export function statusLine(svc: Service): string {
   const active = svc.router.cluster.active()?.config.name;
   const listening = svc.listenAddresses.map((a) => `${a.address}:${a.port}`).join(', ');
-  return `${active ? `active node: ${active}` : 'NO active Livy node'}; ${svc.router.registry.count()} connection(s) open, ${svc.metrics.heldConnections()} waiting; listening on ${listening}`;
+  return `${active ? `active node: ${active}` : 'NO active Livy node'}; ${svc.router.registry.count()} connection(s) open, ${svc.router.hold.size} waiting; listening on ${listening}`;
 }
 
 /**

@@ -37,6 +37,8 @@ interface Watch {
   lastStartAt: number;
   lastWarning: string | undefined;
   checked: boolean;
+  /** The last finished check, for /status. */
+  lastDone: CheckDone | undefined;
 }
 
 /**
@@ -94,6 +96,7 @@ export class HealthMonitor {
         lastStartAt: 0,
         lastWarning: undefined,
         checked: false,
+        lastDone: undefined,
       };
       self.watch = watch;
       this.watches.push(watch);
@@ -150,7 +153,8 @@ export class HealthMonitor {
     w.running = false;
     if (this.stopped) return;
     const at = Date.now();
-    this.opts.onCheckDone?.({ node: w.node.name, at, latencyMs: at - w.lastStartAt, result: outcome.state });
+    w.lastDone = { node: w.node.name, at, latencyMs: at - w.lastStartAt, result: outcome.state };
+    this.opts.onCheckDone?.(w.lastDone);
     this.apply(w, outcome);
     if (!w.checked) {
       w.checked = true;
@@ -251,6 +255,11 @@ export class HealthMonitor {
   /** What the checks say of a node now (after rise/fall); undefined when it is not checked. */
   verdict(name: string): CheckState | undefined {
     return this.watches.find((w) => w.node.name === name)?.verdict;
+  }
+
+  /** The last finished check of a node; undefined before its first, or when it is not checked. */
+  lastCheck(name: string): CheckDone | undefined {
+    return this.watches.find((w) => w.node.name === name)?.lastDone;
   }
 
   /** Check a node now (a client saw it refuse), no more often than the fast interval. */

@@ -28,7 +28,6 @@ export class RouterMetrics implements RouterObserver {
   private lastActive: string | undefined;
   private heldNow = 0;
   private readonly heldListeners = new Set<(delta: 1 | -1) => void>();
-  private readonly lastChecks = new Map<string, CheckReport>();
 
   private readonly accepted = this.counter('connections_accepted_total', 'Client TCP connections accepted, by listener', ['listener']);
   private readonly refused = this.counter('connections_refused_total', 'Client connections refused before reaching a node (bad first bytes, timeout, no node accepted)');
@@ -139,18 +138,9 @@ export class RouterMetrics implements RouterObserver {
     });
   }
 
-  /** The health monitor calls this after every check: it feeds the latency histogram and /status. */
+  /** The health monitor calls this after every check: it feeds the latency histogram (/status asks the monitor). */
   checkCompleted(report: CheckReport): void {
     this.checkLatency.observe({ node: report.node, result: report.result }, report.latencyMs / 1000);
-    this.lastChecks.set(report.node, report);
-  }
-
-  lastCheck(node: string): CheckReport | undefined {
-    return this.lastChecks.get(node);
-  }
-
-  heldConnections(): number {
-    return this.heldNow;
   }
 
   get contentType(): string {

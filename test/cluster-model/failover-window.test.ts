@@ -23,6 +23,8 @@ describe.each([
     const { service, port } = await startTestRouter(nodes, { health: { kind: check } });
     expect(await queryNode({ host: '127.0.0.1', port, timeoutMs: 5000 })).toBe('a');
     await eventually(() => service.router.cluster.active()?.config.name === 'a');
+    // /status reads check results from the monitor that owns them.
+    if (check === 'ha-status') await eventually(() => service.health.lastCheck('b')?.result === 'passive', { what: 'a check of b' });
 
     await cluster.node('a').kill();
     const killedAt = Date.now();
