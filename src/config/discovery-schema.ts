@@ -9,10 +9,11 @@ const connectString = z
 const advertise = z
   .string({ error: 'must be HOST:PORT' })
   .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:;=/[\]]+):\d{1,5}$/, { error: 'must be HOST:PORT, the address clients connect to (no ; = or /)' })
+  // Only on a well-formed value: a malformed one gets one message, not a second about its port.
   .refine((s) => {
     const p = Number(s.slice(s.lastIndexOf(':') + 1));
     return p >= 1 && p <= 65535;
-  }, { error: 'port must be 1-65535' });
+  }, { error: 'port must be 1-65535', when: (ctx) => ctx.issues.length === 0 });
 
 /**
  * Registration in ZooKeeper the way HiveServer2 registers (issue 14): clients with
