@@ -10,6 +10,8 @@ import { HealthMonitor } from './health/monitor.js';
 import { roleAwareChecks } from './health/create-checker.js';
 import { Availability } from './metrics/availability.js';
 import { VERSION } from './version.js';
+import { Discovery } from './discovery/discovery.js';
+import type { RegistrationStatus } from './discovery/registration.js';
 
 /**
  * Everything one `livy-router run` process runs, composed once: the router (listeners, node
@@ -24,6 +26,8 @@ export interface Service {
   readonly metrics: RouterMetrics;
   /** The admin endpoint's bound address; undefined when `admin.enabled` is false. */
   readonly adminAddress: net.AddressInfo | undefined;
+  /** The ZooKeeper registration now; undefined when `discovery.zookeeper` is not configured. */
+  registration(): RegistrationStatus | undefined;
   /**
    * Applies a reloaded, validated config to everything that can change while running. Rejects,
    * with nothing applied, when a changed admin address cannot be bound.
@@ -83,7 +87,15 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
   let draining = false;
   const handlers: AdminHandlers = {
     status: () =>
-      buildStatus({ router, listeners, startedAt, draining: () => draining, held: () => router.hold.size, lastCheck: (n) => health.lastCheck(n) }),
+      buildStatus({
+        router,
+        listeners,
+        startedAt,
+        draining: () => draining,
+        held: () => router.hold.size,
+        lastCheck: (n) => health.lastCheck(n),
+        discovery: () => discovery.status(),
+      }),
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
     notReadyReason: () => {
       if (draining) return 'shutting down';
@@ -107,6 +119,8 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     unwatch();
     throw err;
   }
+  // After the listeners are bound: a client must never find a router that cannot accept yet.
+  const discovery = new Discovery(config, { cluster: router.cluster, notReady: () => handlers.notReadyReason(), listener: listenAddresses[0]!, metrics: metrics.registry, log });
   const active = router.cluster.active()?.config.name;
   log.info(
     {
@@ -132,6 +146,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     get adminAddress() {
       return admin?.address;
     },
+    registration: () => discovery.status(),
     reconfigure: async (next) => {
       const current = router.currentConfig;
       const nextAccess = loadAdminAccess(next.admin);
@@ -153,10 +168,13 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
         health = startHealth(next);
       }
       log.level = next.log.level;
+      await discovery.reconfigure(next);
     },
     stop: (graceMs = 0) =>
       (stopping ??= (async () => {
         draining = true;
+        // First: clients stop finding this router before it stops accepting.
+        await discovery.stop();
         // Stops accepting at once, releases held clients, drains up to graceMs, closes the rest.
         await router.stop(graceMs);
         await health.stop();

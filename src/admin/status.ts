@@ -1,5 +1,6 @@
 import type { Router } from '../router.js';
 import type { NodeState } from '../upstream/cluster-state.js';
+import type { RegistrationStatus } from '../discovery/registration.js';
 
 /** The last health check of one node, when a health monitor runs. */
 export interface LastCheck {
@@ -39,6 +40,8 @@ export interface StatusReport {
   listeners: ListenerStatus[];
   connections: { open: number; held: number };
   nodes: NodeStatusReport[];
+  /** The ZooKeeper registration; null when `discovery.zookeeper` is not configured. */
+  discovery: (Omit<RegistrationStatus, 'since'> & { since: string }) | null;
 }
 
 export interface StatusSources {
@@ -49,10 +52,12 @@ export interface StatusSources {
   held(): number;
   /** Undefined for a node not checked yet, or when no health monitor runs. */
   lastCheck(node: string): LastCheck | undefined;
+  discovery?(): RegistrationStatus | undefined;
 }
 
 export function buildStatus(src: StatusSources, now = Date.now()): StatusReport {
   const { router } = src;
+  const registration = src.discovery?.();
   const nodes = router.cluster.all().map((s): NodeStatusReport => {
     const check = src.lastCheck(s.config.name);
     return {
@@ -76,5 +81,6 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
     listeners: [...src.listeners],
     connections: { open: router.registry.count(), held: src.held() },
     nodes,
+    discovery: registration ? { ...registration, since: new Date(registration.since).toISOString() } : null,
   };
 }

@@ -10,6 +10,9 @@ export function withConfigFlags<T>(y: Argv<T>) {
     .option('connect-timeout-ms', { type: 'number', describe: 'TCP connect timeout per node' })
     .option('check', { type: 'string', choices: ['ha-status', 'rest', 'thrift', 'tcp', 'none'], describe: 'health-check kind for every node' })
     .option('admin', { type: 'string', describe: 'HOST:PORT of the admin endpoint (/status, /metrics, /healthz, /readyz), or off' })
+    .option('zk-connect', { type: 'string', describe: 'HOST:PORT[,HOST:PORT...] of ZooKeeper: register this router there as HiveServer2 does (docs/router-ha.md)' })
+    .option('zk-namespace', { type: 'string', describe: 'parent znode for --zk-connect (default livy-router)' })
+    .option('advertise', { type: 'string', describe: 'HOST:PORT clients find in ZooKeeper (default: the listener address, or this host\'s name when it listens on a wildcard)' })
     .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'log level' })
     .option('log-pretty', { type: 'boolean', describe: 'human-readable logs instead of JSON lines' });
 }
@@ -22,6 +25,9 @@ export interface ConfigArgs {
   connectTimeoutMs?: number;
   check?: string;
   admin?: string;
+  zkConnect?: string;
+  zkNamespace?: string;
+  advertise?: string;
   logLevel?: string;
   logPretty?: boolean;
 }

@@ -11,6 +11,9 @@ export interface CliFlags {
   logPretty?: boolean;
   check?: string;
   admin?: string;
+  zkConnect?: string;
+  zkNamespace?: string;
+  advertise?: string;
 }
 
 export interface Overrides {
@@ -110,5 +113,22 @@ export function applyCliFlags(raw: Record<string, unknown>, flags: CliFlags): Ov
       if (hp.host) setIn(values, 'admin', 'host', hp.host);
     }
   }
+  applyZookeeperFlags(values, flags, problems);
   return { values, problems };
+}
+
+/** `--zk-connect` alone turns registration on; `--zk-namespace` and `--advertise` need it (or the file's section). */
+function applyZookeeperFlags(values: Record<string, unknown>, flags: CliFlags, problems: string[]): void {
+  if (flags.zkConnect === undefined && flags.zkNamespace === undefined && flags.advertise === undefined) return;
+  const discovery = typeof values.discovery === 'object' && values.discovery !== null ? (values.discovery as Record<string, unknown>) : {};
+  const current = typeof discovery.zookeeper === 'object' && discovery.zookeeper !== null ? (discovery.zookeeper as Record<string, unknown>) : undefined;
+  if (!current && flags.zkConnect === undefined) {
+    problems.push(`${flags.zkNamespace !== undefined ? '--zk-namespace' : '--advertise'}: needs --zk-connect HOST:PORT[,HOST:PORT...] or discovery.zookeeper in the config file`);
+    return;
+  }
+  const zk: Record<string, unknown> = { ...current };
+  if (flags.zkConnect !== undefined) zk.connect = flags.zkConnect;
+  if (flags.zkNamespace !== undefined) zk.namespace = flags.zkNamespace;
+  if (flags.advertise !== undefined) zk.advertise = flags.advertise;
+  values.discovery = { ...discovery, zookeeper: zk };
 }

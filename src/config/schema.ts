@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { count, host, listenPort, ms, port } from './fields.js';
 import { checkOverrideSchema, checkSchema } from './health-schema.js';
+import { discoverySchema } from './discovery-schema.js';
 
 export const listenerTransport = z.enum(['binary', 'http', 'auto'], { error: 'must be binary, http or auto' });
 
@@ -90,6 +91,8 @@ export const configSchema = z
       .refine((a) => a.token === undefined || a.tokenFile === undefined, { error: 'give admin.token or admin.tokenFile, not both' })
       .prefault({}),
     shutdownGraceMs: ms(30000, { allowZero: true }),
+    /** Registration in ZooKeeper for clients that look routers up there (docs/router-ha.md). */
+    discovery: discoverySchema,
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }).default('info'),
