@@ -123,7 +123,13 @@ export async function startRouter(nodePort: number, extraArgs: string[] = [], no
   const port = await freePort();
   const argv = [process.execPath, ...nodeArgs, cli, 'run', '--listen', `127.0.0.1:${port}`, '--node', `bench=127.0.0.1:${nodePort}`];
   argv.push('--check', 'none', '--admin', '127.0.0.1:0', '--log-level', 'warn', ...extraArgs);
-  return startListening('router', argv, port);
+  if (cli !== CLI) return startListening('router', argv, port);
+  // Every bench client comes from 127.0.0.1: this build's per-source limit (256) is off here.
+  const dir = mkdtempSync(path.join(tmpdir(), 'livy-bench-router-'));
+  const config = path.join(dir, 'config.yaml');
+  writeFileSync(config, 'maxClientConnectionsPerSource: 0\n');
+  argv.push('--config', config);
+  return startListening('router', argv, port, () => rmSync(dir, { recursive: true, force: true }));
 }
 
 export function findOnPath(program: string): string | undefined {

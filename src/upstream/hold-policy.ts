@@ -1,4 +1,4 @@
-import type { AttemptRecord, Answer } from './rejection-ledger.js';
+import { refusedAlike, type AttemptRecord, type Answer } from './rejection-ledger.js';
 
 /** What one client has waited so far. */
 export interface WaitSoFar {
@@ -34,9 +34,13 @@ export function shouldWait(
   now = Date.now(),
 ): { wait: boolean; waitedForCheck: boolean } {
   const timeLeft = so.startedAt === undefined || now < so.startedAt + view.holdMs;
-  const activeSpoke = view.active !== undefined && refused.records.some((r) => r.node === view.active && r.rejection);
+  // The active's own record is judged apart: a dying active resets or refuses, unlike its passives.
+  const own = refused.records.find((r) => r.node === view.active);
+  const others = refused.records.filter((r) => r !== own);
+  const activeSpoke = own?.rejection !== undefined;
   const confirmed = activeSpoke && view.checksConfirmActive(view.active!);
-  const ownAnswer = activeSpoke && (!refused.answer.unanimous || (confirmed && so.waitedForCheck));
-  const wait = !so.over && timeLeft && refused.answer.unanimous && !ownAnswer && view.canHold;
+  const likeOthers = activeSpoke && refusedAlike([own!, ...others]);
+  const ownAnswer = activeSpoke && (!likeOthers || (confirmed && so.waitedForCheck));
+  const wait = !so.over && timeLeft && refusedAlike(others) && !ownAnswer && view.canHold;
   return { wait, waitedForCheck: so.waitedForCheck || (wait && confirmed) };
 }

@@ -42,8 +42,7 @@ export function pickAnswer(
   summary: string,
 ): Answer {
   const spoken = records.filter((r): r is AttemptRecord & { rejection: Rejection } => r.rejection !== undefined);
-  const reached = records.filter((r) => !NOT_REACHED.has(r.outcome));
-  const unanimous = reached.length > 0 && reached.every((r) => sameRefusal(r, reached[0]!));
+  const unanimous = refusedAlike(records);
   const chosen = spoken.find((r) => r.node === believedActive) ?? oddOneOut(spoken) ?? spoken.at(-1);
   if (!chosen) return { bytes: handshake.ownAnswer(summary), from: undefined, unanimous };
   const bytes = handshake.deliverable(chosen.rejection) ? chosen.rejection.bytes : handshake.ownAnswer(`node ${chosen.node} answered: ${chosen.rejection.message}`);
@@ -52,6 +51,12 @@ export function pickAnswer(
 
 /** Outcomes where the node's service never answered at all: they say nothing against unanimity (a hung node is silent). */
 const NOT_REACHED: ReadonlySet<AttemptRecord['outcome']> = new Set(['connect-refused', 'connect-timeout', 'local-error', 'no-answer']);
+
+/** Some node answered, and every node that answered refused alike (see Answer.unanimous). */
+export function refusedAlike(records: readonly AttemptRecord[]): boolean {
+  const reached = records.filter((r) => !NOT_REACHED.has(r.outcome));
+  return reached.length > 0 && reached.every((r) => sameRefusal(r, reached[0]!));
+}
 
 function sameRefusal(a: AttemptRecord, b: AttemptRecord): boolean {
   if (a.rejection && b.rejection) return a.rejection.bytes.equals(b.rejection.bytes);
