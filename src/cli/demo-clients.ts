@@ -1,4 +1,5 @@
-import type { HiveSessionHandle, HiveTarget } from '../../sim/hive-client.js';
+import type { HiveSessionHandle } from '../../sim/hive-client.js';
+import type { DemoConnect } from './demo-zookeeper.js';
 import type { Simulator } from './load-simulator.js';
 
 /** One line for the demo's output, already timed by the caller. */
@@ -6,6 +7,8 @@ export type Print = (line: string) => void;
 
 const pad = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s.padEnd(n));
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** Marks an answer on a connection that found the router in ZooKeeper. */
+const route = (viaZk: boolean) => (viaZk ? 'zk ' : '');
 
 /**
  * What a user of the router would notice: answers, failures, and how long they went without an
@@ -42,6 +45,7 @@ export class DemoClients {
   private readonly long = new Outcomes();
   private session: HiveSessionHandle | undefined;
   private sessionNode: string | undefined;
+  private sessionViaZk = false;
   private sessionOpenedAt = 0;
   private opening = false;
   private sessionBusy = false;
@@ -51,7 +55,7 @@ export class DemoClients {
 
   constructor(
     private readonly client: Pick<Simulator, 'queryNode' | 'openHiveSession'>,
-    private readonly target: HiveTarget,
+    private readonly connect: DemoConnect,
     private readonly print: Print,
   ) {}
 
@@ -87,10 +91,10 @@ export class DemoClients {
   private async shortQuery(): Promise<void> {
     const started = Date.now();
     try {
-      const node = await this.client.queryNode(this.target);
+      const { value: node, viaZk } = await this.connect((target) => this.client.queryNode(target));
       if (this.stopped) return;
       const gap = this.short.succeeded();
-      this.print(`query    ${pad(node, 8)} ${String(Date.now() - started).padStart(5)} ms${gap ? `   (answered again after ${gap} ms)` : ''}`);
+      this.print(`query    ${route(viaZk)}${pad(node, 8)} ${String(Date.now() - started).padStart(5)} ms${gap ? `   (answered again after ${gap} ms)` : ''}`);
     } catch (err) {
       if (this.stopped) return;
       this.short.lost(started);
@@ -102,12 +106,13 @@ export class DemoClients {
     this.opening = true;
     const started = Date.now();
     try {
-      const session = await this.client.openHiveSession(this.target);
+      const { value: session, viaZk } = await this.connect((target) => this.client.openHiveSession(target));
       if (this.stopped) {
         await session.close();
         return;
       }
       this.session = session;
+      this.sessionViaZk = viaZk;
       this.sessionOpenedAt = Date.now();
       session.onClose((info) => {
         if (info.reason === 'connection-lost') this.cut(session);
@@ -143,7 +148,7 @@ export class DemoClients {
       this.sessionNode = node;
       const gap = this.long.succeeded();
       const extra = reopened && gap !== undefined ? `   REOPENED, ${gap} ms after the cut` : note ? `   ${note}` : '';
-      this.print(`session  ${pad(node, 8)} ${String(Date.now() - started).padStart(5)} ms${extra}`);
+      this.print(`session  ${route(this.sessionViaZk)}${pad(node, 8)} ${String(Date.now() - started).padStart(5)} ms${extra}`);
     } catch {
       if (session.isClosed) return this.cut(session);
       // A timed-out call leaves the session suspect: reopen.

@@ -6,6 +6,7 @@ import { startService, type Service } from '../service.js';
 import type { StateChange } from '../upstream/cluster-state.js';
 import { AdminBindError } from '../admin/errors.js';
 import { DemoClients } from './demo-clients.js';
+import { connectDirectly, DemoZooKeeperRoute } from './demo-zookeeper.js';
 import { loadSimulator } from './load-simulator.js';
 
 export const DEMO_ADMIN_DEFAULT = '127.0.0.1:9090';
@@ -17,7 +18,12 @@ export interface DemoOptions {
   intervalMs: number;
   moveEveryMs: number;
   durationMs: number;
+  /** ZooKeeper connect string: the router registers there and the clients look it up. */
+  zookeeper?: string;
 }
+
+/** How long the demo waits for the router's first registration before its clients start. */
+const ZK_REGISTER_WAIT_MS = 3000;
 
 /** Every line fits 80 columns: 12 for the time, the rest for what happened. */
 const WIDTH = 80;
@@ -63,6 +69,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     nodes: cluster.nodes.map((n) => ({ name: n.name, host: n.host, port: n.thriftPort, restPort: n.restPort })),
     health: { kind: 'ha-status' },
     admin,
+    ...(opts.zookeeper !== undefined ? { discovery: { zookeeper: { connect: opts.zookeeper } } } : {}),
   });
   let service: Service;
   try {
@@ -89,6 +96,22 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     say(`  admin    http://${adminAt.address}:${adminAt.port}/status`);
     say(`           try: npx livy-router status --admin ${adminAt.address}:${adminAt.port}`);
   } else say('  admin    off');
+  const zk = validation.config.discovery.zookeeper;
+  if (zk) {
+    const registered = await waitFor(() => service.registration()?.registered === true, ZK_REGISTER_WAIT_MS);
+    if (registered) {
+      say(`  zk       ${zk.connect}: router registered in /${zk.namespace}; each client`);
+      say('           connection looks it up there as Hive JDBC does with this URL:');
+      say(`           jdbc:hive2://${zk.connect}/default;`);
+      say(`             serviceDiscoveryMode=zooKeeper;zooKeeperNamespace=${zk.namespace}`);
+    } else {
+      const s = service.registration();
+      const within = `within ${ZK_REGISTER_WAIT_MS / 1000} s`;
+      if (s?.cause === 'zookeeper-unreachable') say(`  zk       ZooKeeper ${zk.connect} UNREACHABLE (no connection ${within}):`);
+      else say(fit(`  zk       router not registered in ${zk.connect} ${within}: ${s?.reason ?? ''}`));
+      say('           the clients connect directly; the router keeps trying to register');
+    }
+  }
   say(`  The active node moves every ${opts.moveEveryMs / 1000} s. Ctrl-C stops and prints a summary.`);
   say('');
 
@@ -101,11 +124,17 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     lastActive = c.node.name;
   };
   const unsubscribe = service.router.cluster.onChange(onChange);
-  const clients = new DemoClients({ queryNode, openHiveSession }, { host: '127.0.0.1', port, auth: 'plain', user: 'demo', password: 'demo', timeoutMs: 5000 }, print);
+  const direct = { host: '127.0.0.1', port, auth: 'plain' as const, user: 'demo', password: 'demo', timeoutMs: 5000 };
+  const route = zk ? new DemoZooKeeperRoute(direct, zk, () => service.registration(), print) : undefined;
+  const clients = new DemoClients({ queryNode, openHiveSession }, route?.connect ?? connectDirectly(direct), print);
   const names = cluster.nodes.map((n) => n.name);
   let moves = 0;
-  clients.tick();
-  const queryTimer = setInterval(() => clients.tick(), opts.intervalMs);
+  const tick = () => {
+    route?.update();
+    clients.tick();
+  };
+  tick();
+  const queryTimer = setInterval(tick, opts.intervalMs);
   const moveTimer = setInterval(() => {
     moves++;
     const next = names[moves % names.length]!;
@@ -142,4 +171,11 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     process.on('SIGTERM', stop);
     if (opts.durationMs > 0) durationTimer = setTimeout(stop, opts.durationMs);
   });
+}
+
+/** Polls `done` every 50 ms for up to `timeoutMs`; resolves with its last answer. */
+async function waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return done();
 }

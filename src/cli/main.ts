@@ -60,10 +60,11 @@ await yargs(hideBin(process.argv))
         .option('admin', { type: 'string', default: '127.0.0.1:9090', describe: 'HOST:PORT of the admin endpoint (port 0 = any free port; a taken 9090 falls back to it), or off' })
         .option('interval-ms', { type: 'number', default: 1000, describe: 'time between client queries' })
         .option('move-every-ms', { type: 'number', default: 10000, describe: 'time between moves of the active node' })
-        .option('duration-ms', { type: 'number', default: 0, describe: 'stop after this long (0 = until Ctrl-C)' }),
+        .option('duration-ms', { type: 'number', default: 0, describe: 'stop after this long (0 = until Ctrl-C)' })
+        .option('zookeeper', { type: 'string', describe: 'HOST:PORT of a ZooKeeper: the router registers there and the clients find it there, as Hive JDBC does' }),
     async (argv) => {
       const { demoCommand } = await import('./demo.js');
-      await setExit(demoCommand({ port: argv.port, admin: argv.admin, intervalMs: argv.intervalMs, moveEveryMs: argv.moveEveryMs, durationMs: argv.durationMs }));
+      await setExit(demoCommand({ port: argv.port, admin: argv.admin, intervalMs: argv.intervalMs, moveEveryMs: argv.moveEveryMs, durationMs: argv.durationMs, ...(argv.zookeeper !== undefined ? { zookeeper: argv.zookeeper } : {}) }));
     },
   )
   .demandCommand(1, 'name a command: run, status, check-config or demo')
