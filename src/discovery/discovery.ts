@@ -54,7 +54,9 @@ export class Discovery {
         if (s) for (const c of CAUSES) gauge.set({ state: c }, s.cause === c ? 1 : 0);
       },
     });
-    this.unwatch = deps.cluster.onChange(() => this.registration?.wake());
+    // After the event, not inside it: a new active replaces the old one in two changes (old ->
+    // unknown, then new -> active), and the first alone would look like "no active node".
+    this.unwatch = deps.cluster.onChange(() => setImmediate(() => this.registration?.wake()));
     this.apply(config);
   }
 
