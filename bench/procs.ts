@@ -123,13 +123,22 @@ export async function startRouter(nodePort: number, extraArgs: string[] = [], no
   const port = await freePort();
   const argv = [process.execPath, ...nodeArgs, cli, 'run', '--listen', `127.0.0.1:${port}`, '--node', `bench=127.0.0.1:${nodePort}`];
   argv.push('--check', 'none', '--admin', '127.0.0.1:0', '--log-level', 'warn', ...extraArgs);
-  if (cli !== CLI) return startListening('router', argv, port);
-  // Every bench client comes from 127.0.0.1: this build's per-source limit (256) is off here.
+  // Every bench client comes from 127.0.0.1: a build with a per-source limit (256) runs with it off.
+  if (!knowsSourceLimit(cli)) return startListening('router', argv, port);
   const dir = mkdtempSync(path.join(tmpdir(), 'livy-bench-router-'));
   const config = path.join(dir, 'config.yaml');
   writeFileSync(config, 'maxClientConnectionsPerSource: 0\n');
   argv.push('--config', config);
   return startListening('router', argv, port, () => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** Whether the build of `cli` (dist/src/cli/main.js) has maxClientConnectionsPerSource (older builds reject unknown keys). */
+function knowsSourceLimit(cli: string): boolean {
+  try {
+    return readFileSync(path.join(path.dirname(cli), '../config/schema.js'), 'utf8').includes('maxClientConnectionsPerSource');
+  } catch {
+    return false;
+  }
 }
 
 export function findOnPath(program: string): string | undefined {

@@ -27,6 +27,7 @@ export class BinaryHandshake implements Handshake {
   private clientPos = 0;
   private clientFramesSeen = 0;
   private mechanism: string | undefined;
+  user: string | undefined;
   /** Set for multi-round mechanisms: the client's later frames are not inspected. */
   private opaque = false;
   /** Offset in the kept bytes where the client's Thrift messages start (after SASL negotiation). */
@@ -95,6 +96,9 @@ export class BinaryHandshake implements Handshake {
       }
       if (this.mechanism === 'PLAIN') {
         // PLAIN has one client frame after START (status OK or COMPLETE); Thrift follows.
+        // authzid \0 user \0 password (RFC 4616): only the user is kept.
+        const [authzid, user] = payload.toString('utf8').split('\0');
+        this.user = user || authzid || undefined;
         this.thriftStart = end;
       } else {
         // Multi-round mechanisms commit at the node's first challenge; nothing more to read here.

@@ -47,6 +47,8 @@ export interface Handshake {
   /** True once a complete first message is here: only then is a node dialled. */
   readonly readyToDial: boolean;
   readonly keptBytes: number;
+  /** The user the client logs in as, where the router can read it (SASL PLAIN); never a password. */
+  readonly user: string | undefined;
   onClientData(chunk: Buffer): ClientCheck;
   /** Begins an attempt on a new node: returns every kept client byte, to replay. */
   startAttempt(): Buffer;

@@ -24,6 +24,8 @@ export interface HttpLimits {
  */
 export class HttpHandshake implements Handshake {
   readonly transport = 'http';
+  /** Not read (HTTP Basic and TLS are not parsed for it). */
+  readonly user = undefined;
   private readonly kept = new KeptBytes();
   private readonly scanner: RequestScanner;
   private requestEnd: number | undefined;

@@ -15,6 +15,8 @@ const MAX_RECORD_BYTES = 16_384;
  */
 export class TlsPassthrough implements Handshake {
   readonly transport = 'tls';
+  /** Not read (HTTP Basic and TLS are not parsed for it). */
+  readonly user = undefined;
   private readonly kept = new KeptBytes();
   /** Bytes of the first record (header + payload), once its header is here. */
   private firstRecordBytes: number | undefined;

@@ -30,9 +30,10 @@ export class DownstreamConnection {
   private held: Held | undefined;
   /** When this client first waited for an active node: it waits holdMs in all, at most. */
   private holdStartedAt: number | undefined;
-  /** See WaitSoFar (upstream/hold-policy.ts). */
+  /** See WaitSoFar (upstream/hold-policy.ts); heldMs: time held in all, for the closing log line. */
   private holdOver = false;
   private waitedForCheck = false;
+  private heldMs = 0;
   private clientEnded = false;
   private readonly firstBytesTimer: NodeJS.Timeout;
   /** From accept to commit, not counting held time (handshake.deadlineMs). */
@@ -104,20 +105,19 @@ export class DownstreamConnection {
     this.state = 'closing';
     this.detach();
     this.cleanUp('client left during the handshake');
-    this.log.debug('client left during the handshake');
   };
 
   /** A complete first message is here: wait for an active node if a failover is under way, else try the nodes. */
   private begin(): void {
     clearTimeout(this.firstBytesTimer);
-    const { holdMs } = this.ctx.config();
-    if (this.ctx.hold.shouldHoldFirst(holdMs, this.ctx.roleAwareChecks())) this.holdThenTry();
+    if (this.ctx.hold.shouldHoldFirst(this.ctx.config().holdMs, this.ctx.roleAwareChecks())) this.holdThenTry();
     else this.tryNodes();
   }
 
   private holdThenTry(): void {
     const config = this.ctx.config();
-    const startedAt = (this.holdStartedAt ??= Date.now());
+    const since = Date.now();
+    const startedAt = (this.holdStartedAt ??= since);
     this.state = 'held';
     this.deadline.pause();
     this.held = this.ctx.hold.hold({
@@ -126,15 +126,16 @@ export class DownstreamConnection {
       retryMs: this.ctx.roleAwareChecks() ? HOLD_RETRY_WITH_CHECKS_MS : HOLD_RETRY_MS,
       observer: this.ctx.observer,
       log: this.log,
-      release: (why) => this.released(why, startedAt),
+      release: (why) => this.released(why, since),
     });
   }
 
-  private released(why: ReleaseReason, startedAt: number): void {
+  private released(why: ReleaseReason, since: number): void {
     this.held = undefined;
+    this.heldMs += Date.now() - since;
     if (this.state !== 'held') return;
-    this.log.debug({ why, heldMs: Date.now() - startedAt }, 'stopped waiting for an active node');
-    if (why === 'shutdown') return this.refuse('router shutting down', this.handshake?.ownAnswer('router shutting down'));
+    this.log.debug({ why, heldMs: this.heldMs }, 'stopped waiting for an active node');
+    if (why === 'shutdown') return this.close('router shutting down');
     if (why === 'expired' || why === 'full') this.holdOver = true;
     this.tryNodes();
   }
@@ -207,11 +208,10 @@ export class DownstreamConnection {
     socket.pause();
     this.detach();
     for (const b of result.toClient) socket.write(b);
-    const { transport } = this.handshake!;
+    const { transport, user } = this.handshake!;
     this.cleanUp('committed');
-    this.handshake = undefined;
     this.log.debug({ node: result.node.config.name, transport, proof: result.proof }, 'connection opened');
-    openSession(this.ctx, { id: this.id, client: socket, clientAddress: this.clientAddress, transport, clientEnded: this.clientEnded }, result);
+    openSession(this.ctx, { id: this.id, client: socket, clientAddress: this.clientAddress, transport, user, heldMs: this.heldMs, clientEnded: this.clientEnded }, result);
   }
 
   /** The client gets our last words (if any), a FIN, and the socket is destroyed soon after. */

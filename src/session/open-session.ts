@@ -8,6 +8,10 @@ export interface Committed {
   readonly client: net.Socket;
   readonly clientAddress: string;
   readonly transport: string;
+  /** The login name the handshake showed (never a password), for the closing log line. */
+  readonly user: string | undefined;
+  /** Time the client was held waiting for an active node. */
+  readonly heldMs: number;
   readonly clientEnded: boolean;
 }
 
@@ -25,6 +29,8 @@ export function openSession(ctx: ConnectionContext, c: Committed, result: Extrac
     nodeName,
     transport: c.transport,
     clientAddress: c.clientAddress,
+    user: c.user,
+    heldMs: c.heldMs,
     opts: ctx.config().session,
     log: ctx.log,
     onDone: ctx.sessionEnded,

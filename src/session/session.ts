@@ -27,6 +27,10 @@ export interface SessionInit {
   readonly nodeName: string;
   readonly transport: string;
   readonly clientAddress: string;
+  /** The login name the handshake showed (never a password). */
+  readonly user: string | undefined;
+  /** Time the client was held waiting for an active node before its commit. */
+  readonly heldMs: number;
   readonly opts: SessionOptions;
   /** The router's logger: the closing line names the connection itself (no child kept per session). */
   readonly log: Logger;
@@ -174,6 +178,8 @@ export class Session {
         conn: id,
         client: summary.client,
         node: nodeName,
+        ...(init.user === undefined ? {} : { user: init.user }),
+        heldMs: init.heldMs,
         transport: summary.transport,
         bytesFromClient: summary.bytesFromClient,
         bytesToClient: summary.bytesToClient,

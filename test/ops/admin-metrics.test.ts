@@ -41,7 +41,7 @@ describe('status, metrics and readiness follow real traffic and failovers', () =
   it('counts a real query: connections by node and transport, bytes each way, one log line per connection', async () => {
     expect(await queryNode(target())).toBe('a');
     const closed = await eventually(() => lines.find((l) => l.msg === 'connection closed'), { what: 'the connection closed log line' });
-    expect(closed).toMatchObject({ node: 'a', transport: 'sasl', reason: expect.any(String) });
+    expect(closed).toMatchObject({ node: 'a', transport: 'sasl', user: 'anonymous', heldMs: 0, reason: expect.any(String) });
     expect(closed.client).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(closed.bytesFromClient).toBeGreaterThan(100);
     expect(closed.bytesToClient).toBeGreaterThan(100);

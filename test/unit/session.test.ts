@@ -38,7 +38,7 @@ async function rig(): Promise<{ a: net.Socket; z: net.Socket; session: Session; 
   const done = new Promise<SessionSummary>((r) => (resolveDone = r));
   let calls = 0;
   const session = new Session({
-    id: 1, client: x, node: y, nodeReader: d.reader, nodeName: 'n', transport: 'sasl', clientAddress: 'a',
+    id: 1, client: x, node: y, nodeReader: d.reader, nodeName: 'n', transport: 'sasl', clientAddress: 'a', user: 'analyst', heldMs: 0,
     opts: { idleTimeoutMs: 0, keepAliveInitialDelayMs: 0, noDelay: true }, log,
     onDone: (_s, summary) => {
       calls++;
