@@ -1,28 +1,9 @@
 import net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectBulk, PLAIN_HELLO_ANSWER_BYTES, plainClientHello, startBulkNode, type BulkNode } from './helpers/bulk-node.js';
+import { exchange } from './helpers/net.js';
 import { startTestRouter, type LogLine } from './helpers/router.js';
 import type { Service } from '../src/service.js';
-
-/** Sends `bytes` (if any), then collects what the router answers until it closes the connection. */
-function exchange(port: number, bytes: Buffer | undefined, timeoutMs = 5000): Promise<{ answer: Buffer; closedAfterMs: number }> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const s = net.connect(port, '127.0.0.1');
-    s.on('error', () => {});
-    const parts: Buffer[] = [];
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`router did not close within ${timeoutMs} ms`));
-    }, timeoutMs);
-    s.on('data', (c: Buffer) => parts.push(c));
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve({ answer: Buffer.concat(parts), closedAfterMs: Date.now() - started });
-    });
-    if (bytes) s.write(bytes);
-  });
-}
 
 /** A healthy client doing its handshake, then leaving; proves other clients are not disturbed. */
 async function healthyHandshake(port: number): Promise<Buffer> {
@@ -124,7 +105,7 @@ describe('maxClientConnections', () => {
         await new Promise((r) => s.once('connect', r));
       }
       await expect.poll(() => service.router.clientConnections()).toBe(2);
-      const third = await exchange(port, undefined, 2000);
+      const third = await exchange(port, undefined, { timeoutMs: 2000 });
       expect(third.closedAfterMs).toBeLessThan(1000);
       await expect.poll(() => lines.some((l) => /full: dropped 1 client/.test(l.msg))).toBe(true);
       held.pop()!.destroy();

@@ -13,9 +13,7 @@ const WAIT: NodeAnswer = { verdict: { kind: 'wait' }, toClient: [] };
 const MECHANISM = /^[A-Z0-9_-]{1,20}$/;
 
 /**
- * Binary transport (Thrift over TCP), SASL or NOSASL.
- *
- * A node is accepted when it completes SASL and answers the first OpenSession with a success
+ * Binary transport (Thrift over TCP), SASL or NOSASL. A node is accepted when it completes SASL and answers the first OpenSession with a success
  * status (or, for a first call other than OpenSession, when it answers at all). Only answers that
  * every node gives alike (an empty SASL COMPLETE) reach the client before that, so the kept bytes
  * can be replayed to another node. GSSAPI/DIGEST exchanges carry node-specific tokens: the first

@@ -4,6 +4,7 @@ import type { NodeConfig } from '../config/schema.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import { effectiveCheck, type Checker, type CheckerContext, type CheckOutcome, type CheckState } from './checker.js';
 import { createChecker } from './create-checker.js';
+import { applyRiseFall, type VerdictState } from './rise-fall.js';
 
 /** One finished check, for metrics and /status. */
 export interface CheckDone {
@@ -21,14 +22,11 @@ export interface MonitorOptions {
   createChecker?: (ctx: CheckerContext) => Checker | undefined;
 }
 
-interface Watch {
+/** One node's checks; its verdict and streak follow rise/fall (rise-fall.ts). */
+interface Watch extends VerdictState {
   readonly node: NodeConfig;
   readonly check: CheckConfig;
   readonly checker: Checker;
-  /** What the checks say after rise/fall; undefined until the first result. */
-  verdict: CheckState | undefined;
-  /** Results contrary to the verdict, in a row. */
-  streak: { state: CheckState; count: number } | undefined;
   timer: NodeJS.Timeout | undefined;
   dueAt: number;
   running: boolean;
@@ -196,34 +194,14 @@ export class HealthMonitor {
   private apply(w: Watch, outcome: CheckOutcome): void {
     const name = w.node.name;
     this.log.trace({ node: name, state: outcome.state, reason: outcome.reason }, 'health check');
-    if (outcome.misconfigured) {
-      if (w.lastWarning !== outcome.reason) this.log.warn({ node: name, check: w.check.kind, reason: outcome.reason }, `health check of ${name} cannot tell its role: ${outcome.reason}`);
-      w.lastWarning = outcome.reason;
-    } else {
-      w.lastWarning = undefined;
+    if (outcome.misconfigured && w.lastWarning !== outcome.reason) {
+      this.log.warn({ node: name, check: w.check.kind, reason: outcome.reason }, `health check of ${name} cannot tell its role: ${outcome.reason}`);
     }
-    const fresh = this.updateVerdict(w, outcome.state);
+    w.lastWarning = outcome.misconfigured ? outcome.reason : undefined;
+    const fresh = applyRiseFall(w, outcome.state, w.check);
     if (fresh) this.log.debug({ node: name, verdict: w.verdict, reason: outcome.reason }, 'health verdict changed');
     if (outcome.state === w.verdict) this.report(w, fresh, outcome.reason);
     if (outcome.activeHint) this.followHint(outcome.activeHint);
-  }
-
-  /** Applies rise/fall; true when the verdict changed. */
-  private updateVerdict(w: Watch, state: CheckState): boolean {
-    if (w.verdict === undefined) {
-      w.verdict = state;
-      return true;
-    }
-    if (state === w.verdict || (state === 'alive' && w.verdict === 'active')) {
-      w.streak = undefined;
-      return false;
-    }
-    const needed = state === 'active' ? w.check.rise : w.verdict === 'active' ? w.check.fall : 1;
-    w.streak = w.streak?.state === state ? { state, count: w.streak.count + 1 } : { state, count: 1 };
-    if (w.streak.count < needed) return false;
-    w.verdict = state;
-    w.streak = undefined;
-    return true;
   }
 
   private report(w: Watch, fresh: boolean, reason: string): void {
@@ -246,21 +224,12 @@ export class HealthMonitor {
         return;
       case 'alive':
         if (current.state === 'down') this.cluster.report(name, 'unknown', `${w.check.kind} check: reachable again (${reason})`, 'check');
-        return;
-      default:
-        return;
     }
   }
 
-  /** What the checks say of a node now (after rise/fall); undefined when it is not checked. */
-  verdict(name: string): CheckState | undefined {
-    return this.watches.find((w) => w.node.name === name)?.verdict;
-  }
-
-  /** The last finished check of a node; undefined before its first, or when it is not checked. */
-  lastCheck(name: string): CheckDone | undefined {
-    return this.watches.find((w) => w.node.name === name)?.lastDone;
-  }
+  /** What the checks say of a node now (after rise/fall), and its last finished check; undefined when not checked. */
+  verdict = (name: string): CheckState | undefined => this.watches.find((w) => w.node.name === name)?.verdict;
+  lastCheck = (name: string): CheckDone | undefined => this.watches.find((w) => w.node.name === name)?.lastDone;
 
   /** Check a node now (a client saw it refuse), no more often than the fast interval. */
   checkNow(name: string): void {
