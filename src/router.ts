@@ -65,13 +65,11 @@ export class Router {
   }
 
   async start(): Promise<net.AddressInfo[]> {
-    const checks = this.evidence;
     const ctx: ConnectionContext = {
       hold: this.hold,
       config: () => this.config,
       cluster: this.cluster,
-      evidence: checks,
-      roleAwareChecks: () => checks.roleAwareChecks(),
+      evidence: this.evidence,
       registry: this.registry,
       log: this.log,
       observer: this.observer,

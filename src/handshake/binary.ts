@@ -43,9 +43,6 @@ export class BinaryHandshake implements Handshake {
     if (this.transport === 'nosasl') this.thriftStart = 0;
   }
 
-  get keptBytes(): number {
-    return this.kept.length;
-  }
 
   /**
    * A whole first message, and no less, before any node is dialled: SASL START and the initial

@@ -46,7 +46,6 @@ export interface Handshake {
   readonly transport: string;
   /** True once a complete first message is here: only then is a node dialled. */
   readonly readyToDial: boolean;
-  readonly keptBytes: number;
   /** The user the client logs in as, where the router can read it (SASL PLAIN); never a password. */
   readonly user: string | undefined;
   onClientData(chunk: Buffer): ClientCheck;

@@ -38,9 +38,6 @@ export class HttpHandshake implements Handshake {
     this.scanner = new RequestScanner(limits);
   }
 
-  get keptBytes(): number {
-    return this.kept.length;
-  }
 
   get readyToDial(): boolean {
     return this.requestEnd !== undefined;

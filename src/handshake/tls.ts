@@ -23,9 +23,6 @@ export class TlsPassthrough implements Handshake {
 
   constructor(private readonly maxBytes: number) {}
 
-  get keptBytes(): number {
-    return this.kept.length;
-  }
 
   /** The whole first record (the ClientHello) is here: only then is a node dialled. */
   get readyToDial(): boolean {

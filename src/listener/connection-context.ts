@@ -14,7 +14,6 @@ export interface ConnectionContext {
   readonly config: () => RouterConfig;
   readonly cluster: ClusterState;
   readonly evidence: Evidence;
-  readonly roleAwareChecks: () => boolean;
   readonly registry: SessionRegistry;
   readonly log: Logger;
   readonly observer: RouterObserver;

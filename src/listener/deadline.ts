@@ -9,7 +9,7 @@ export class Deadline {
   private since = 0;
 
   constructor(
-    readonly totalMs: number,
+    totalMs: number,
     private readonly onExpire: () => void,
   ) {
     this.leftMs = totalMs;

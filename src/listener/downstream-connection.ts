@@ -6,7 +6,7 @@ import { Deadline } from './deadline.js';
 import { sayLastWords } from './last-words.js';
 import type { Handshake } from '../handshake/handshake.js';
 import { selectForClient } from '../handshake/select.js';
-import { HOLD_RETRY_MS, HOLD_RETRY_WITH_CHECKS_MS, type Held, type ReleaseReason } from '../upstream/hold-queue.js';
+import type { Held, ReleaseReason } from '../upstream/hold-queue.js';
 import { shouldWait } from '../upstream/hold-policy.js';
 import { NodeTrial, type TrialResult } from '../upstream/node-trial.js';
 import { openSession } from '../session/open-session.js';
@@ -110,7 +110,7 @@ export class DownstreamConnection {
   /** A complete first message is here: wait for an active node if a failover is under way, else try the nodes. */
   private begin(): void {
     clearTimeout(this.firstBytesTimer);
-    if (this.ctx.hold.shouldHoldFirst(this.ctx.config().holdMs, this.ctx.roleAwareChecks())) this.holdThenTry();
+    if (this.ctx.hold.shouldHoldFirst(this.ctx.config().holdMs, this.ctx.evidence.roleAwareChecks())) this.holdThenTry();
     else this.tryNodes();
   }
 
@@ -123,7 +123,7 @@ export class DownstreamConnection {
     this.held = this.ctx.hold.hold({
       waitMs: Math.max(0, startedAt + config.holdMs - Date.now()),
       max: config.maxHeldConnections,
-      retryMs: this.ctx.roleAwareChecks() ? HOLD_RETRY_WITH_CHECKS_MS : HOLD_RETRY_MS,
+      roleAwareChecks: this.ctx.evidence.roleAwareChecks(),
       observer: this.ctx.observer,
       log: this.log,
       release: (why) => this.released(why, since),

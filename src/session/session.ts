@@ -71,10 +71,6 @@ export class Session {
     return new Promise((resolve) => (this.waiters ??= []).push(resolve));
   }
 
-  get closed(): boolean {
-    return this.summary !== undefined;
-  }
-
   /**
    * `clientEnded`: the client half-closed during the handshake. The sockets come without listeners
    * but an 'error' guard each (the handshake's are removed by reference before this).

@@ -14,8 +14,8 @@ export interface HoldRequest {
   /** How much longer this client may wait in all. */
   readonly waitMs: number;
   readonly max: number;
-  /** Release with 'retry' after this long (the client tries the nodes again). */
-  readonly retryMs: number;
+  /** Held clients try the nodes again every HOLD_RETRY_MS without role-aware checks, HOLD_RETRY_WITH_CHECKS_MS with them. */
+  readonly roleAwareChecks: boolean;
   readonly observer: RouterObserver;
   readonly log: Logger;
   /** Called once, with why. */
@@ -87,12 +87,13 @@ export class HoldQueue {
       return { cancel: () => {} };
     }
     observer.held(1);
-    const retry = req.retryMs < req.waitMs;
+    const retryMs = req.roleAwareChecks ? HOLD_RETRY_WITH_CHECKS_MS : HOLD_RETRY_MS;
+    const retry = retryMs < req.waitMs;
     const entry: Entry = {
       release: (why) => {
         if (this.remove(entry, observer)) req.release(why);
       },
-      timer: setTimeout(() => entry.release(retry ? 'retry' : 'expired'), retry ? req.retryMs : req.waitMs),
+      timer: setTimeout(() => entry.release(retry ? 'retry' : 'expired'), retry ? retryMs : req.waitMs),
       done: false,
     };
     this.entries.push(entry);

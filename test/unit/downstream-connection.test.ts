@@ -27,7 +27,6 @@ async function owner(nodes: Array<{ name: string; port: number }>): Promise<{ po
     config: () => config,
     cluster,
     evidence: new Evidence({ cluster, checks: { roleAware: () => false, verdict: () => undefined, checkNow: () => {} }, log, observer: noopObserver }),
-    roleAwareChecks: () => false,
     registry,
     log,
     observer: noopObserver,
