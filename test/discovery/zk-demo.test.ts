@@ -1,34 +1,15 @@
 // `livy-router demo --zookeeper` as a user runs it (issue 14): the real command against a real
 // ZooKeeper; its clients find the router by the Hive JDBC lookup, and fall back to a direct
 // connection when ZooKeeper cannot be reached.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { parseZnodeData } from '../../src/discovery/znode.js';
-import { eventually } from '../helpers/eventually.js';
-import { onStop } from '../helpers/registry.js';
-import { CLI } from '../helpers/router-process.js';
+import { startDemo } from '../helpers/demo-process.js';
 import { listNamespace, zkSession } from '../helpers/zk-inspect.js';
 import { freePort, startZooKeeper } from '../helpers/zookeeper.js';
 
-/** The demo as a child process, SIGKILLed after the test unless it exited. */
-function startDemo(zookeeper: string) {
-  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--admin', 'off', '--zookeeper', zookeeper, '--move-every-ms', '3000', '--interval-ms', '400'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const rl = createInterface({ input: child.stdout! });
-  rl.on('line', (l) => lines.push(l));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  onStop(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-    rl.close();
-  });
-  const line = (re: RegExp, what: string, timeoutMs = 10_000) => eventually(() => lines.find((l) => re.test(l)), { what, timeoutMs });
-  return { child, lines, exited, line, stderr: () => stderr };
+/** The demo with --zookeeper, leader moves every 3 s. */
+function startZkDemo(zookeeper: string) {
+  return startDemo(['--port', '0', '--admin', 'off', '--zookeeper', zookeeper, '--move-every-ms', '3000', '--interval-ms', '400']);
 }
 
 function expectCleanSummary(lines: string[]): void {
@@ -41,7 +22,7 @@ function expectCleanSummary(lines: string[]): void {
 describe('livy-router demo --zookeeper (the real command, a real ZooKeeper)', () => {
   it('registers the router; the clients find it through ZooKeeper, also after a failover; SIGINT removes the znode and exits 0', async () => {
     const zkServer = await startZooKeeper();
-    const demo = startDemo(zkServer.connect);
+    const demo = startZkDemo(zkServer.connect);
     await demo.line(/^ {2}zk {7}127\.0\.0\.1:\d+: router registered in \/livy-router; each client$/, 'the registered line', 15_000);
     const routerPort = Number(/:(\d+)\/default$/.exec(await demo.line(/^ {2}router {3}jdbc:hive2:/, 'the router line'))![1]);
     // What the clients found is this router's znode, with the driver's reading of its data.
@@ -63,7 +44,7 @@ describe('livy-router demo --zookeeper (the real command, a real ZooKeeper)', ()
   });
 
   it('ZooKeeper unreachable: says so, the clients connect directly; SIGINT exits 0', async () => {
-    const demo = startDemo(`127.0.0.1:${await freePort()}`);
+    const demo = startZkDemo(`127.0.0.1:${await freePort()}`);
     await demo.line(/^ {2}zk {7}ZooKeeper 127\.0\.0\.1:\d+ UNREACHABLE \(no connection within 3 s\):$/, 'the unreachable line');
     await demo.line(/^ {11}the clients connect directly; the router keeps trying to register$/, 'the fallback line');
     await demo.line(/ query {4}livy-1 +\d+ ms$/, 'a direct query');

@@ -1,27 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/router-process.js';
+import { describe, expect, it } from 'vitest';
+import { startDemo } from '../helpers/demo-process.js';
 import { eventually } from '../helpers/eventually.js';
 import { adminStatus } from './helpers.js';
 
 describe('livy-router demo (the real command, about 15 s)', () => {
-  let child: ChildProcess | undefined;
-  afterEach(() => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-
   it('tells the story in 80 columns: the session is cut at each failover and reopened; Ctrl-C prints a summary', async () => {
-    const demo = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--admin', '127.0.0.1:0', '--move-every-ms', '4000', '--interval-ms', '500'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = demo;
-    const lines: string[] = [];
-    let stderr = '';
-    demo.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const rl = createInterface({ input: demo.stdout! });
-    rl.on('line', (l) => lines.push(l));
-    const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
+    const demo = startDemo(['--port', '0', '--admin', '127.0.0.1:0', '--move-every-ms', '4000', '--interval-ms', '500']);
+    const { lines, exited } = demo;
 
     const find = (re: RegExp) => lines.find((l) => re.test(l));
     const adminLine = await eventually(() => find(/^ {2}admin {4}http:\/\/127\.0\.0\.1:\d+\/status$/), { what: 'the admin line', timeoutMs: 10_000 });
@@ -35,10 +20,9 @@ describe('livy-router demo (the real command, about 15 s)', () => {
     expect(find(/ router {3}livy-1 active -> \w+: /)).toBeDefined();
     expect(find(/ query {4}livy-3 +\d+ ms/)).toBeDefined();
 
-    demo.kill('SIGINT');
+    demo.child.kill('SIGINT');
     expect(await exited).toBe(0);
-    rl.close();
-    expect(stderr).toBe('');
+    expect(demo.stderr()).toBe('');
     const summary = lines.findIndex((l) => /^summary after \d+ s: \d+ failover\(s\) seen by the router$/.test(l));
     expect(summary).toBeGreaterThan(0);
     expect(Number(/: (\d+) failover/.exec(lines[summary]!)![1])).toBeGreaterThanOrEqual(2);
