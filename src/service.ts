@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import type { Logger } from './log.js';
 import type { RouterConfig } from './config/schema.js';
+import { RouterError } from './errors.js';
 import { Router } from './router.js';
 import { RouterMetrics } from './metrics/router-metrics.js';
 import { loadAdminAccess } from './admin/access.js';
@@ -136,6 +137,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
       `${config.health.kind} checks, active node: ${active ?? 'none yet'}, admin: ${admin ? `${admin.address.address}:${admin.address.port}` : 'off'}`,
   );
   let stopping: Promise<void> | undefined;
+  let changes: Promise<void> = Promise.resolve();
   return {
     router,
     get health() {
@@ -147,7 +149,32 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
       return admin?.address;
     },
     registration: () => discovery.status(),
-    reconfigure: async (next) => {
+    reconfigure: (next) => {
+      // One change at a time, and none once stopping: a reload that restarted the checks or the
+      // registration after stop() had closed them would leave timers and sockets running.
+      const run = changes.then(async () => {
+        if (stopping) throw new RouterError('STOPPING', 'the router is stopping: reload not applied');
+        await applyConfig(next);
+      });
+      changes = run.catch(() => {});
+      return run;
+    },
+    stop: (graceMs = 0) =>
+      (stopping ??= (async () => {
+        draining = true;
+        await changes;
+        // First: clients stop finding this router before it stops accepting.
+        await discovery.stop();
+        // Stops accepting at once, releases held clients, drains up to graceMs, closes the rest.
+        await router.stop(graceMs);
+        await health.stop();
+        unwatch();
+        // Last, so /status and /readyz answer while connections drain.
+        await admin?.close();
+      })()),
+  };
+
+  async function applyConfig(next: RouterConfig): Promise<void> {
       const current = router.currentConfig;
       const nextAccess = loadAdminAccess(next.admin);
       if (!sameAdmin(current.admin, next.admin)) {
@@ -169,18 +196,5 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
       }
       log.level = next.log.level;
       await discovery.reconfigure(next);
-    },
-    stop: (graceMs = 0) =>
-      (stopping ??= (async () => {
-        draining = true;
-        // First: clients stop finding this router before it stops accepting.
-        await discovery.stop();
-        // Stops accepting at once, releases held clients, drains up to graceMs, closes the rest.
-        await router.stop(graceMs);
-        await health.stop();
-        unwatch();
-        // Last, so /status and /readyz answer while connections drain.
-        await admin?.close();
-      })()),
-  };
+  }
 }

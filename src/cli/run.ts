@@ -1,10 +1,33 @@
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import { startService, type Service } from '../service.js';
 import type { ConfigArgs } from './options.js';
 import { reloadConfig } from './reload.js';
 import { resolveConfig } from './resolve-config.js';
 import { systemdNotifier } from './systemd-notify.js';
 import { keepSystemdStatus, statusLine } from './systemd-status.js';
+
+/** After 'stopped' the event loop must drain at once; this many ms later something was left open. */
+const LEFTOVER_REPORT_MS = 2000;
+/** SIGTERM ends the process within shutdownGraceMs plus this, whatever ZooKeeper, checks or clients do. */
+const STOP_BOUND_MS = 10_000;
+
+/**
+ * A bug guard, never the normal exit: everything the service started is closed by stop(), so the
+ * process exits by itself. If a handle survives, say which (tests fail on this line) and exit.
+ */
+function reportLeftovers(log: Logger): void {
+  setTimeout(() => {
+    log.error({ resources: process.getActiveResourcesInfo() }, 'handles left open after stop: exiting anyway');
+    process.exit(process.exitCode ?? 0);
+  }, LEFTOVER_REPORT_MS).unref();
+}
+
+function lastResort(log: Logger, graceMs: number): void {
+  setTimeout(() => {
+    log.error({ resources: process.getActiveResourcesInfo(), afterMs: graceMs + STOP_BOUND_MS }, 'stop did not finish: exiting anyway');
+    process.exit(1);
+  }, graceMs + STOP_BOUND_MS).unref();
+}
 
 /**
  * `livy-router run`: serve until SIGTERM/SIGINT, then drain and exit 0. SIGHUP reloads the
@@ -59,7 +82,9 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
     })().finally(() => (reloading = undefined));
   };
 
+  let stopped = false;
   const shutdown = (signal: NodeJS.Signals) => {
+    if (stopped) return;
     if (stopping) {
       // A second signal means "now": the drain below then ends at once.
       log.warn({ signal, open: svc.router.registry.count() }, 'second signal: closing every connection now');
@@ -75,12 +100,15 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
       .then(() => svc.stop(graceMs))
       .then(() => reloading)
       .then(() => {
-        process.off('SIGTERM', shutdown);
-        process.off('SIGINT', shutdown);
-        process.off('SIGHUP', onHup);
+        // The handlers stay: a signal that arrives between here and the exit (systemd or a
+        // supervisor repeating its SIGTERM) must not end the process with a signal status.
+        // Signal handlers do not keep the event loop alive.
+        stopped = true;
         log.info('stopped');
+        reportLeftovers(log);
         exit(0);
       });
+    lastResort(log, graceMs);
   };
   // Before READY: from then on systemd may send any of them.
   process.on('SIGTERM', shutdown);

@@ -37,6 +37,8 @@ export function advertisedAddress(config: RouterConfig, listener: net.AddressInf
 export class Discovery {
   private registration: Registration | undefined;
   private key = '';
+  private stopped = false;
+  private queue: Promise<void> = Promise.resolve();
   private readonly unwatch: () => void;
 
   constructor(
@@ -65,17 +67,31 @@ export class Discovery {
   }
 
   /** Starts, replaces or stops the registration to match `config`. */
-  async reconfigure(config: RouterConfig): Promise<void> {
-    const next = this.keyOf(config);
-    if (next === this.key) return;
-    await this.registration?.stop();
-    this.registration = undefined;
-    this.apply(config);
+  reconfigure(config: RouterConfig): Promise<void> {
+    // Serialized with stop(): a reload that was replacing the registration when the stop came
+    // must not start a new one after it (that client would keep the process alive).
+    return this.serial(async () => {
+      const next = this.keyOf(config);
+      if (next === this.key || this.stopped) return;
+      await this.registration?.stop();
+      this.registration = undefined;
+      this.apply(config);
+    });
   }
 
-  async stop(): Promise<void> {
-    this.unwatch();
-    await this.registration?.stop();
+  stop(): Promise<void> {
+    return this.serial(async () => {
+      if (this.stopped) return;
+      this.stopped = true;
+      this.unwatch();
+      await this.registration?.stop();
+    });
+  }
+
+  private serial(step: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(step);
+    this.queue = run.catch(() => {});
+    return run;
   }
 
   private keyOf(config: RouterConfig): string {

@@ -35,6 +35,7 @@ export class Registration {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   private failures = 0;
   /** Whether the current client ever connected: "unreachable" and "lost" are different news. */
   private connectedOnce = false;
@@ -75,8 +76,13 @@ export class Registration {
   }
 
   /** Removes the znode (bounded), then ends the session: either way ZooKeeper drops it. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  stop(): Promise<void> {
+    // Every caller waits for the same end: a second stop() must not return while the first is
+    // still closing the client.
+    return (this.stopping ??= this.end());
+  }
+
+  private async end(): Promise<void> {
     this.stopped = true;
     clearInterval(this.poll);
     clearTimeout(this.retryTimer);

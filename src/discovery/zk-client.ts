@@ -46,8 +46,10 @@ const CODE_NAMES: Record<number, string> = {
 
 /** The library's internal connection, reached only to guarantee that close() leaves no socket or timer. */
 interface Internals {
-  connectionManager?: EventEmitter & { state?: number; socket?: { destroy(): void } };
+  connectionManager?: EventEmitter & { state?: number; setState(state: number): void; socket?: LibSocket; connectTimeoutHandler?: NodeJS.Timeout };
 }
+type LibSocket = { destroy(): void } | undefined;
+const CLOSING_STATE = -1;
 const CLOSED_STATE = -2;
 
 export class ZkClient extends EventEmitter<{ state: [ZkState] }> {
@@ -129,25 +131,42 @@ export class ZkClient extends EventEmitter<{ state: [ZkState] }> {
 
   /**
    * Ends the session (the server drops its ephemeral znodes at once when it hears of it) and
-   * waits up to `waitMs` for the socket to close; then destroys it, so no handle outlives close().
+   * resolves once the library has no socket and no timer left.
+   *
+   * The library cannot be cancelled while it reconnects: a connect attempt waiting in its spin
+   * delay opens a new socket after close(), in the CLOSING state, which it then never closes (it
+   * reads the server's connect answer as a reply and stops pinging). So from close() on, every
+   * socket it opens is destroyed at once; after `waitMs` the current one is destroyed too. Either
+   * way its 'close' event moves the library to CLOSED without a retry, and that is what this waits
+   * for (at most `waitMs` plus the spin delay).
    */
   close(waitMs = 1000): Promise<void> {
     return (this.closing ??= new Promise<void>((resolve) => {
       this.current = 'closed';
       const manager = (this.client as unknown as Internals).connectionManager;
       if (!manager || manager.state === CLOSED_STATE) return resolve();
+      let socket = manager.socket;
+      Object.defineProperty(manager, 'socket', {
+        configurable: true,
+        get: () => socket,
+        set: (s: LibSocket) => {
+          socket = s;
+          s?.destroy();
+        },
+      });
       const onState = (s: number) => s === CLOSED_STATE && finish();
-      const timer = setTimeout(() => {
-        manager.socket?.destroy();
-        finish();
-      }, waitMs);
+      const timer = setTimeout(() => socket?.destroy(), waitMs);
       const finish = () => {
         clearTimeout(timer);
+        clearTimeout(manager.connectTimeoutHandler);
         manager.off('state', onState);
         resolve();
       };
       manager.on('state', onState);
-      this.client.close();
+      // Before its first socket exists the library's close() would write to no socket (a
+      // TypeError): there is no session to end yet, so only stop it from retrying.
+      if (socket) this.client.close();
+      else manager.setState(CLOSING_STATE);
     }));
   }
 

@@ -14,6 +14,12 @@ export interface RouterProcess {
   /** Every stdout line as written, for checks JSON.parse cannot make (duplicate keys). */
   raw: string[];
   rssKiB(): number;
+  /**
+   * Resolves with the exit code. A test that sends SIGTERM itself awaits this, not stop(): a
+   * second SIGTERM racing the process's own exit (Node restores the default handlers as it
+   * exits) would end it with a signal and a null code.
+   */
+  exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -69,6 +75,7 @@ export async function startRouterProcess(args: string[], timeoutMs = 10_000, max
     port,
     lines,
     raw,
+    exited,
     rssKiB: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -79,6 +86,9 @@ export async function startRouterProcess(args: string[], timeoutMs = 10_000, max
       const code = await exited;
       clearTimeout(timer);
       rl.close();
+      // The CLI's last-resort exit names what stop() left open: that is a bug, whatever the code.
+      const forced = lines.find((l) => l.msg === 'handles left open after stop: exiting anyway' || l.msg === 'stop did not finish: exiting anyway');
+      if (forced) throw new Error(`router exit was forced: ${JSON.stringify(forced)}`);
       return code;
     },
   });
