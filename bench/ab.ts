@@ -151,7 +151,9 @@ async function main(): Promise<void> {
   for (const c of cols) {
     const s = series[c];
     const f = (xs: number[], d: number) => (xs.length ? median(xs).toFixed(d) : 'n/a');
-    console.log(`| ${c} | ${f(s.connPerSec, 0)} | ${f(s.userUsPerConn, 0)} | ${f(s.sysUsPerConn, 0)} | ${f(s.rttP50Us, 1)} | ${f(s.bulkMBps, 0)} | ${f(s.idleKiBPerConn, 2)} |`);
+    console.log(
+      `| ${c} | ${f(s.connPerSec, 0)} | ${f(s.userUsPerConn, 0)} | ${f(s.sysUsPerConn, 0)} | ${f(s.rttP50Us, 1)} | ${f(s.bulkMBps, 0)} | ${f(s.idleKiBPerConn, 2)} |`,
+    );
   }
   console.log(`AB ${JSON.stringify(series)}`);
 }

@@ -113,9 +113,7 @@ function report(samples: Samples, haproxy: boolean): void {
   console.log(`target idle <= 4 KiB/conn: ${verdict(cmp(med('router', 'idleKiBPerConn'), (x) => x <= 4))}`);
   console.log(`target fetch within 5% of direct: ${verdict(cmp(r('fetch1MRowsMs', 'direct'), (x) => x <= 1.05))}`);
 
-  const result = Object.fromEntries(
-    COLUMNS.map((c) => [c, Object.fromEntries(METRICS.map((m) => [m, c === 'haproxy' && !haproxy ? null : med(c, m)]))]),
-  );
+  const result = Object.fromEntries(COLUMNS.map((c) => [c, Object.fromEntries(METRICS.map((m) => [m, c === 'haproxy' && !haproxy ? null : med(c, m)]))]));
   console.log(`RESULT ${JSON.stringify(result)}`);
 }
 
@@ -141,7 +139,10 @@ async function main(): Promise<void> {
     const run = runner(load);
     const router = await started(startRouter(node.port, ROUTER_ARGS, ROUTER_NODE_ARGS));
     const haproxy = haproxyBin ? await started(startHaproxy(haproxyBin, node.port)) : undefined;
-    const ports: Array<[Column, number]> = [['direct', node.port], ['router', router.port]];
+    const ports: Array<[Column, number]> = [
+      ['direct', node.port],
+      ['router', router.port],
+    ];
     if (haproxy) ports.push(['haproxy', haproxy.port]);
 
     for (let round = 0; round < ROUNDS; round++) {
@@ -207,7 +208,10 @@ async function main(): Promise<void> {
       const sim = await started(startChild('sim node', 'sim-node.js'));
       const fRouter = await started(startRouter(sim.port, ROUTER_ARGS, ROUTER_NODE_ARGS));
       const fHaproxy = haproxyBin ? await started(startHaproxy(haproxyBin, sim.port)) : undefined;
-      const fPorts: Array<[Column, number]> = [['direct', sim.port], ['router', fRouter.port]];
+      const fPorts: Array<[Column, number]> = [
+        ['direct', sim.port],
+        ['router', fRouter.port],
+      ];
       if (fHaproxy) fPorts.push(['haproxy', fHaproxy.port]);
       for (const [, port] of fPorts) await run({ op: 'fetch', port, rows: 10_000, timeoutMs: FETCH_TIMEOUT_MS }, FETCH_TIMEOUT_MS);
       for (let round = 0; round < FETCH_ROUNDS; round++) {

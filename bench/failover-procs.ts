@@ -45,10 +45,16 @@ const NODE_SCRIPT = fileURLToPath(new URL('../sim/node-process.js', import.meta.
  * One sim node process (inside `netns` when given). It keeps its Thrift connections when demoted:
  * a demoted node that does not cut its clients is the case a proxy must handle itself.
  */
-export async function startNode(name: string, host: string, role: 'leader' | 'follower', leaderRestUrl: string | undefined, netns?: string): Promise<BenchNode> {
+export async function startNode(
+  name: string,
+  host: string,
+  role: 'leader' | 'follower',
+  leaderRestUrl: string | undefined,
+  netns?: string,
+): Promise<BenchNode> {
   const args = [NODE_SCRIPT, '--name', name, '--host', host, '--role', role, '--log-level', 'error', '--keep-connections-on-demote'];
   if (leaderRestUrl) args.push('--leader-rest-url', leaderRestUrl);
-  const argv = netns ? ['ip', ['netns', 'exec', netns, process.execPath, ...args]] as const : [process.execPath, args] as const;
+  const argv = netns ? (['ip', ['netns', 'exec', netns, process.execPath, ...args]] as const) : ([process.execPath, args] as const);
   const child = spawn(argv[0], [...argv[1]], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = stopper(child);
   let stderr = '';

@@ -167,7 +167,8 @@ async function runScenario(s: Scenario, haproxyBinary: string, useNetns: boolean
     }
     await sleep(300);
     const faultAt = performance.now();
-    if (s === 'blackhole' && !useNetns) t.nodes[0]!.child.kill('SIGSTOP'); // the fallback: a freeze
+    if (s === 'blackhole' && !useNetns)
+      t.nodes[0]!.child.kill('SIGSTOP'); // the fallback: a freeze
     else await fault(s, t);
     const probes = new Map<Proxy, Probe>();
     for (const p of t.proxies) {
@@ -232,8 +233,12 @@ async function main(): Promise<number> {
     return 1;
   }
   const noNetns = chosen.includes('blackhole') ? netnsUnavailable() : undefined;
-  out(`failover bench: ${RUNS} run(s) per scenario, medians; 3 sim Livy node processes, ${CLIENTS} clients per proxy; leader latch moves ${LATCH_DELAY_MS} ms after the loss`);
-  out(`livy-router: default health settings (ha-status checks). HAProxy ${HAPROXY_CHECK === 'ha-status' ? 'httpchk GET /ha-status on the REST port' : 'tcp connect check'}, inter 2s fall 3 rise 2, balance first, on-marked-down shutdown-sessions, option redispatch, retries 3`);
+  out(
+    `failover bench: ${RUNS} run(s) per scenario, medians; 3 sim Livy node processes, ${CLIENTS} clients per proxy; leader latch moves ${LATCH_DELAY_MS} ms after the loss`,
+  );
+  out(
+    `livy-router: default health settings (ha-status checks). HAProxy ${HAPROXY_CHECK === 'ha-status' ? 'httpchk GET /ha-status on the REST port' : 'tcp connect check'}, inter 2s fall 3 rise 2, balance first, on-marked-down shutdown-sessions, option redispatch, retries 3`,
+  );
   if (noNetns) out(`blackhole: network namespaces unavailable (${noNetns}); falling back to freezing the node process (SIGSTOP)`);
   else if (chosen.includes('blackhole')) out('blackhole: node a in its own network namespace; its veth end set down (packets dropped, no RST)');
   const scenarios: Array<{ name: Scenario; router: Measure; haproxy: Measure }> = [];

@@ -78,7 +78,10 @@ function probeOnce(port: number, http: boolean, timeoutMs: number): Promise<stri
     const body = openSessionCall(1);
     s.write(
       http
-        ? Buffer.concat([Buffer.from(`POST /cliservice HTTP/1.1\r\nHost: router\r\nContent-Type: application/x-thrift\r\nContent-Length: ${body.length}\r\n\r\n`), body])
+        ? Buffer.concat([
+            Buffer.from(`POST /cliservice HTTP/1.1\r\nHost: router\r\nContent-Type: application/x-thrift\r\nContent-Length: ${body.length}\r\n\r\n`),
+            body,
+          ])
         : plainClientHello(),
     );
   });

@@ -23,7 +23,12 @@ const CONCURRENCY = Number(args.concurrency);
  * The router's bounds in this run: first message 500 ms, each node 1 s, an idle session 1.5 s, and
  * a client that every node refused alike waits at most 2 s for an active (holdMs).
  */
-const ROUTER_BOUNDS = ['handshake: { clientFirstBytesTimeoutMs: 500, timeoutMs: 1000 }', 'session: { idleTimeoutMs: 1500 }', 'connectTimeoutMs: 1000', 'holdMs: 2000'];
+const ROUTER_BOUNDS = [
+  'handshake: { clientFirstBytesTimeoutMs: 500, timeoutMs: 1000 }',
+  'session: { idleTimeoutMs: 1500 }',
+  'connectTimeoutMs: 1000',
+  'holdMs: 2000',
+];
 /** Longest a case may take: first bytes + a hold + two nodes + an idle session + slack. */
 const DEADLINE_MS = 8000;
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -46,7 +51,19 @@ async function startRouter(dir: string, name: string, nodes: Array<{ name: strin
   const port = await freePort();
   const file = join(dir, `${name}.yaml`);
   const nodeLines = nodes.map((n) => `  - { name: ${n.name}, host: 127.0.0.1, port: ${n.port} }`);
-  writeFileSync(file, [`listeners: [{ host: 127.0.0.1, port: ${port} }]`, 'nodes:', ...nodeLines, `nodeTransport: ${transport}`, 'health: { kind: none }', 'admin: { enabled: false }', 'log: { level: warn }', ...ROUTER_BOUNDS].join('\n'));
+  writeFileSync(
+    file,
+    [
+      `listeners: [{ host: 127.0.0.1, port: ${port} }]`,
+      'nodes:',
+      ...nodeLines,
+      `nodeTransport: ${transport}`,
+      'health: { kind: none }',
+      'admin: { enabled: false }',
+      'log: { level: warn }',
+      ...ROUTER_BOUNDS,
+    ].join('\n'),
+  );
   const child = spawn(process.execPath, [CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -57,7 +74,12 @@ async function startRouter(dir: string, name: string, nodes: Array<{ name: strin
 const failures: string[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'lr-fuzz-'));
 const cluster = await startSimCluster({
-  nodes: [{ name: 'bin-1' }, { name: 'bin-2', passiveStyle: 'sasl-bad' }, { name: 'web-1', transport: 'http' }, { name: 'web-2', transport: 'http', passiveStyle: 'http-503' }],
+  nodes: [
+    { name: 'bin-1' },
+    { name: 'bin-2', passiveStyle: 'sasl-bad' },
+    { name: 'web-1', transport: 'http' },
+    { name: 'web-2', transport: 'http', passiveStyle: 'http-503' },
+  ],
   active: null,
 });
 const routers: Router[] = [];
@@ -112,14 +134,29 @@ try {
   const perTransport: Record<string, unknown> = {};
   for (const [t, rs] of results) {
     const ms = rs.map((r) => r.ms);
-    const row = { cases: rs.length, answered: rs.filter((r) => r.bytesBack > 0).length, silent: rs.filter((r) => r.closed && r.bytesBack === 0 && !r.reset).length, reset: rs.filter((r) => r.reset).length, p50: pct(ms, 50), p99: pct(ms, 99), max: Math.max(...ms), hung: rs.filter((r) => !r.closed).length };
+    const row = {
+      cases: rs.length,
+      answered: rs.filter((r) => r.bytesBack > 0).length,
+      silent: rs.filter((r) => r.closed && r.bytesBack === 0 && !r.reset).length,
+      reset: rs.filter((r) => r.reset).length,
+      p50: pct(ms, 50),
+      p99: pct(ms, 99),
+      max: Math.max(...ms),
+      hung: rs.filter((r) => !r.closed).length,
+    };
     perTransport[t] = row;
-    console.log(`${t.padEnd(9)} ${String(row.cases).padStart(6)} ${String(rs.filter((r) => r.closed).length).padStart(15)} ${String(row.answered).padStart(9)} ${String(row.silent).padStart(7)} ${String(row.reset).padStart(6)} ${String(row.p50).padStart(7)} ${String(row.p99).padStart(7)} ${String(row.max).padStart(7)} ${String(row.hung).padStart(14)}`);
+    console.log(
+      `${t.padEnd(9)} ${String(row.cases).padStart(6)} ${String(rs.filter((r) => r.closed).length).padStart(15)} ${String(row.answered).padStart(9)} ${String(row.silent).padStart(7)} ${String(row.reset).padStart(6)} ${String(row.p50).padStart(7)} ${String(row.p99).padStart(7)} ${String(row.max).padStart(7)} ${String(row.hung).padStart(14)}`,
+    );
   }
-  console.log(`router CPU s (binary, http): ${cpu.map((c) => c.toFixed(2)).join(', ')}; RSS MiB before -> after: ${rssBefore.map((r, i) => `${r.toFixed(0)} -> ${rssAfter[i]!.toFixed(0)}`).join(', ')}`);
+  console.log(
+    `router CPU s (binary, http): ${cpu.map((c) => c.toFixed(2)).join(', ')}; RSS MiB before -> after: ${rssBefore.map((r, i) => `${r.toFixed(0)} -> ${rssAfter[i]!.toFixed(0)}`).join(', ')}`,
+  );
   console.log(`descriptors before -> after: ${fdsBefore.map((f, i) => `${f} -> ${fdsAfter[i]}`).join(', ')}`);
   console.log(`healthy client: ${probe.ok} ok, ${probe.failed} failed, p99 ${pct(probe.latenciesMs, 99)} ms`);
-  console.log(`RESULT ${JSON.stringify({ cases: CASES, elapsedS, perTransport, cpuS: cpu, fdsBefore, fdsAfter, healthy: { ok: probe.ok, failed: probe.failed }, failures })}`);
+  console.log(
+    `RESULT ${JSON.stringify({ cases: CASES, elapsedS, perTransport, cpuS: cpu, fdsBefore, fdsAfter, healthy: { ok: probe.ok, failed: probe.failed }, failures })}`,
+  );
   for (const f of failures) console.log(`FAIL ${f}`);
 } finally {
   for (const r of routers) {

@@ -90,7 +90,8 @@ function oneConnection(ctx: ClientContext, slow: boolean, requests: number, byte
       if (stage === 'stream') return onStream(c);
       if (stage !== 'handshake') return;
       hello = Buffer.concat([hello, c]);
-      if (hello[0] !== 0x05) return finish({ kind: 'cut', reason: `refused in the handshake: ${hello.subarray(5).toString('latin1') || `0x${hello[0]?.toString(16)}`}` });
+      if (hello[0] !== 0x05)
+        return finish({ kind: 'cut', reason: `refused in the handshake: ${hello.subarray(5).toString('latin1') || `0x${hello[0]?.toString(16)}`}` });
       if (hello.length < NODE_HELLO_ANSWER.length) return;
       if (!hello.subarray(0, NODE_HELLO_ANSWER.length).equals(NODE_HELLO_ANSWER) || hello.length > NODE_HELLO_ANSWER.length) {
         ctx.tally.corruptedBytes += Math.max(hello.length - NODE_HELLO_ANSWER.length, 1);

@@ -57,7 +57,18 @@ interface Event {
 const cluster = await SoakCluster.start(3);
 const port = await freePort();
 const routerLog = args['router-log'] ? openSync(args['router-log'], 'w') : 'ignore';
-const routerArgs = [CLI, 'run', '--listen', `127.0.0.1:${port}`, '--check', 'ha-status', '--admin', '127.0.0.1:0', '--log-level', routerLog === 'ignore' ? 'warn' : 'info'];
+const routerArgs = [
+  CLI,
+  'run',
+  '--listen',
+  `127.0.0.1:${port}`,
+  '--check',
+  'ha-status',
+  '--admin',
+  '127.0.0.1:0',
+  '--log-level',
+  routerLog === 'ignore' ? 'warn' : 'info',
+];
 for (const n of cluster.nodes) routerArgs.push('--node', `${n.name}=127.0.0.1:${n.thriftPort},rest=${n.restPort}`);
 const router = spawn(process.execPath, routerArgs, { stdio: ['ignore', routerLog, 'pipe'] });
 let routerStderr = '';
@@ -124,18 +135,31 @@ try {
   console.log('\n  t (s)  event     from -> to         first served after promotion  cut in window');
   for (const e of events) {
     const served = e.servedAfterMs === undefined ? `not within ${WINDOW_MS} ms` : `${e.servedAfterMs} ms`;
-    console.log(`  ${((e.at - startedAt) / 1000).toFixed(0).padStart(5)}  ${e.kind.padEnd(8)}  ${`${e.from} -> ${e.to}`.padEnd(17)}  ${served.padEnd(28)}  ${e.cut}`);
+    console.log(
+      `  ${((e.at - startedAt) / 1000).toFixed(0).padStart(5)}  ${e.kind.padEnd(8)}  ${`${e.from} -> ${e.to}`.padEnd(17)}  ${served.padEnd(28)}  ${e.cut}`,
+    );
   }
   const warm = rss.slice(Math.min(30, rss.length >> 2));
   const maxRssMiB = Math.round(Math.max(...rss));
   console.log(`\n  connections ${tally.connections}, completed ${tally.completed}, cut in failover windows ${tally.cutInFailover}, failed ${tally.failed}`);
   console.log(`  ${(tally.bytes / 2 ** 30).toFixed(2)} GiB checked, corrupted bytes ${tally.corruptedBytes}, hung clients ${tally.hungClients}`);
-  console.log(`  router RSS MiB: after warm-up ${warm[0]?.toFixed(0)}, max ${maxRssMiB}, last ${rss.at(-1)?.toFixed(0)}; descriptors before ${fdsBefore}, after ${fdsAfter}`);
+  console.log(
+    `  router RSS MiB: after warm-up ${warm[0]?.toFixed(0)}, max ${maxRssMiB}, last ${rss.at(-1)?.toFixed(0)}; descriptors before ${fdsBefore}, after ${fdsAfter}`,
+  );
   for (const f of tally.failures) console.log(`  failure: ${f}`);
-  const result = { connections: tally.connections, failed: tally.failed, corruptedBytes: tally.corruptedBytes, hungClients: tally.hungClients, maxRssMiB, fdsBefore, fdsAfter };
+  const result = {
+    connections: tally.connections,
+    failed: tally.failed,
+    corruptedBytes: tally.corruptedBytes,
+    hungClients: tally.hungClients,
+    maxRssMiB,
+    fdsBefore,
+    fdsAfter,
+  };
   console.log(`RESULT ${JSON.stringify(result)}`);
   const servedEvery = events.every((e) => e.servedAfterMs !== undefined);
-  exitCode = tally.failed === 0 && tally.corruptedBytes === 0 && tally.hungClients === 0 && fdsAfter <= fdsBefore && servedEvery && tally.failures.length === 0 ? 0 : 1;
+  exitCode =
+    tally.failed === 0 && tally.corruptedBytes === 0 && tally.hungClients === 0 && fdsAfter <= fdsBefore && servedEvery && tally.failures.length === 0 ? 0 : 1;
 } finally {
   stop = true;
   router.kill('SIGTERM');

@@ -38,7 +38,19 @@ async function measure(transport: 'binary' | 'http', run: (port: number) => Prom
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [CLI, 'run', '--listen', `127.0.0.1:${port}`, '--node', `n=127.0.0.1:${cluster.node('n').thriftPort}`, '--check', 'none', '--log-level', 'warn', ...(transport === 'http' ? ['--node-transport', 'http'] : [])],
+    [
+      CLI,
+      'run',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--node',
+      `n=127.0.0.1:${cluster.node('n').thriftPort}`,
+      '--check',
+      'none',
+      '--log-level',
+      'warn',
+      ...(transport === 'http' ? ['--node-transport', 'http'] : []),
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -60,7 +72,9 @@ const httpCpu = await measure('http', (port) =>
 );
 const payload = Buffer.alloc(SECONDS * 1000, 0x61);
 const saslCpu = await measure('binary', (port) =>
-  trickle(port, Buffer.concat([encodeSaslFrame(SaslStatus.START, 'PLAIN'), encodeSaslFrame(SaslStatus.OK, payload).subarray(0, 5)]), (i) => payload.subarray(i, i + 1)),
+  trickle(port, Buffer.concat([encodeSaslFrame(SaslStatus.START, 'PLAIN'), encodeSaslFrame(SaslStatus.OK, payload).subarray(0, 5)]), (i) =>
+    payload.subarray(i, i + 1),
+  ),
 );
 console.log(`router CPU during a ${SECONDS} s trickle, one write per ms: HTTP 1-byte chunks ${httpCpu.toFixed(2)} s, SASL frame ${saslCpu.toFixed(2)} s`);
 console.log(`RESULT ${JSON.stringify({ seconds: SECONDS, httpCpuS: httpCpu, saslCpuS: saslCpu })}`);

@@ -3,14 +3,7 @@
 import type net from 'node:net';
 import thrift from 'thrift';
 import type { Logger } from 'pino';
-import {
-  LOGIN_FAILED_MESSAGE,
-  PASSIVE_SASL_MESSAGE,
-  SaslStatus,
-  parsePlain,
-  readSaslFrame,
-  saslFrame,
-} from './sasl.js';
+import { LOGIN_FAILED_MESSAGE, PASSIVE_SASL_MESSAGE, SaslStatus, parsePlain, readSaslFrame, saslFrame } from './sasl.js';
 import type { TCLIProcessor } from './tcli.js';
 
 /** Thrift's limit on one message (Livy: 100 MiB). */
@@ -54,10 +47,7 @@ export function serveBinary(socket: net.Socket, opts: BinaryConnOptions): void {
   };
 
   const runProcessor = (input: thrift.TTransport, output: thrift.TTransport): void => {
-    opts.processor.process(
-      new thrift.TBinaryProtocol(input, true, true),
-      new thrift.TBinaryProtocol(output),
-    );
+    opts.processor.process(new thrift.TBinaryProtocol(input, true, true), new thrift.TBinaryProtocol(output));
   };
 
   const protocolError = (err: unknown): void => {
@@ -150,10 +140,7 @@ export function serveBinary(socket: net.Socket, opts: BinaryConnOptions): void {
     opts.gate(() => {
       if (phase === 'done') return;
       if (opts.passiveReject) {
-        fail(
-          opts.passiveReject === 'sasl-bad' ? SaslStatus.BAD : SaslStatus.ERROR,
-          PASSIVE_SASL_MESSAGE,
-        );
+        fail(opts.passiveReject === 'sasl-bad' ? SaslStatus.BAD : SaslStatus.ERROR, PASSIVE_SASL_MESSAGE);
         return;
       }
       if (opts.auth === 'any' && !sawFirstChunk && phase !== 'thrift' && chunk[0] === 0x80) {

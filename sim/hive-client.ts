@@ -7,13 +7,7 @@ import https from 'node:https';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import hive from 'hive-driver';
-import {
-  HiveAuthError,
-  HiveConnectionLostError,
-  HiveStatusError,
-  HiveTimeoutError,
-  type HiveClientError,
-} from './hive-client-errors.js';
+import { HiveAuthError, HiveConnectionLostError, HiveStatusError, HiveTimeoutError, type HiveClientError } from './hive-client-errors.js';
 
 export * from './hive-client-errors.js';
 
@@ -86,9 +80,8 @@ function hasStatusCode(err: unknown): err is { statusCode: number; message?: str
 function classify(err: unknown, what: string, where: string): HiveClientError {
   if (err instanceof HiveAuthError || err instanceof HiveConnectionLostError) return err;
   if (err instanceof HiveStatusError || err instanceof HiveTimeoutError) return err;
-  const message = err instanceof Error || (typeof err === 'object' && err !== null && 'message' in err)
-    ? String((err as { message: unknown }).message)
-    : String(err);
+  const message =
+    err instanceof Error || (typeof err === 'object' && err !== null && 'message' in err) ? String((err as { message: unknown }).message) : String(err);
   if (hasStatusCode(err)) {
     // thrift's THTTPException: a non-200 answer in HTTP mode.
     if (err.statusCode === 401) return new HiveAuthError(`${what}: HTTP 401 from ${where}`, { cause: err });
@@ -161,25 +154,16 @@ class Connection {
       agent.on('free', (socket: net.Socket) => this.watchSocket(socket));
       this.agent = agent;
       const auth =
-        t.auth === 'nosasl'
-          ? new hive.auth.NoSaslAuthentication()
-          : new hive.auth.PlainHttpAuthentication({ username: t.user, password: t.password });
+        t.auth === 'nosasl' ? new hive.auth.NoSaslAuthentication() : new hive.auth.PlainHttpAuthentication({ username: t.user, password: t.password });
       const options = {
         path: '/' + (t.httpPath ?? 'cliservice').replace(/^\/+/, ''),
         https: tls !== undefined,
         nodeOptions: { agent, ...tlsOptions },
       };
-      await this.guard(
-        this.client.connect({ host: t.host, port: t.port, options }, new hive.connections.HttpConnection(), auth),
-        'connect',
-        deadline,
-      );
+      await this.guard(this.client.connect({ host: t.host, port: t.port, options }, new hive.connections.HttpConnection(), auth), 'connect', deadline);
       return;
     }
-    const inner =
-      t.auth === 'nosasl'
-        ? new hive.auth.NoSaslAuthentication()
-        : new hive.auth.PlainTcpAuthentication({ username: t.user, password: t.password });
+    const inner = t.auth === 'nosasl' ? new hive.auth.NoSaslAuthentication() : new hive.auth.PlainTcpAuthentication({ username: t.user, password: t.password });
     const auth: AuthProvider = {
       // hive-driver creates the socket inside authenticate(): catch it there so it can be watched
       // (a SASL answer of FIN alone never settles hive-driver's promise) and destroyed later.
@@ -190,11 +174,7 @@ class Connection {
       },
     };
     const options = tls ? { ssl: true, ...tlsOptions } : {};
-    await this.guard(
-      this.client.connect({ host: t.host, port: t.port, options }, new hive.connections.TcpConnection(), auth),
-      'connect',
-      deadline,
-    );
+    await this.guard(this.client.connect({ host: t.host, port: t.port, options }, new hive.connections.TcpConnection(), auth), 'connect', deadline);
   }
 
   /** Settle with `work`, unless the connection is lost or the deadline passes first. */

@@ -14,9 +14,7 @@ const KEEP_ALIVE_MS = 1_800_000;
 export const AUTH_COOKIE = 'hive.server2.auth';
 
 /** How a passive node answers an HTTP Thrift call (styles that act on TCP are handled earlier). */
-export type HttpPassiveAnswer =
-  | { style: 'http-307'; location: string | undefined }
-  | { style: 'http-503' | 'http-502' | 'http-close' };
+export type HttpPassiveAnswer = { style: 'http-307'; location: string | undefined } | { style: 'http-503' | 'http-502' | 'http-close' };
 
 export interface HttpThriftOptions {
   httpPath: string;

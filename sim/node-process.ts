@@ -73,8 +73,17 @@ function parse(argv: string[]): Parsed {
     users = { ...users, [entry.slice(0, colon)]: entry.slice(colon + 1) };
   }
   const styles: readonly PassiveStyle[] = [
-    'refuse', 'reset', 'close', 'sasl-bad', 'sasl-error', 'open-session-error', 'hang',
-    'http-307', 'http-503', 'http-502', 'http-close',
+    'refuse',
+    'reset',
+    'close',
+    'sasl-bad',
+    'sasl-error',
+    'open-session-error',
+    'hang',
+    'http-307',
+    'http-503',
+    'http-502',
+    'http-close',
   ];
   return {
     node: {
@@ -129,9 +138,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (stopping) return;
-  process.stdout.write(
-    JSON.stringify({ ready: true, name: node.name, thriftPort: node.thriftPort, restPort: node.restPort }) + '\n',
-  );
+  process.stdout.write(JSON.stringify({ ready: true, name: node.name, thriftPort: node.thriftPort, restPort: node.restPort }) + '\n');
 }
 
 void main();

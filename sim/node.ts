@@ -110,14 +110,9 @@ export class SimNode {
     this.restPortValue = this.options.restPort;
     this.logger = (logger ?? pino({ level: 'silent' })).child({ node: this.name });
     const gate = (fn: () => void): void => this.gate(fn);
-    this.service = new SimService(
-      { name: this.name, isLeader: () => this.roleValue === 'leader', counters: this.counters },
-      this.logger,
-    );
+    this.service = new SimService({ name: this.name, isLeader: () => this.roleValue === 'leader', counters: this.counters }, this.logger);
     const processor = createProcessor(this.service.handler);
-    this.secureContext = this.options.tls
-      ? tls.createSecureContext({ key: this.options.tls.key, cert: this.options.tls.cert })
-      : undefined;
+    this.secureContext = this.options.tls ? tls.createSecureContext({ key: this.options.tls.key, cert: this.options.tls.cert }) : undefined;
     this.httpThrift =
       this.options.transport === 'http'
         ? createHttpThriftServer({
@@ -485,8 +480,7 @@ export class SimNode {
     if (this.roleValue === 'leader') return undefined;
     const style = this.options.passiveStyle;
     if (style === 'http-307') {
-      const location =
-        this.leaderThriftBase === undefined ? undefined : `${this.leaderThriftBase}/${this.options.httpPath}`;
+      const location = this.leaderThriftBase === undefined ? undefined : `${this.leaderThriftBase}/${this.options.httpPath}`;
       return { style, location };
     }
     if (style === 'http-503' || style === 'http-502' || style === 'http-close') return { style };

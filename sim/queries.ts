@@ -2,10 +2,7 @@
 // time, so `range(1000000)` costs the memory of one fetch, not of the whole result.
 import { TTypeId, type TColumn, type TColumnDesc } from './tcli.js';
 
-export type SimQuery =
-  | { kind: 'node' }
-  | { kind: 'range'; count: number }
-  | { kind: 'sleep'; ms: number };
+export type SimQuery = { kind: 'node' } | { kind: 'range'; count: number } | { kind: 'sleep'; ms: number };
 
 /** The largest `range(N)` accepted; bigger counts are a typo, not a test. */
 const MAX_RANGE_ROWS = 1_000_000_000;
@@ -74,10 +71,7 @@ export function resultOf(query: SimQuery, nodeName: string): ResultShape {
             ids[i] = from + i;
             labels[i] = `row-${from + i}`;
           }
-          return [
-            { i64Val: { values: ids, nulls: noNulls(n) } },
-            { stringVal: { values: labels, nulls: noNulls(n) } },
-          ];
+          return [{ i64Val: { values: ids, nulls: noNulls(n) } }, { stringVal: { values: labels, nulls: noNulls(n) } }];
         },
       };
   }

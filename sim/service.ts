@@ -207,11 +207,7 @@ export class SimService {
     const query = parseQuery(req.statement ?? '');
     if (!query) {
       return {
-        status: error(
-          `Error while compiling statement: the simulator does not support: ${req.statement}`,
-          '42000',
-          40000,
-        ),
+        status: error(`Error while compiling statement: the simulator does not support: ${req.statement}`, '42000', 40000),
       };
     }
     const id = newIdentifier();

@@ -110,10 +110,7 @@ export function spawnSimNodeProcess(opts: SpawnSimNodeOptions): Promise<SimNodeP
       finish(new Error(`sim node process ${opts.name} exited (code ${code}, signal ${signal}) before ready: ${stderr.trim()}`));
     };
     child.once('exit', onEarlyExit);
-    const timer = setTimeout(
-      () => finish(new Error(`sim node process ${opts.name} not ready within ${readyTimeoutMs} ms: ${stderr.trim()}`)),
-      readyTimeoutMs,
-    );
+    const timer = setTimeout(() => finish(new Error(`sim node process ${opts.name} not ready within ${readyTimeoutMs} ms: ${stderr.trim()}`)), readyTimeoutMs);
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);

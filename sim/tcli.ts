@@ -88,9 +88,7 @@ export interface TFetchResultsReq extends TOperationReq {
   fetchType?: number | null;
 }
 
-export type TColumn =
-  | { i64Val: { values: number[]; nulls: Buffer } }
-  | { stringVal: { values: string[]; nulls: Buffer } };
+export type TColumn = { i64Val: { values: number[]; nulls: Buffer } } | { stringVal: { values: string[]; nulls: Buffer } };
 
 export interface TRowSet {
   startRowOffset: number;

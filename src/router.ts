@@ -82,7 +82,13 @@ export class Router {
     };
     try {
       for (const l of this.config.listeners) {
-        const bound = await bindListener(l, this.config.maxClientConnections, this.perSource, (socket) => new DownstreamConnection(socket, l, ctx), this.listenerEvents(l));
+        const bound = await bindListener(
+          l,
+          this.config.maxClientConnections,
+          this.perSource,
+          (socket) => new DownstreamConnection(socket, l, ctx),
+          this.listenerEvents(l),
+        );
         this.listeners.push(bound);
         this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');
       }
@@ -109,7 +115,10 @@ export class Router {
         this.observer.clientRefused('listener full');
         const now = Date.now();
         if (now - lastLog < 10_000) return;
-        this.log.warn({ listener: address, dropped, maxClientConnections: this.config.maxClientConnections }, `listener ${address} full: dropped ${dropped} client(s)`);
+        this.log.warn(
+          { listener: address, dropped, maxClientConnections: this.config.maxClientConnections },
+          `listener ${address} full: dropped ${dropped} client(s)`,
+        );
         lastLog = now;
         dropped = 0;
       },

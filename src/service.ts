@@ -121,7 +121,13 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     throw err;
   }
   // After the listeners are bound: a client must never find a router that cannot accept yet.
-  const discovery = new Discovery(config, { cluster: router.cluster, notReady: () => handlers.notReadyReason(), listener: listenAddresses[0]!, metrics: metrics.registry, log });
+  const discovery = new Discovery(config, {
+    cluster: router.cluster,
+    notReady: () => handlers.notReadyReason(),
+    listener: listenAddresses[0]!,
+    metrics: metrics.registry,
+    log,
+  });
   const active = router.cluster.active()?.config.name;
   log.info(
     {
@@ -175,26 +181,26 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
   };
 
   async function applyConfig(next: RouterConfig): Promise<void> {
-      const current = router.currentConfig;
-      const nextAccess = loadAdminAccess(next.admin);
-      if (!sameAdmin(current.admin, next.admin)) {
-        // Close first: the new address may share the old port. If the new one cannot be bound,
-        // the old one comes back and the reload is refused as a whole.
-        await admin?.close();
-        try {
-          admin = await bindAdmin(next);
-        } catch (err) {
-          admin = await bindAdmin(current);
-          throw err;
-        }
+    const current = router.currentConfig;
+    const nextAccess = loadAdminAccess(next.admin);
+    if (!sameAdmin(current.admin, next.admin)) {
+      // Close first: the new address may share the old port. If the new one cannot be bound,
+      // the old one comes back and the reload is refused as a whole.
+      await admin?.close();
+      try {
+        admin = await bindAdmin(next);
+      } catch (err) {
+        admin = await bindAdmin(current);
+        throw err;
       }
-      router.reconfigure(next);
-      access = nextAccess;
-      if (JSON.stringify([current.nodes, current.health]) !== JSON.stringify([next.nodes, next.health])) {
-        await health.stop();
-        health = startHealth(next);
-      }
-      log.level = next.log.level;
-      await discovery.reconfigure(next);
+    }
+    router.reconfigure(next);
+    access = nextAccess;
+    if (JSON.stringify([current.nodes, current.health]) !== JSON.stringify([next.nodes, next.health])) {
+      await health.stop();
+      health = startHealth(next);
+    }
+    log.level = next.log.level;
+    await discovery.reconfigure(next);
   }
 }

@@ -41,7 +41,10 @@ async function setup(transport: 'binary' | 'http') {
     })),
     active: 'livy-2',
   });
-  const r = await startTestRouter(cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort })), { nodeTransport: transport });
+  const r = await startTestRouter(
+    cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort })),
+    { nodeTransport: transport },
+  );
   return r.port;
 }
 
@@ -67,15 +70,13 @@ describe("one 'auto' port", () => {
   it('serves HTTP and HTTPS clients of an HTTP cluster; SASL and NOSASL clients get a clear error in their protocol', async () => {
     const port = await setup('http');
     const base: HiveTarget = { host: '127.0.0.1', port, transport: 'http', timeoutMs: 10_000 };
-    const results = await Promise.all([
-      queryNode(base),
-      queryNode({ ...base, tls: { ca: fixture.ca, servername: 'localhost' } }),
-      queryNode(base),
-    ]);
+    const results = await Promise.all([queryNode(base), queryNode({ ...base, tls: { ca: fixture.ca, servername: 'localhost' } }), queryNode(base)]);
     expect(results).toEqual(['livy-2', 'livy-2', 'livy-2']);
     const sasl = await raw(port, plainClientHello());
     expect(sasl[0]).toBe(0x04); // SASL ERROR
-    expect(sasl.subarray(5).toString()).toContain('this Livy cluster speaks Thrift over HTTP, not binary; use jdbc:hive2://HOST:PORT/default;transportMode=http;httpPath=cliservice');
+    expect(sasl.subarray(5).toString()).toContain(
+      'this Livy cluster speaks Thrift over HTTP, not binary; use jdbc:hive2://HOST:PORT/default;transportMode=http;httpPath=cliservice',
+    );
     const nosasl = await raw(port, openSessionCall(3));
     const reply = readReply(new Reader(nosasl, 0, 1 << 20));
     expect(reply).toMatchObject({ name: 'OpenSession', seqid: 3, statusCode: StatusCode.ERROR });

@@ -21,7 +21,12 @@ describe('config validation', () => {
   it('reports every problem with its path', () => {
     const v = validateConfig({
       listeners: [{ port: 70000 }],
-      nodes: [{ host: 'a', port: 0 }, { host: 'b', port: 'x' }, { host: 'a', port: 1 }, { host: 'a', port: 1 }],
+      nodes: [
+        { host: 'a', port: 0 },
+        { host: 'b', port: 'x' },
+        { host: 'a', port: 1 },
+        { host: 'a', port: 1 },
+      ],
       handshake: { timeoutMs: 0 },
       surprise: true,
     });
@@ -87,7 +92,7 @@ describe('what people write that the schema does not expect', () => {
     expect(off.ok && off.config.admin.enabled).toBe(false);
   });
 
-  it('--admin off turns the endpoint off, --admin HOST:PORT turns a file\'s `admin: off` back on', () => {
+  it("--admin off turns the endpoint off, --admin HOST:PORT turns a file's `admin: off` back on", () => {
     const off = validateConfig(applyCliFlags({ nodes: ['a:1'] }, { admin: 'off' }).values);
     expect(off.ok && off.config.admin.enabled).toBe(false);
     const on = validateConfig(applyCliFlags({ nodes: ['a:1'], admin: 'off' }, { admin: '127.0.0.1:9191' }).values);
@@ -98,11 +103,14 @@ describe('what people write that the schema does not expect', () => {
 describe('command-line flags', () => {
   it('parses --node and --listen, with IPv6 and options', () => {
     expect(splitHostPort('[::1]:10090')).toEqual({ host: '::1', port: 10090 });
-    const { values, problems } = applyCliFlags({}, {
-      node: ['livy-1=10.0.0.5:10090,rest=8999', 'h2:10091'],
-      listen: ['127.0.0.1:0,transport=binary'],
-      check: 'tcp',
-    });
+    const { values, problems } = applyCliFlags(
+      {},
+      {
+        node: ['livy-1=10.0.0.5:10090,rest=8999', 'h2:10091'],
+        listen: ['127.0.0.1:0,transport=binary'],
+        check: 'tcp',
+      },
+    );
     expect(problems).toEqual([]);
     const v = validateConfig(values);
     expect(v.ok).toBe(true);

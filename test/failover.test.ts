@@ -56,7 +56,7 @@ const losses: Record<string, (c: SimCluster) => Promise<void> | void> = {
   demote: (c) => c.setActive(null),
 };
 
-describe('the lost active node\'s clients are closed within 1 s (default settings)', () => {
+describe("the lost active node's clients are closed within 1 s (default settings)", () => {
   it.each(Object.keys(losses))('%s', async (scenario) => {
     const { cluster, port, lines } = await setup();
     const clients = await openClients(port, 3);
@@ -77,7 +77,12 @@ describe('connections opened while no node is active wait, then reach the new ac
     cluster.setActive(null); // the leader latch has not moved yet
     await expect.poll(() => service.router.cluster.active(), { timeout: 2000 }).toBeUndefined();
     // Three clients arrive in the middle of the failover.
-    const queries = [0, 1, 2].map(() => queryNode({ host: '127.0.0.1', port, timeoutMs: 8000 }).then((n) => ({ ok: n }), (err: Error) => ({ err: err.message })));
+    const queries = [0, 1, 2].map(() =>
+      queryNode({ host: '127.0.0.1', port, timeoutMs: 8000 }).then(
+        (n) => ({ ok: n }),
+        (err: Error) => ({ err: err.message }),
+      ),
+    );
     await eventually(() => service.router.hold.size === 3, { what: 'three held connections' });
     cluster.setActive('b');
     await cluster.settled();
@@ -92,7 +97,10 @@ describe('connections opened while no node is active wait, then reach the new ac
     const queries = [0, 200, 400, 600].map((delayMs) =>
       new Promise((r) => setTimeout(r, delayMs))
         .then(() => queryNode({ host: '127.0.0.1', port, timeoutMs: 8000 }))
-        .then((n) => ({ ok: n }), (err: Error) => ({ err: err.message })),
+        .then(
+          (n) => ({ ok: n }),
+          (err: Error) => ({ err: err.message }),
+        ),
     );
     // The leader latch moves a second after the loss: this sleep is the scenario, not a wait.
     await new Promise((r) => setTimeout(r, 1000));

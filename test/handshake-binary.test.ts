@@ -26,7 +26,11 @@ describe('binary handshake inspection (bytes as on the wire)', () => {
     expect(first.toClient).toEqual([complete]);
     const err = hs.ownAnswer('x')!; // a well-formed, framed OpenSession error reply (the client is past SASL now)
     const rejected = hs.onNodeData(err);
-    expect(rejected.verdict).toEqual({ kind: 'reject', reason: 'OpenSession error "livy-router: x"', rejection: { bytes: err, stage: 'thrift', message: 'livy-router: x' } });
+    expect(rejected.verdict).toEqual({
+      kind: 'reject',
+      reason: 'OpenSession error "livy-router: x"',
+      rejection: { bytes: err, stage: 'thrift', message: 'livy-router: x' },
+    });
     expect(hs.startAttempt()).toEqual(plainClientHello()); // replay everything kept
     const second = hs.onNodeData(Buffer.concat([complete, frame(openSessionOk(1))]));
     expect(second.verdict.kind).toBe('commit');
@@ -59,7 +63,13 @@ describe('binary handshake inspection (bytes as on the wire)', () => {
     expect(hs.readyToDial).toBe(true);
     const reply = hs.ownAnswer('nothing is active')!;
     const summary = readReply(new Reader(reply, 0, 1 << 20));
-    expect(summary).toMatchObject({ type: MessageType.REPLY, name: 'OpenSession', seqid: 7, statusCode: StatusCode.ERROR, errorMessage: 'livy-router: nothing is active' });
+    expect(summary).toMatchObject({
+      type: MessageType.REPLY,
+      name: 'OpenSession',
+      seqid: 7,
+      statusCode: StatusCode.ERROR,
+      errorMessage: 'livy-router: nothing is active',
+    });
   });
 
   it('NOSASL client, SASL node: the SASL ERROR is recognised, and not deliverable to a client that reads Thrift', () => {
@@ -73,7 +83,10 @@ describe('binary handshake inspection (bytes as on the wire)', () => {
 
   it('bad input: a frame claiming 2^31 bytes, a non-START first frame, a bad mechanism', () => {
     const huge = Buffer.from([0x01, 0x80, 0, 0, 0]);
-    expect(new BinaryHandshake(0x01, 65536).onClientData(huge)).toMatchObject({ kind: 'bad', reason: 'SASL START frame claims 2147483648 bytes (limit 65536)' });
+    expect(new BinaryHandshake(0x01, 65536).onClientData(huge)).toMatchObject({
+      kind: 'bad',
+      reason: 'SASL START frame claims 2147483648 bytes (limit 65536)',
+    });
     expect(new BinaryHandshake(0x01, 65536).onClientData(Buffer.from([0x01, 0, 0, 0, 3, 0x00, 0xff, 0x41]))).toMatchObject({ kind: 'bad' });
     const notThrift = new BinaryHandshake(0x80, 65536).onClientData(Buffer.from([0x80, 0x02, 0, 1, 0, 0, 0, 1, 0x41, 0, 0, 0, 0]));
     expect(notThrift).toMatchObject({ kind: 'bad' });

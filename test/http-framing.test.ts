@@ -59,7 +59,12 @@ function scan(input: Buffer, cuts: number[]): RequestScan {
 /** The same bytes in one piece, one byte at a time, and cut at a few random places: one verdict. */
 function ours(input: Buffer, rnd: () => number): RequestScan {
   const whole = scan(input, []);
-  expect(scan(input, Array.from({ length: input.length - 1 }, (_, i) => i + 1))).toEqual(whole);
+  expect(
+    scan(
+      input,
+      Array.from({ length: input.length - 1 }, (_, i) => i + 1),
+    ),
+  ).toEqual(whole);
   const cuts = Array.from({ length: 3 }, () => Math.floor(rnd() * input.length)).sort((a, b) => a - b);
   expect(scan(input, cuts)).toEqual(whole);
   return whole;
@@ -79,7 +84,7 @@ afterAll(() => oracle.close());
 
 function seeded(seed: number): () => number {
   let x = seed;
-  return () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  return () => (x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
 }
 
 describe('first-request framing agrees with node:http (llhttp, strict)', () => {

@@ -130,7 +130,9 @@ describe('HTTP bad input gets a proper status and a close', () => {
   it('400, 408, 413, 431, and the router keeps serving', async () => {
     const { port, target, lines } = await setup('livy-1');
     expect(await rawHttp(port, 'POST /cliservice HTTP/1.1\r\nBad Header Line\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 .*whitespace in a header name/s);
-    expect(await rawHttp(port, 'POST /cliservice HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 .*Transfer-Encoding beside Content-Length/s);
+    expect(await rawHttp(port, 'POST /cliservice HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n')).toMatch(
+      /^HTTP\/1\.1 400 .*Transfer-Encoding beside Content-Length/s,
+    );
     expect(await rawHttp(port, 'POST /cliservice HTTP/1.1\r\nContent-Length: 10')).toMatch(/^HTTP\/1\.1 408 /); // slow client, head never finished
     expect(await rawHttp(port, 'POST /cliservice HTTP/1.1\r\nContent-Length: 9999999\r\n\r\n')).toMatch(/^HTTP\/1\.1 413 /);
     expect(await rawHttp(port, `POST /cliservice HTTP/1.1\r\nX-Big: ${'a'.repeat(5000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);

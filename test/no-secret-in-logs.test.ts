@@ -72,7 +72,10 @@ describe('no credential in any log line, at level trace', () => {
     cluster.node('bin').setRole('leader');
     cluster.node('web').setRole('leader');
     await cluster.settled();
-    for (const [name, transport] of [['bin', 'binary'], ['web', 'http']] as const) {
+    for (const [name, transport] of [
+      ['bin', 'binary'],
+      ['web', 'http'],
+    ] as const) {
       const file = join(dir, `${name}.yaml`);
       const node = cluster.node(name);
       writeFileSync(

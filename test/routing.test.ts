@@ -17,7 +17,13 @@ async function setup(style: BinaryPassiveStyle, active: string | null, auth: 'pl
     cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
     { handshake: { timeoutMs: 400 }, ...extra },
   );
-  return { cluster, service: r.service, port: r.port, lines: r.lines, target: (over: Partial<HiveTarget> = {}): HiveTarget => ({ host: '127.0.0.1', port: r.port, auth, timeoutMs: 5000, ...over }) };
+  return {
+    cluster,
+    service: r.service,
+    port: r.port,
+    lines: r.lines,
+    target: (over: Partial<HiveTarget> = {}): HiveTarget => ({ host: '127.0.0.1', port: r.port, auth, timeoutMs: 5000, ...over }),
+  };
 }
 
 describe('finds the active node', () => {
@@ -81,7 +87,7 @@ describe('failures', () => {
     await session.close();
   });
 
-  it('no node accepts: after holdMs the client gets the router\'s own answer with the nodes\' words, and a close; the router keeps serving', async () => {
+  it("no node accepts: after holdMs the client gets the router's own answer with the nodes' words, and a close; the router keeps serving", async () => {
     const { cluster, port, target, lines } = await setup('sasl-bad', null, 'plain', { holdMs: 800 });
     const answer = await new Promise<Buffer>((resolve, reject) => {
       const s = net.connect(port, '127.0.0.1');
@@ -94,7 +100,9 @@ describe('failures', () => {
     // Every node answered alike and none is active: a failover may be under way, so the client
     // waited holdMs (trying again every 250 ms), then got the router's own SASL ERROR.
     expect(answer[0]).toBe(0x04);
-    expect(answer.subarray(5).toString()).toMatch(/^livy-router: no active Livy node for 800 ms; last answer from livy-3: .*Livy server is not active \(follower\)/);
+    expect(answer.subarray(5).toString()).toMatch(
+      /^livy-router: no active Livy node for 800 ms; last answer from livy-3: .*Livy server is not active \(follower\)/,
+    );
     const warn = lines.find((l: LogLine) => l.msg === 'no Livy node accepted the connection');
     expect(warn?.attempts).toHaveLength(3);
     // hive-driver sees the rejection as an error, not a hang.
@@ -122,7 +130,10 @@ describe('failures', () => {
   });
 
   it('a hung node tried last does not hold the final answer for the whole handshake timeout', async () => {
-    const cluster = await startSimCluster({ nodes: ['livy-1', 'livy-2', 'livy-3'].map((name) => ({ name, passiveStyle: 'sasl-bad' as const })), active: 'livy-1' });
+    const cluster = await startSimCluster({
+      nodes: ['livy-1', 'livy-2', 'livy-3'].map((name) => ({ name, passiveStyle: 'sasl-bad' as const })),
+      active: 'livy-1',
+    });
     const r = await startTestRouter(
       cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort })),
       { health: { kind: 'ha-status' }, holdMs: 0, connectTimeoutMs: 1000, handshake: { timeoutMs: 20_000 } },

@@ -11,7 +11,12 @@ describe('TLS passthrough', () => {
   for (const transport of ['binary', 'http'] as const) {
     it(`${transport}: TLS is not terminated; the client verifies the node's certificate and reaches the active`, async () => {
       const cluster = await startSimCluster({
-        nodes: ['livy-1', 'livy-2', 'livy-3'].map((name) => ({ name, transport, passiveStyle: 'reset' as const, tls: { key: fixture.key, cert: fixture.cert } })),
+        nodes: ['livy-1', 'livy-2', 'livy-3'].map((name) => ({
+          name,
+          transport,
+          passiveStyle: 'reset' as const,
+          tls: { key: fixture.key, cert: fixture.cert },
+        })),
         active: 'livy-2',
       });
       const r = await startTestRouter(

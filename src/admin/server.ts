@@ -31,12 +31,7 @@ const json = (res: http.ServerResponse, status: number, value: unknown) =>
  * (draining included: a liveness probe must not kill a router that is letting queries finish);
  * /readyz answers 200 only while an active node is known and the router is not draining.
  */
-export function startAdminServer(
-  where: { host: string; port: number },
-  handlers: AdminHandlers,
-  log: Logger,
-  access: () => AdminAccess,
-): Promise<AdminServer> {
+export function startAdminServer(where: { host: string; port: number }, handlers: AdminHandlers, log: Logger, access: () => AdminAccess): Promise<AdminServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const refused = refusal(req, path, access());
@@ -53,7 +48,9 @@ export function startAdminServer(
         return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
       case '/readyz': {
         const reason = handlers.notReadyReason();
-        return reason === undefined ? send(res, 200, 'text/plain; charset=utf-8', 'ready\n') : send(res, 503, 'text/plain; charset=utf-8', `not ready: ${reason}\n`);
+        return reason === undefined
+          ? send(res, 200, 'text/plain; charset=utf-8', 'ready\n')
+          : send(res, 503, 'text/plain; charset=utf-8', `not ready: ${reason}\n`);
       }
       case '/status':
         return json(res, 200, handlers.status());

@@ -37,7 +37,7 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'status',
-    'show the nodes and the active one, from a running router\'s admin endpoint (exit 0: a node is active, 2: none, 1: unreachable)',
+    "show the nodes and the active one, from a running router's admin endpoint (exit 0: a node is active, 2: none, 1: unreachable)",
     (y) =>
       y
         .option('admin', {
@@ -47,7 +47,11 @@ await yargs(hideBin(process.argv))
           describe: 'HOST:PORT or URL of the admin endpoint',
         })
         .option('json', { type: 'boolean', default: false, describe: 'print the /status JSON instead of a table' })
-        .option('healthz', { type: 'boolean', default: false, describe: 'only ask /healthz (exit 0: the router serves, 1: it does not); for container health checks' })
+        .option('healthz', {
+          type: 'boolean',
+          default: false,
+          describe: 'only ask /healthz (exit 0: the router serves, 1: it does not); for container health checks',
+        })
         .option('timeout-ms', { type: 'number', default: 5000, describe: 'how long to wait for the answer' }),
     (argv) => setExit(statusCommand({ admin: argv.admin, json: argv.json, healthz: argv.healthz, timeoutMs: argv.timeoutMs })),
   )
@@ -57,14 +61,30 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .option('port', { type: 'number', default: 10090, describe: 'router port (0 = any free port)' })
-        .option('admin', { type: 'string', default: '127.0.0.1:9090', describe: 'HOST:PORT of the admin endpoint (port 0 = any free port; a taken 9090 falls back to it), or off' })
+        .option('admin', {
+          type: 'string',
+          default: '127.0.0.1:9090',
+          describe: 'HOST:PORT of the admin endpoint (port 0 = any free port; a taken 9090 falls back to it), or off',
+        })
         .option('interval-ms', { type: 'number', default: 1000, describe: 'time between client queries' })
         .option('move-every-ms', { type: 'number', default: 10000, describe: 'time between moves of the active node' })
         .option('duration-ms', { type: 'number', default: 0, describe: 'stop after this long (0 = until Ctrl-C)' })
-        .option('zookeeper', { type: 'string', describe: 'HOST:PORT of a ZooKeeper: the router registers there and the clients find it there, as Hive JDBC does' }),
+        .option('zookeeper', {
+          type: 'string',
+          describe: 'HOST:PORT of a ZooKeeper: the router registers there and the clients find it there, as Hive JDBC does',
+        }),
     async (argv) => {
       const { demoCommand } = await import('./demo.js');
-      await setExit(demoCommand({ port: argv.port, admin: argv.admin, intervalMs: argv.intervalMs, moveEveryMs: argv.moveEveryMs, durationMs: argv.durationMs, ...(argv.zookeeper !== undefined ? { zookeeper: argv.zookeeper } : {}) }));
+      await setExit(
+        demoCommand({
+          port: argv.port,
+          admin: argv.admin,
+          intervalMs: argv.intervalMs,
+          moveEveryMs: argv.moveEveryMs,
+          durationMs: argv.durationMs,
+          ...(argv.zookeeper !== undefined ? { zookeeper: argv.zookeeper } : {}),
+        }),
+      );
     },
   )
   .demandCommand(1, 'name a command: run, status, check-config or demo')

@@ -4,15 +4,29 @@ import type { Argv } from 'yargs';
 export function withConfigFlags<T>(y: Argv<T>) {
   return y
     .option('config', { alias: 'c', type: 'string', describe: 'YAML config file (see config/livy-router.example.yaml)' })
-    .option('listen', { type: 'string', array: true, describe: 'HOST:PORT[,transport=binary|http|auto] to accept clients on (repeatable; replaces the file\'s listeners)' })
-    .option('node', { type: 'string', array: true, describe: '[NAME=]HOST:PORT[,rest=RESTPORT] of a Livy node (repeatable; order is priority; replaces the file\'s nodes)' })
+    .option('listen', {
+      type: 'string',
+      array: true,
+      describe: "HOST:PORT[,transport=binary|http|auto] to accept clients on (repeatable; replaces the file's listeners)",
+    })
+    .option('node', {
+      type: 'string',
+      array: true,
+      describe: "[NAME=]HOST:PORT[,rest=RESTPORT] of a Livy node (repeatable; order is priority; replaces the file's nodes)",
+    })
     .option('node-transport', { type: 'string', choices: ['binary', 'http'], describe: 'what the Livy nodes speak' })
     .option('connect-timeout-ms', { type: 'number', describe: 'TCP connect timeout per node' })
     .option('check', { type: 'string', choices: ['ha-status', 'rest', 'thrift', 'tcp', 'none'], describe: 'health-check kind for every node' })
     .option('admin', { type: 'string', describe: 'HOST:PORT of the admin endpoint (/status, /metrics, /healthz, /readyz), or off' })
-    .option('zk-connect', { type: 'string', describe: 'HOST:PORT[,HOST:PORT...] of ZooKeeper: register this router there as HiveServer2 does (docs/router-ha.md)' })
+    .option('zk-connect', {
+      type: 'string',
+      describe: 'HOST:PORT[,HOST:PORT...] of ZooKeeper: register this router there as HiveServer2 does (docs/router-ha.md)',
+    })
     .option('zk-namespace', { type: 'string', describe: 'parent znode for --zk-connect (default livy-router)' })
-    .option('advertise', { type: 'string', describe: 'HOST:PORT clients find in ZooKeeper (default: the listener address, or this host\'s name when it listens on a wildcard)' })
+    .option('advertise', {
+      type: 'string',
+      describe: "HOST:PORT clients find in ZooKeeper (default: the listener address, or this host's name when it listens on a wildcard)",
+    })
     .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'log level' })
     .option('log-pretty', { type: 'boolean', describe: 'human-readable logs instead of JSON lines' });
 }

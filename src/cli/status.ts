@@ -55,7 +55,14 @@ function ago(iso: string, now: number): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The human view of GET /status: one line per node, the active marked with `*`. */
@@ -74,7 +81,11 @@ export function formatStatus(s: StatusReport, from: string, now = Date.now()): s
 }
 
 /** `livy-router status`: asks a running router's admin endpoint and prints a table (or the JSON). */
-export async function statusCommand(args: StatusArgs, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function statusCommand(
+  args: StatusArgs,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   let url: URL;
   try {
     url = statusUrl(args.admin, args.healthz ? '/healthz' : '/status');

@@ -123,7 +123,9 @@ function applyZookeeperFlags(values: Record<string, unknown>, flags: CliFlags, p
   const discovery = typeof values.discovery === 'object' && values.discovery !== null ? (values.discovery as Record<string, unknown>) : {};
   const current = typeof discovery.zookeeper === 'object' && discovery.zookeeper !== null ? (discovery.zookeeper as Record<string, unknown>) : undefined;
   if (!current && flags.zkConnect === undefined) {
-    problems.push(`${flags.zkNamespace !== undefined ? '--zk-namespace' : '--advertise'}: needs --zk-connect HOST:PORT[,HOST:PORT...] or discovery.zookeeper in the config file`);
+    problems.push(
+      `${flags.zkNamespace !== undefined ? '--zk-namespace' : '--advertise'}: needs --zk-connect HOST:PORT[,HOST:PORT...] or discovery.zookeeper in the config file`,
+    );
     return;
   }
   const zk: Record<string, unknown> = { ...current };

@@ -10,10 +10,13 @@ const advertise = z
   .string({ error: 'must be HOST:PORT' })
   .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:;=/[\]]+):\d{1,5}$/, { error: 'must be HOST:PORT, the address clients connect to (no ; = or /)' })
   // Only on a well-formed value: a malformed one gets one message, not a second about its port.
-  .refine((s) => {
-    const p = Number(s.slice(s.lastIndexOf(':') + 1));
-    return p >= 1 && p <= 65535;
-  }, { error: 'port must be 1-65535', when: (ctx) => ctx.issues.length === 0 });
+  .refine(
+    (s) => {
+      const p = Number(s.slice(s.lastIndexOf(':') + 1));
+      return p >= 1 && p <= 65535;
+    },
+    { error: 'port must be 1-65535', when: (ctx) => ctx.issues.length === 0 },
+  );
 
 /**
  * Registration in ZooKeeper the way HiveServer2 registers (issue 14): clients with
@@ -36,7 +39,10 @@ export const zookeeperSchema = z
       .object({
         /** binary or http; default the cluster's nodeTransport. */
         transportMode: z.enum(['binary', 'http'], { error: 'must be binary or http' }).optional(),
-        httpPath: z.string().regex(/^[^;=\s]+$/, { error: 'must not contain ; = or spaces' }).default('cliservice'),
+        httpPath: z
+          .string()
+          .regex(/^[^;=\s]+$/, { error: 'must not contain ; = or spaces' })
+          .default('cliservice'),
         authentication: z
           .enum(['NONE', 'NOSASL', 'LDAP', 'PAM', 'CUSTOM', 'KERBEROS'], { error: 'must be NONE, NOSASL, LDAP, PAM, CUSTOM or KERBEROS' })
           .default('NONE'),
@@ -44,14 +50,19 @@ export const zookeeperSchema = z
         principal: z
           .string()
           .regex(/^[^;=\s]+$/, { error: 'must not contain ; = or spaces' })
-          .refine((p) => !p.includes('_HOST'), { error: 'must name the load balancer host, not _HOST: the driver keeps the first server\'s principal when it retries another' })
+          .refine((p) => !p.includes('_HOST'), {
+            error: "must name the load balancer host, not _HOST: the driver keeps the first server's principal when it retries another",
+          })
           .optional(),
         ssl: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
     /** Digest auth (`user:password`); the router's znodes then get ACL digest ALL + world READ. Never logged. */
-    digest: z.string().regex(/^[^:]+:.+$/, { error: 'must be user:password' }).optional(),
+    digest: z
+      .string()
+      .regex(/^[^:]+:.+$/, { error: 'must be user:password' })
+      .optional(),
   })
   .strict();
 

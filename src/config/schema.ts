@@ -15,7 +15,10 @@ const listenerSchema = z
 
 const nodeSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'must be letters, digits, . _ or -' }).optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, { error: 'must be letters, digits, . _ or -' })
+      .optional(),
     host,
     port: port.default(10090),
     /** Livy REST port: /ha-status and 307 redirects live there. */
@@ -26,7 +29,10 @@ const nodeSchema = z
 
 export const configSchema = z
   .object({
-    listeners: z.array(listenerSchema).min(1, { error: 'at least one listener is needed' }).default([{ host: '0.0.0.0', port: 10090, transport: 'auto' }]),
+    listeners: z
+      .array(listenerSchema)
+      .min(1, { error: 'at least one listener is needed' })
+      .default([{ host: '0.0.0.0', port: 10090, transport: 'auto' }]),
     nodes: z.array(nodeSchema).min(1, { error: 'at least one Livy node is needed' }),
     /** What the Livy nodes speak; one cluster speaks one transport. */
     nodeTransport: z.enum(['binary', 'http'], { error: 'must be binary or http' }).default('binary'),

@@ -75,7 +75,9 @@ export function validateConfig(input: unknown): Validation {
     const wildcard = (h: string) => h === '0.0.0.0' || h === '::';
     parsed.data.listeners.forEach((l, i) => {
       if (l.port === admin.port && (l.host === admin.host || wildcard(l.host) || wildcard(admin.host))) {
-        problems.push(`admin.port: ${admin.port} is also the port of listeners[${i}] (${l.host}:${l.port}); give the admin endpoint another port or turn it off (admin: off)`);
+        problems.push(
+          `admin.port: ${admin.port} is also the port of listeners[${i}] (${l.host}:${l.port}); give the admin endpoint another port or turn it off (admin: off)`,
+        );
       }
     });
   }

@@ -47,7 +47,7 @@ export class Discovery {
   ) {
     const gauge: Gauge<'state'> = new Gauge({
       name: 'livy_router_zookeeper_registration',
-      help: '1 for the state of this router\'s ZooKeeper registration now (registered, or why not); no series when discovery is off',
+      help: "1 for the state of this router's ZooKeeper registration now (registered, or why not); no series when discovery is off",
       labelNames: ['state'],
       registers: [deps.metrics],
       collect: () => {

@@ -23,7 +23,10 @@ export interface LookupOptions {
 }
 
 export class LookupError extends Error {
-  constructor(message: string, readonly failures: ReadonlyArray<{ znode: string; error: unknown }>) {
+  constructor(
+    message: string,
+    readonly failures: ReadonlyArray<{ znode: string; error: unknown }>,
+  ) {
     super(message);
     this.name = 'LookupError';
   }
@@ -55,7 +58,10 @@ export function targetFromZnode(znode: string, data: string): LookupTarget {
  * a session, try another; when every child was tried, start another pass, up to `retries`.
  * The znode's name is never parsed. The ZooKeeper session is closed on every path.
  */
-export async function lookupAndConnect<T>(options: LookupOptions, connectTo: (target: LookupTarget) => Promise<T>): Promise<{ value: T; target: LookupTarget }> {
+export async function lookupAndConnect<T>(
+  options: LookupOptions,
+  connectTo: (target: LookupTarget) => Promise<T>,
+): Promise<{ value: T; target: LookupTarget }> {
   const random = options.random ?? Math.random;
   const ns = namespacePath(options.namespace);
   const zk = new ZkClient({ connect: options.connect, sessionTimeoutMs: 10_000, opTimeoutMs: options.opTimeoutMs ?? 5000 });

@@ -192,7 +192,16 @@ export class Registration {
   }
 
   private make(cause: RegistrationCause, reason: string, znode: string | null, zookeeper: ZkState): RegistrationStatus {
-    return { registered: cause === 'registered', cause, reason, znode, zookeeper, connect: this.config.connect, namespace: this.config.namespace, since: Date.now() };
+    return {
+      registered: cause === 'registered',
+      cause,
+      reason,
+      znode,
+      zookeeper,
+      connect: this.config.connect,
+      namespace: this.config.namespace,
+      since: Date.now(),
+    };
   }
 
   private set(cause: RegistrationCause, reason: string, znode: string | null, zookeeper: ZkState): void {
@@ -202,7 +211,10 @@ export class Registration {
     this.current = changed ? this.make(cause, reason, znode, zookeeper) : { ...before, reason, zookeeper };
     if (!changed) return;
     const level = cause === 'registered' || cause === 'not-ready' || cause === 'stopped' ? 'info' : 'warn';
-    this.log[level]({ cause, znode, zookeeper: this.config.connect, reason }, cause === 'registered' ? `registered in ZooKeeper: ${znode}` : `not registered in ZooKeeper: ${reason}`);
+    this.log[level](
+      { cause, znode, zookeeper: this.config.connect, reason },
+      cause === 'registered' ? `registered in ZooKeeper: ${znode}` : `not registered in ZooKeeper: ${reason}`,
+    );
     this.onStatus(this.current);
   }
 }

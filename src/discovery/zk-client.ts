@@ -195,8 +195,5 @@ function mapState(s: zookeeper.State): ZkState | undefined {
 }
 
 function toAcls(acl: readonly ZkAcl[]): zookeeper.ACL[] {
-  return acl.map(
-    (a) =>
-      new zookeeper.ACL(a.perms === 'all' ? zookeeper.Permission.ALL : zookeeper.Permission.READ, new zookeeper.Id(a.scheme, a.id)),
-  );
+  return acl.map((a) => new zookeeper.ACL(a.perms === 'all' ? zookeeper.Permission.ALL : zookeeper.Permission.READ, new zookeeper.Id(a.scheme, a.id)));
 }

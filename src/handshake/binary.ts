@@ -43,7 +43,6 @@ export class BinaryHandshake implements Handshake {
     if (this.transport === 'nosasl') this.thriftStart = 0;
   }
 
-
   /**
    * A whole first message, and no less, before any node is dialled: SASL START and the initial
    * response that every Thrift SASL client sends right after it (PLAIN's credentials, a Kerberos
@@ -169,8 +168,7 @@ export class BinaryHandshake implements Handshake {
     if (framed && bodyLength > this.maxBytes) return this.commit(toClient, 'blind');
     try {
       const reply = readReply(new Reader(buf, framed ? 4 : 0, this.maxBytes));
-      const failed =
-        reply.type === MessageType.EXCEPTION || reply.statusCode === StatusCode.ERROR || reply.statusCode === StatusCode.INVALID_HANDLE;
+      const failed = reply.type === MessageType.EXCEPTION || reply.statusCode === StatusCode.ERROR || reply.statusCode === StatusCode.INVALID_HANDLE;
       if (!failed) return this.commit(toClient, 'parsed');
       const message = reply.errorMessage ?? 'no message';
       return this.reject(`OpenSession error "${message}"`, toClient, { bytes: Buffer.from(buf.subarray(0, reply.end)), stage: 'thrift', message });

@@ -22,10 +22,7 @@ export interface Rejection {
   readonly message: string;
 }
 
-export type Verdict =
-  | { kind: 'wait' }
-  | { kind: 'commit'; proof: Proof }
-  | { kind: 'reject'; reason: string; rejection?: Rejection };
+export type Verdict = { kind: 'wait' } | { kind: 'commit'; proof: Proof } | { kind: 'reject'; reason: string; rejection?: Rejection };
 
 export interface NodeAnswer {
   verdict: Verdict;

@@ -43,12 +43,20 @@ export function bodyFraming(head: HttpHead, isRequest: boolean): BodyFraming {
   const cl = header(head, 'content-length');
   if (te.length) {
     if (cl.length) return { kind: 'invalid', reason: 'both Transfer-Encoding and Content-Length' };
-    const codings = te.join(',').split(',').map((s) => s.trim().toLowerCase());
+    const codings = te
+      .join(',')
+      .split(',')
+      .map((s) => s.trim().toLowerCase());
     if (codings.at(-1) !== 'chunked') return { kind: 'invalid', reason: `unsupported Transfer-Encoding "${te.join(', ')}"` };
     return { kind: 'chunked' };
   }
   if (cl.length) {
-    const values = new Set(cl.join(',').split(',').map((s) => s.trim()));
+    const values = new Set(
+      cl
+        .join(',')
+        .split(',')
+        .map((s) => s.trim()),
+    );
     const [only] = [...values];
     if (values.size !== 1 || !/^\d{1,15}$/.test(only!)) return { kind: 'invalid', reason: `invalid Content-Length "${cl.join(', ')}"` };
     return { kind: 'length', length: Number(only) };

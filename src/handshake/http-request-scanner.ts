@@ -97,7 +97,8 @@ export class RequestScanner {
 
   private countByte(): RequestScan | undefined {
     if (this.headEnd === undefined) {
-      if (++this.headBytes > this.limits.maxHeaderBytes) return { kind: 'bad', status: 431, reason: `request head larger than ${this.limits.maxHeaderBytes} bytes` };
+      if (++this.headBytes > this.limits.maxHeaderBytes)
+        return { kind: 'bad', status: 431, reason: `request head larger than ${this.limits.maxHeaderBytes} bytes` };
     } else if (++this.bodyBytes > this.limits.maxBodyBytes) {
       return this.tooLarge();
     }

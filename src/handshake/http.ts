@@ -38,7 +38,6 @@ export class HttpHandshake implements Handshake {
     this.scanner = new RequestScanner(limits);
   }
 
-
   get readyToDial(): boolean {
     return this.requestEnd !== undefined;
   }

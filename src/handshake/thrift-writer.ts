@@ -34,7 +34,9 @@ export class Writer {
     return this.byte(TType.STOP);
   }
   messageHeader(type: number, name: string, seqid: number): this {
-    return this.i32((VERSION_1 | type) | 0).string(name).i32(seqid);
+    return this.i32(VERSION_1 | type | 0)
+      .string(name)
+      .i32(seqid);
   }
   toBuffer(): Buffer {
     return Buffer.concat(this.parts);

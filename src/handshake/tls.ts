@@ -23,7 +23,6 @@ export class TlsPassthrough implements Handshake {
 
   constructor(private readonly maxBytes: number) {}
 
-
   /** The whole first record (the ClientHello) is here: only then is a node dialled. */
   get readyToDial(): boolean {
     return this.firstRecordBytes !== undefined && this.kept.length >= this.firstRecordBytes;
@@ -33,7 +32,8 @@ export class TlsPassthrough implements Handshake {
     this.kept.push(chunk);
     if (this.firstRecordBytes === undefined && this.kept.length >= 5) {
       const payload = this.kept.view().readUInt16BE(3);
-      if (payload > MAX_RECORD_BYTES) return { kind: 'bad', reason: `TLS record claims ${payload} bytes (limit ${MAX_RECORD_BYTES})`, reply: TLS_ALERT_INTERNAL_ERROR };
+      if (payload > MAX_RECORD_BYTES)
+        return { kind: 'bad', reason: `TLS record claims ${payload} bytes (limit ${MAX_RECORD_BYTES})`, reply: TLS_ALERT_INTERNAL_ERROR };
       this.firstRecordBytes = 5 + payload;
     }
     return this.kept.length > this.maxBytes ? { kind: 'commit-now', reason: `TLS client sent ${this.kept.length} bytes before any answer` } : { kind: 'ok' };

@@ -121,7 +121,12 @@ export class ThriftProbeConnection {
       const sasl = readSaslFrame(b, 0, MAX_REPLY_BYTES);
       if (sasl.kind === 'incomplete') return undefined;
       if (sasl.kind === 'frame') {
-        throw new CheckSaslRejectedError(this.address, saslStatusName(sasl.frame.status), `${printable(sasl.frame.payload)} (the node expects SASL: set thriftAuth: plain)`, true);
+        throw new CheckSaslRejectedError(
+          this.address,
+          saslStatusName(sasl.frame.status),
+          `${printable(sasl.frame.payload)} (the node expects SASL: set thriftAuth: plain)`,
+          true,
+        );
       }
     }
     let start = 0;
@@ -148,9 +153,7 @@ export class ThriftProbeConnection {
   private async negotiate(deadline: number): Promise<void> {
     const user = this.check.user ?? 'anonymous';
     const password = this.check.password ?? 'anonymous';
-    this.socket.write(
-      Buffer.concat([encodeSaslFrame(SaslStatus.START, 'PLAIN'), encodeSaslFrame(SaslStatus.COMPLETE, Buffer.from(`\0${user}\0${password}`))]),
-    );
+    this.socket.write(Buffer.concat([encodeSaslFrame(SaslStatus.START, 'PLAIN'), encodeSaslFrame(SaslStatus.COMPLETE, Buffer.from(`\0${user}\0${password}`))]));
     let end = 0;
     await this.wait(deadline, 'SASL negotiation', () => {
       const read = readSaslFrame(this.buf, 0, MAX_REPLY_BYTES);

@@ -37,7 +37,10 @@ export function classify(buf: Buffer): ClientProtocol | 'incomplete' {
  * of anything else.
  */
 export function hexPreview(buf: Buffer, n = 16): string {
-  return buf.subarray(0, Math.min(n, safeLength(buf))).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  return buf
+    .subarray(0, Math.min(n, safeLength(buf)))
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
 }
 
 function safeLength(buf: Buffer): number {

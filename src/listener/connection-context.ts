@@ -25,4 +25,3 @@ export interface ConnectionContext {
 }
 
 export type ConnectionState = 'first-bytes' | 'held' | 'trying' | 'committed' | 'closing';
-

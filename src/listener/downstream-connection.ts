@@ -184,7 +184,12 @@ export class DownstreamConnection {
   private failed(result: Extract<TrialResult, { kind: 'failed' }>, config: RouterConfig): void {
     const { cluster, evidence, hold } = this.ctx;
     const so = { startedAt: this.holdStartedAt, over: this.holdOver, waitedForCheck: this.waitedForCheck };
-    const view = { active: cluster.active()?.config.name, checksConfirmActive: (n: string) => evidence.checksConfirmActive(n), canHold: hold.canHold(config.holdMs), holdMs: config.holdMs };
+    const view = {
+      active: cluster.active()?.config.name,
+      checksConfirmActive: (n: string) => evidence.checksConfirmActive(n),
+      canHold: hold.canHold(config.holdMs),
+      holdMs: config.holdMs,
+    };
     const decision = shouldWait(result, so, view);
     this.waitedForCheck = decision.waitedForCheck;
     if (decision.wait) {
@@ -211,7 +216,11 @@ export class DownstreamConnection {
     const { transport, user } = this.handshake!;
     this.cleanUp('committed');
     this.log.debug({ node: result.node.config.name, transport, proof: result.proof }, 'connection opened');
-    openSession(this.ctx, { id: this.id, client: socket, clientAddress: this.clientAddress, transport, user, heldMs: this.heldMs, clientEnded: this.clientEnded }, result);
+    openSession(
+      this.ctx,
+      { id: this.id, client: socket, clientAddress: this.clientAddress, transport, user, heldMs: this.heldMs, clientEnded: this.clientEnded },
+      result,
+    );
   }
 
   /** The client gets our last words (if any), a FIN, and the socket is destroyed soon after. */

@@ -73,7 +73,10 @@ export class Availability {
     if (active) {
       if (this.noActiveSince !== undefined && (this.everActive || this.errorLogged)) {
         const noActiveMs = now - this.noActiveSince;
-        this.log.info({ node: active.config.name, noActiveMs }, `node ${active.config.name} is active: JDBC clients are routed again after ${noActiveMs} ms without an active node`);
+        this.log.info(
+          { node: active.config.name, noActiveMs },
+          `node ${active.config.name} is active: JDBC clients are routed again after ${noActiveMs} ms without an active node`,
+        );
       }
       this.everActive = true;
       this.noActiveSince = undefined;
@@ -84,15 +87,18 @@ export class Availability {
     }
     this.noActiveSince ??= now;
     if (this.errorLogged || this.errorTimer || !this.nothingToTry()) return;
-    this.errorTimer = setTimeout(() => {
-      this.errorTimer = undefined;
-      if (this.cluster.active() || !this.nothingToTry()) return;
-      this.errorLogged = true;
-      const nodes = this.cluster.all().map((s) => ({ node: s.config.name, state: s.state, reason: s.reason }));
-      this.log.error(
-        { noActiveMs: this.noActiveForMs(), nodes },
-        `no active Livy node: JDBC clients cannot be routed (${nodes.map((n) => `${n.node} ${n.state}: ${n.reason}`).join('; ')})`,
-      );
-    }, Math.max(0, this.noActiveSince + this.errorAfterMs - now));
+    this.errorTimer = setTimeout(
+      () => {
+        this.errorTimer = undefined;
+        if (this.cluster.active() || !this.nothingToTry()) return;
+        this.errorLogged = true;
+        const nodes = this.cluster.all().map((s) => ({ node: s.config.name, state: s.state, reason: s.reason }));
+        this.log.error(
+          { noActiveMs: this.noActiveForMs(), nodes },
+          `no active Livy node: JDBC clients cannot be routed (${nodes.map((n) => `${n.node} ${n.state}: ${n.reason}`).join('; ')})`,
+        );
+      },
+      Math.max(0, this.noActiveSince + this.errorAfterMs - now),
+    );
   }
 }

@@ -30,7 +30,10 @@ export class RouterMetrics implements RouterObserver {
   private readonly heldListeners = new Set<(delta: 1 | -1) => void>();
 
   private readonly accepted = this.counter('connections_accepted_total', 'Client TCP connections accepted, by listener', ['listener']);
-  private readonly refused = this.counter('connections_refused_total', 'Client connections refused before reaching a node (bad first bytes, timeout, no node accepted)');
+  private readonly refused = this.counter(
+    'connections_refused_total',
+    'Client connections refused before reaching a node (bad first bytes, timeout, no node accepted)',
+  );
   private readonly opened = this.counter('connections_opened_total', 'Client connections committed to a node, by node and transport', ['node', 'transport']);
   private readonly closed = this.counter('connections_closed_total', 'Committed connections that ended, by node and transport', ['node', 'transport']);
   private readonly open = new Gauge({
@@ -59,7 +62,10 @@ export class RouterMetrics implements RouterObserver {
   private readonly dials = this.counter('dial_attempts_total', 'Nodes tried for a client handshake, by node', ['node']);
   private readonly rejections = this.counter('dial_rejections_total', 'Nodes that did not take a client, by node and reason', ['node', 'reason']);
   private readonly noNode = this.counter('no_node_accepted_total', 'Clients that every node turned away');
-  private readonly localErrors = this.counter('local_errors_total', 'Times the router ran out of a local resource (EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL) at accept or dial');
+  private readonly localErrors = this.counter(
+    'local_errors_total',
+    'Times the router ran out of a local resource (EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL) at accept or dial',
+  );
   private readonly failovers = this.counter('failovers_total', 'Times a different node became the active one');
   private readonly stateChanges = this.counter('node_state_changes_total', 'Node state changes, by node and new state', ['node', 'to']);
   private readonly heldGauge = new Gauge({

@@ -74,12 +74,7 @@ export class NodeReader {
  * view a queued write still holds is pinned. Returns write()'s answer (false: pause the source
  * until 'drain').
  */
-export function writeView(
-  to: { write(b: Buffer): boolean; readonly writableLength: number },
-  view: Buffer,
-  borrowed: boolean,
-  reader: NodeReader,
-): boolean {
+export function writeView(to: { write(b: Buffer): boolean; readonly writableLength: number }, view: Buffer, borrowed: boolean, reader: NodeReader): boolean {
   if (!borrowed) return to.write(view);
   if (view.length < COPY_BELOW_BYTES || to.writableLength > 0) return to.write(Buffer.from(view));
   const ok = to.write(view);

@@ -45,7 +45,9 @@ export function pickAnswer(
   const unanimous = refusedAlike(records);
   const chosen = spoken.find((r) => r.node === believedActive) ?? oddOneOut(spoken) ?? spoken.at(-1);
   if (!chosen) return { bytes: handshake.ownAnswer(summary), from: undefined, unanimous };
-  const bytes = handshake.deliverable(chosen.rejection) ? chosen.rejection.bytes : handshake.ownAnswer(`node ${chosen.node} answered: ${chosen.rejection.message}`);
+  const bytes = handshake.deliverable(chosen.rejection)
+    ? chosen.rejection.bytes
+    : handshake.ownAnswer(`node ${chosen.node} answered: ${chosen.rejection.message}`);
   return { bytes, from: chosen.node, unanimous };
 }
 

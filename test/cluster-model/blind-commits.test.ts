@@ -11,7 +11,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('commits that prove nothing change nothing', () => {
   it('HTTPS: the active refuses its Thrift port for 200 ms; within 2 s every new client reaches it again', async () => {
     const cluster = await startSimCluster({
-      nodes: ['livy-1', 'livy-2', 'livy-3'].map((name) => ({ name, transport: 'http' as const, passiveStyle: 'http-503' as const, tls: { key: fixture.key, cert: fixture.cert } })),
+      nodes: ['livy-1', 'livy-2', 'livy-3'].map((name) => ({
+        name,
+        transport: 'http' as const,
+        passiveStyle: 'http-503' as const,
+        tls: { key: fixture.key, cert: fixture.cert },
+      })),
       active: 'livy-2',
     });
     const nodes = cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort }));

@@ -71,44 +71,52 @@ const GARBAGE_AFTER_LOGIN = Buffer.concat([
 ]);
 
 describe.each([true, false])('bystanders on the active survive bad clients (checks %s)', (checks) => {
-  it.each(['sasl-bad', 'open-session-error', 'reset'] as const)('binary, passives answer %s', async (style) => {
-    const r = await rig('binary', style, checks);
-    // A wrong password: the active's own "Error validating the login", as directly.
-    expect(await errorOf(r.target({ password: 'wrong' }))).toBe(await errorOf(r.direct({ password: 'wrong' })));
-    await expectBystandersUntouched(r);
+  it.each(['sasl-bad', 'open-session-error', 'reset'] as const)(
+    'binary, passives answer %s',
+    async (style) => {
+      const r = await rig('binary', style, checks);
+      // A wrong password: the active's own "Error validating the login", as directly.
+      expect(await errorOf(r.target({ password: 'wrong' }))).toBe(await errorOf(r.direct({ password: 'wrong' })));
+      await expectBystandersUntouched(r);
 
-    // GSSAPI on a PLAIN-only cluster: the active's SASL answer, byte for byte.
-    const viaRouter = await exchange(r.port, GSSAPI_START);
-    const direct = await exchange(r.cluster.node('livy-2').thriftPort, GSSAPI_START);
-    expect(viaRouter.answer).toEqual(direct.answer);
-    expect(direct.answer[0]).toBe(SaslStatus.BAD);
-    await expectBystandersUntouched(r);
+      // GSSAPI on a PLAIN-only cluster: the active's SASL answer, byte for byte.
+      const viaRouter = await exchange(r.port, GSSAPI_START);
+      const direct = await exchange(r.cluster.node('livy-2').thriftPort, GSSAPI_START);
+      expect(viaRouter.answer).toEqual(direct.answer);
+      expect(direct.answer[0]).toBe(SaslStatus.BAD);
+      await expectBystandersUntouched(r);
 
-    // NOSASL on a SASL cluster: the active answers a SASL frame the client cannot read; the
-    // router answers its OpenSession in Thrift instead, with the active's words.
-    const nosasl = await exchange(r.port, openSessionCall(7));
-    const reply = readReply(new Reader(nosasl.answer, 0, 1 << 20));
-    expect(reply).toMatchObject({ type: MessageType.REPLY, name: 'OpenSession', seqid: 7, statusCode: StatusCode.ERROR });
-    expect(reply.errorMessage).toMatch(/livy-2 answered: Invalid status -128/);
-    await expectBystandersUntouched(r);
+      // NOSASL on a SASL cluster: the active answers a SASL frame the client cannot read; the
+      // router answers its OpenSession in Thrift instead, with the active's words.
+      const nosasl = await exchange(r.port, openSessionCall(7));
+      const reply = readReply(new Reader(nosasl.answer, 0, 1 << 20));
+      expect(reply).toMatchObject({ type: MessageType.REPLY, name: 'OpenSession', seqid: 7, statusCode: StatusCode.ERROR });
+      expect(reply.errorMessage).toMatch(/livy-2 answered: Invalid status -128/);
+      await expectBystandersUntouched(r);
 
-    // Not Thrift after a valid login, and a client that leaves in the middle of its handshake.
-    await exchange(r.port, GARBAGE_AFTER_LOGIN);
-    await exchange(r.port, saslPlainFrames('analyst', 's3cret'), { leaveAfterMs: 50 });
-    await expectBystandersUntouched(r);
-  }, 30_000);
+      // Not Thrift after a valid login, and a client that leaves in the middle of its handshake.
+      await exchange(r.port, GARBAGE_AFTER_LOGIN);
+      await exchange(r.port, saslPlainFrames('analyst', 's3cret'), { leaveAfterMs: 50 });
+      await expectBystandersUntouched(r);
+    },
+    30_000,
+  );
 
-  it.each(['http-503', 'http-307', 'open-session-error'] as const)('http, passives answer %s', async (style) => {
-    const r = await rig('http', style, checks);
-    // The active is overloaded for one call: the client gets its 503, as directly; nobody else is touched.
-    r.cluster.node('livy-2').busyFor(1);
-    const viaRouter = await errorOf(r.target());
-    r.cluster.node('livy-2').busyFor(1);
-    expect(viaRouter).toBe(await errorOf(r.direct()));
-    expect(viaRouter).toMatch(/503/);
-    await expectBystandersUntouched(r);
-    // A wrong password: the active's 401, as directly.
-    expect(await errorOf(r.target({ password: 'wrong' }))).toBe(await errorOf(r.direct({ password: 'wrong' })));
-    await expectBystandersUntouched(r);
-  }, 30_000);
+  it.each(['http-503', 'http-307', 'open-session-error'] as const)(
+    'http, passives answer %s',
+    async (style) => {
+      const r = await rig('http', style, checks);
+      // The active is overloaded for one call: the client gets its 503, as directly; nobody else is touched.
+      r.cluster.node('livy-2').busyFor(1);
+      const viaRouter = await errorOf(r.target());
+      r.cluster.node('livy-2').busyFor(1);
+      expect(viaRouter).toBe(await errorOf(r.direct()));
+      expect(viaRouter).toMatch(/503/);
+      await expectBystandersUntouched(r);
+      // A wrong password: the active's 401, as directly.
+      expect(await errorOf(r.target({ password: 'wrong' }))).toBe(await errorOf(r.direct({ password: 'wrong' })));
+      await expectBystandersUntouched(r);
+    },
+    30_000,
+  );
 });

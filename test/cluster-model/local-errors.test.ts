@@ -13,7 +13,11 @@ async function tryClient(port: number): Promise<net.Socket | undefined> {
   const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 5000)));
   try {
     const won = await Promise.race([attempt.then((c) => c.socket), timeout]);
-    if (won === undefined) void attempt.then((c) => c.socket.destroy(), () => {});
+    if (won === undefined)
+      void attempt.then(
+        (c) => c.socket.destroy(),
+        () => {},
+      );
     return won;
   } catch {
     return undefined;
@@ -26,14 +30,20 @@ describe('the router out of file descriptors (ulimit -n 256, 170 clients)', () =
   it('keeps committed sessions, blames no node, logs the cause, and recovers', async () => {
     const node = await startBulkNode();
     node.setMode({ kind: 'sink' });
-    const router = await startRouterProcess(['--node', `bulk=127.0.0.1:${node.port}`, '--check', 'none', '--admin', '127.0.0.1:0', '--log-level', 'info'], 10_000, 256);
+    const router = await startRouterProcess(
+      ['--node', `bulk=127.0.0.1:${node.port}`, '--check', 'none', '--admin', '127.0.0.1:0', '--log-level', 'info'],
+      10_000,
+      256,
+    );
     const sockets = await Promise.all(Array.from({ length: CLIENTS }, () => tryClient(router.port)));
     const committed = sockets.filter((s): s is net.Socket => s !== undefined);
     console.info(`${committed.length} of ${CLIENTS} clients committed under ulimit -n 256`);
     expect(committed.length).toBeGreaterThan(50);
     expect(committed.length).toBeLessThan(CLIENTS); // the limit was reached
 
-    const localError = await eventually(() => router.lines.find((l) => l.level === 50 && /out of a local resource/.test(String(l.msg))), { what: 'the local-error log line' });
+    const localError = await eventually(() => router.lines.find((l) => l.level === 50 && /out of a local resource/.test(String(l.msg))), {
+      what: 'the local-error log line',
+    });
     expect(String(localError.msg)).toMatch(/EMFILE/);
     expect(router.lines.filter((l) => /-> down|-> passive/.test(String(l.msg)))).toEqual([]);
 

@@ -30,7 +30,9 @@ describe('discovery.zookeeper configuration', () => {
   it('reports every mistake with its path or flag', () => {
     expect(problems({ zkNamespace: 'x' })).toEqual(['--zk-namespace: needs --zk-connect HOST:PORT[,HOST:PORT...] or discovery.zookeeper in the config file']);
     expect(problems({ zkConnect: 'zk1' })).toEqual(['discovery.zookeeper.connect: must be HOST:PORT[,HOST:PORT...] (e.g. zk1:2181,zk2:2181,zk3:2181)']);
-    expect(problems({ zkConnect: 'zk1:2181', advertise: 'router' })).toEqual(['discovery.zookeeper.advertise: must be HOST:PORT, the address clients connect to (no ; = or /)']);
+    expect(problems({ zkConnect: 'zk1:2181', advertise: 'router' })).toEqual([
+      'discovery.zookeeper.advertise: must be HOST:PORT, the address clients connect to (no ; = or /)',
+    ]);
     expect(problems({ zkConnect: 'zk1:2181', zkNamespace: '/abs' })[0]).toMatch(/^discovery\.zookeeper\.namespace: must be a znode name/);
     const v = validateConfig({ nodes, discovery: { zookeeper: { connect: 'zk:2181', publish: { principal: 'livy/_HOST@R' }, digest: 'nopassword' } } });
     expect(v.ok ? [] : v.problems).toEqual([
@@ -40,12 +42,22 @@ describe('discovery.zookeeper configuration', () => {
   });
 
   it('http mode publishes both port keys and the path; the lookup reads them back as the driver does', () => {
-    const v = validateConfig({ nodes, nodeTransport: 'http', discovery: { zookeeper: { connect: 'zk:2181', publish: { authentication: 'KERBEROS', principal: 'livy/lb.example.com@EX.COM', ssl: true } } } });
+    const v = validateConfig({
+      nodes,
+      nodeTransport: 'http',
+      discovery: { zookeeper: { connect: 'zk:2181', publish: { authentication: 'KERBEROS', principal: 'livy/lb.example.com@EX.COM', ssl: true } } },
+    });
     if (!v.ok) throw new Error(v.problems.join('\n'));
     const pub = publication(v.config.discovery.zookeeper!, 'r1.example.com:10091', 'http', '1.2.3');
     expect(pub.prefix).toBe('/livy-router/serverUri=r1.example.com:10091;version=1.2.3;sequence=');
     expect(targetFromZnode('z', pub.data)).toEqual({
-      znode: 'z', host: 'r1.example.com', port: 10091, transport: 'http', httpPath: 'cliservice', ssl: true, principal: 'livy/lb.example.com@EX.COM',
+      znode: 'z',
+      host: 'r1.example.com',
+      port: 10091,
+      transport: 'http',
+      httpPath: 'cliservice',
+      ssl: true,
+      principal: 'livy/lb.example.com@EX.COM',
     });
     // A pre-2.0 HiveServer2 wrote a bare host:port.
     expect(targetFromZnode('old', 'h:10000')).toMatchObject({ host: 'h', port: 10000, transport: 'binary' });

@@ -24,7 +24,7 @@ async function clusterAndRouter(connect: string, extra: Record<string, unknown> 
 }
 
 describe('ZooKeeper registration lifecycle (real ZooKeeper)', () => {
-  it('publishes HiveServer2\'s format with its own address; no active node: gone within 1 s, back within 1 s', async () => {
+  it("publishes HiveServer2's format with its own address; no active node: gone within 1 s, back within 1 s", async () => {
     const zkServer = await startZooKeeper();
     const { cluster, router } = await clusterAndRouter(zkServer.connect);
     const zk = zkSession(zkServer.connect);
@@ -41,7 +41,9 @@ describe('ZooKeeper registration lifecycle (real ZooKeeper)', () => {
       'hive.server2.authentication': 'NONE',
       'hive.server2.use.SSL': 'false',
     });
-    const registered = await eventually(() => (router.service.registration()?.registered ? router.service.registration() : undefined), { what: 'status registered' });
+    const registered = await eventually(() => (router.service.registration()?.registered ? router.service.registration() : undefined), {
+      what: 'status registered',
+    });
     expect(registered).toMatchObject({ cause: 'registered', znode: `/${NS}/${child!.name}` });
 
     cluster.setActive(null);
@@ -49,7 +51,9 @@ describe('ZooKeeper registration lifecycle (real ZooKeeper)', () => {
     await eventually(async () => (await listNamespace(zk, NS)).length === 0, { what: 'the znode removed', timeoutMs: 3000, intervalMs: 10 });
     const goneMs = Date.now() - lostAt;
     // The status follows once the router has the remove's answer (ZooKeeper applied it first).
-    const absent = await eventually(() => (router.service.registration()?.cause === 'not-ready' ? router.service.registration() : undefined), { what: 'status not-ready' });
+    const absent = await eventually(() => (router.service.registration()?.cause === 'not-ready' ? router.service.registration() : undefined), {
+      what: 'status not-ready',
+    });
     expect(absent).toMatchObject({ registered: false, znode: null, reason: 'no active Livy node known' });
 
     cluster.setActive('livy-2');
@@ -59,7 +63,9 @@ describe('ZooKeeper registration lifecycle (real ZooKeeper)', () => {
     // Under 1 s each, health checks (200 ms interval, fall 2) included.
     expect(goneMs).toBeLessThan(1000);
     expect(backMs).toBeLessThan(1000);
-    const { value, target } = await lookupAndConnect({ connect: zkServer.connect, namespace: NS }, (t) => queryNode({ host: t.host, port: t.port, timeoutMs: 5000 }));
+    const { value, target } = await lookupAndConnect({ connect: zkServer.connect, namespace: NS }, (t) =>
+      queryNode({ host: t.host, port: t.port, timeoutMs: 5000 }),
+    );
     expect(value).toBe('livy-2');
     expect(target.port).toBe(router.port);
   });
@@ -75,7 +81,10 @@ describe('ZooKeeper registration lifecycle (real ZooKeeper)', () => {
     await zkServer.start();
     const restartedAt = Date.now();
     const zk = zkSession(zkServer.connect);
-    await eventually(async () => router.service.registration()?.registered && (await listNamespace(zk, NS)).length === 1, { what: 'one znode again', timeoutMs: 8000 });
+    await eventually(async () => router.service.registration()?.registered && (await listNamespace(zk, NS)).length === 1, {
+      what: 'one znode again',
+      timeoutMs: 8000,
+    });
     expect(Date.now() - restartedAt).toBeLessThan(4000 + 500);
     // And it stays one: no late duplicate from a lost create.
     await new Promise((r) => setTimeout(r, 1000));
@@ -104,9 +113,11 @@ describe('ZooKeeper registration lifecycle (real ZooKeeper)', () => {
     const zkServer = await startZooKeeper();
     const other = zkSession(zkServer.connect);
     await other.ensurePath(`/${NS}/foreign-persistent`, [{ perms: 'all', scheme: 'world', id: 'anyone' }]);
-    await other.createEphemeralSequential(`/${NS}/serverUri=10.9.9.9:10000;version=3.1.3;sequence=`, 'hive.server2.thrift.bind.host=10.9.9.9;hive.server2.thrift.port=10000', [
-      { perms: 'all', scheme: 'world', id: 'anyone' },
-    ]);
+    await other.createEphemeralSequential(
+      `/${NS}/serverUri=10.9.9.9:10000;version=3.1.3;sequence=`,
+      'hive.server2.thrift.bind.host=10.9.9.9;hive.server2.thrift.port=10000',
+      [{ perms: 'all', scheme: 'world', id: 'anyone' }],
+    );
     const { cluster, router } = await clusterAndRouter(zkServer.connect);
     await eventually(async () => (await listNamespace(other, NS)).length === 3, { what: 'three children' });
     cluster.setActive(null);

@@ -41,10 +41,13 @@ describe('two router processes in ZooKeeper (real ZooKeeper, real processes)', (
       await startRouterProcess(['--config', cfg, ...nodes, '--admin', '127.0.0.1:0']),
     ];
     const zk = zkSession(zkServer.connect);
-    const children = await eventually(async () => {
-      const c = await listNamespace(zk, NS);
-      return c.length === 2 ? c : undefined;
-    }, { what: 'two znodes', timeoutMs: 10_000 });
+    const children = await eventually(
+      async () => {
+        const c = await listNamespace(zk, NS);
+        return c.length === 2 ? c : undefined;
+      },
+      { what: 'two znodes', timeoutMs: 10_000 },
+    );
     // Each znode carries its own router's address, read with the driver's expression.
     const ports = children.map((c) => Number(parseZnodeData(c.data).get('hive.server2.thrift.port'))).sort();
     expect(ports).toEqual(routers.map((r) => r.port).sort());
@@ -60,17 +63,27 @@ describe('two router processes in ZooKeeper (real ZooKeeper, real processes)', (
       reached.add(target.port);
     }
     expect([...reached].sort()).toEqual(routers.map((r) => r.port).sort());
-    const admin = Number(String(routers[0]!.lines.find((l) => l.msg === 'admin listening')?.address).split(':').pop());
+    const admin = Number(
+      String(routers[0]!.lines.find((l) => l.msg === 'admin listening')?.address)
+        .split(':')
+        .pop(),
+    );
     expect((await adminStatus(admin)).discovery).toMatchObject({ registered: true, cause: 'registered', namespace: NS, zookeeper: 'connected' });
 
     const killedAt = Date.now();
     routers[0]!.child.kill('SIGKILL');
-    await eventually(async () => (await listNamespace(zk, NS)).length === 1, { what: 'the killed router\'s znode gone', timeoutMs: SESSION_MS + 3000, intervalMs: 50 });
+    await eventually(async () => (await listNamespace(zk, NS)).length === 1, {
+      what: "the killed router's znode gone",
+      timeoutMs: SESSION_MS + 3000,
+      intervalMs: 50,
+    });
     const goneMs = Date.now() - killedAt;
     // The server expires sessions on tick boundaries: the timeout plus at most one tick (500 ms).
     expect(goneMs).toBeLessThan(SESSION_MS + 600);
     for (let i = 0; i < 3; i++) {
-      const { value, target } = await lookupAndConnect({ connect: zkServer.connect, namespace: NS }, (t) => queryNode({ host: t.host, port: t.port, timeoutMs: 5000 }));
+      const { value, target } = await lookupAndConnect({ connect: zkServer.connect, namespace: NS }, (t) =>
+        queryNode({ host: t.host, port: t.port, timeoutMs: 5000 }),
+      );
       expect(value).toBe('livy-2');
       expect(target.port).toBe(routers[1]!.port);
     }
@@ -86,7 +99,9 @@ describe('two router processes in ZooKeeper (real ZooKeeper, real processes)', (
     await eventually(async () => (await listNamespace(zk, 'before')).length === 1, { what: 'registered under /before', timeoutMs: 10_000 });
     writeConfig(cfg, zkServer.connect, 'after');
     router.child.kill('SIGHUP');
-    await eventually(async () => (await listNamespace(zk, 'after')).length === 1 && (await listNamespace(zk, 'before')).length === 0, { what: 'moved to /after' });
+    await eventually(async () => (await listNamespace(zk, 'after')).length === 1 && (await listNamespace(zk, 'before')).length === 0, {
+      what: 'moved to /after',
+    });
     const stopAt = Date.now();
     router.child.kill('SIGTERM');
     await eventually(async () => (await listNamespace(zk, 'after')).length === 0, { what: 'removed on SIGTERM', intervalMs: 10 });

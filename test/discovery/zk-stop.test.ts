@@ -36,7 +36,9 @@ async function routerWithZk(connect: string) {
   const stopAndCount = async (): Promise<Counts> => {
     await router.service.stop(0);
     let extra: Counts = {};
-    await eventually(() => Object.keys((extra = leftOver(base, resources()))).length === 0, { what: 'no leftover', timeoutMs: 300, intervalMs: 10 }).catch(() => {});
+    await eventually(() => Object.keys((extra = leftOver(base, resources()))).length === 0, { what: 'no leftover', timeoutMs: 300, intervalMs: 10 }).catch(
+      () => {},
+    );
     return extra;
   };
   return { router, reload, stopAndCount };

@@ -7,7 +7,15 @@ type Rnd = () => number;
 const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
 const REQUEST_LINES = ['POST /cliservice HTTP/1.1', 'POST  /cliservice?x=1&y=%20 HTTP/1.1', 'PUT /a/b#frag  HTTP/1.1', 'GET /cliservice HTTP/1.1'];
-const HEADERS = ['Host: router', 'Content-Type: application/x-thrift', 'User-Agent: Java/1.8', 'X-Empty:', 'X-Obs: caf\xe9', 'Cookie: a=b; c=d', 'Authorization: Basic YTpi'];
+const HEADERS = [
+  'Host: router',
+  'Content-Type: application/x-thrift',
+  'User-Agent: Java/1.8',
+  'X-Empty:',
+  'X-Obs: caf\xe9',
+  'Cookie: a=b; c=d',
+  'Authorization: Basic YTpi',
+];
 const LINE_MUTATIONS: Array<(line: string, rnd: Rnd) => string> = [
   (l, r) => insertAt(l, r, '\r'),
   (l, r) => insertAt(l, r, '\n'),
@@ -86,7 +94,10 @@ export function generatedRequests(count: number, rnd: Rnd): string[] {
   for (let i = 0; i < count; i++) {
     const framing = pick(rnd, FRAMINGS);
     const body = framing.body === 'chunked' ? chunkedBody(rnd) : framing.body === 'length' ? 'x'.repeat(Math.floor(rnd() * 20)) : '';
-    const lines = [...Array.from({ length: Math.floor(rnd() * 4) }, () => pick(rnd, HEADERS)), ...framing.headers.map((h) => h.replaceAll('N', String(body.length)))];
+    const lines = [
+      ...Array.from({ length: Math.floor(rnd() * 4) }, () => pick(rnd, HEADERS)),
+      ...framing.headers.map((h) => h.replaceAll('N', String(body.length))),
+    ];
     if (rnd() < 0.25 && lines.length) {
       const at = Math.floor(rnd() * lines.length);
       lines[at] = pick(rnd, LINE_MUTATIONS)(lines[at]!, rnd);

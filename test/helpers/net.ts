@@ -31,7 +31,11 @@ export interface Exchange {
  * One raw client: connects, writes `bytes`, and collects what comes back until the peer closes.
  * `leaveAfterMs`: the client destroys its socket itself after that long (a client that walks away).
  */
-export function exchange(port: number, bytes: Buffer | undefined, { timeoutMs = 5000, leaveAfterMs }: { timeoutMs?: number; leaveAfterMs?: number } = {}): Promise<Exchange> {
+export function exchange(
+  port: number,
+  bytes: Buffer | undefined,
+  { timeoutMs = 5000, leaveAfterMs }: { timeoutMs?: number; leaveAfterMs?: number } = {},
+): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const s = net.connect(port, '127.0.0.1');

@@ -48,7 +48,12 @@ export class NodeHttpOracle {
     const failed = /HTTP\/1\.1 (4\d\d|5\d\d)/.exec(answer);
     const first = seen[0];
     if (!first || first.url === '/__marker') return { kind: 'reject', status: failed ? Number(failed[1]) : 0 };
-    return { kind: 'accept', boundaryAtMarker: !failed && seen.length === 2 && seen[1]!.url === '/__marker', firstUrl: first.url, bodyLength: first.bodyLength };
+    return {
+      kind: 'accept',
+      boundaryAtMarker: !failed && seen.length === 2 && seen[1]!.url === '/__marker',
+      firstUrl: first.url,
+      bodyLength: first.bodyLength,
+    };
   }
 
   close(): Promise<void> {

@@ -74,7 +74,9 @@ describe('drain (SIGTERM, shutdownGraceMs 3000)', () => {
     const lateDoneAfterMs = Date.now() - sigtermAt;
     const slowResult = await slowEnd;
     const code = await router.exited;
-    console.info(`committed ${committedAfterMs} ms after SIGTERM, its 16 MiB done after ${lateDoneAfterMs} ms; slow reader ended by ${slowResult.ended} after ${slowResult.bytes} bytes; exit ${code}`);
+    console.info(
+      `committed ${committedAfterMs} ms after SIGTERM, its 16 MiB done after ${lateDoneAfterMs} ms; slow reader ended by ${slowResult.ended} after ${slowResult.bytes} bytes; exit ${code}`,
+    );
     expect(committedAfterMs).toBeGreaterThan(0);
     expect(lateEnd).toEqual({ bytes: 16 * MiB + answer.length - PLAIN_HELLO_ANSWER_BYTES, foreign: 0, ended: 'fin' });
     expect(lateDoneAfterMs).toBeLessThan(3000);

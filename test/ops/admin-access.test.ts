@@ -32,7 +32,11 @@ describe('admin endpoint: Host check and bearer token', () => {
   let server: AdminServer;
   let port: number;
   let access: AdminAccess = loadAdminAccess(adminConfig({}));
-  const handlers = { status: () => ({ ok: true }), metrics: () => Promise.resolve({ contentType: 'text/plain', body: 'm 1\n' }), notReadyReason: () => undefined };
+  const handlers = {
+    status: () => ({ ok: true }),
+    metrics: () => Promise.resolve({ contentType: 'text/plain', body: 'm 1\n' }),
+    notReadyReason: () => undefined,
+  };
 
   beforeAll(async () => {
     server = await startAdminServer({ host: '127.0.0.1', port: 0 }, handlers, silentLogger(), () => access);

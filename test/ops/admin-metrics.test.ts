@@ -23,7 +23,13 @@ describe('status, metrics and readiness follow real traffic and failovers', () =
   const target = () => ({ host: '127.0.0.1', port, timeoutMs: 5000 });
 
   beforeAll(async () => {
-    sim = await startSimCluster({ nodes: [{ name: 'a', passiveStyle: 'sasl-bad' }, { name: 'b', passiveStyle: 'sasl-bad' }], active: 'a' });
+    sim = await startSimCluster({
+      nodes: [
+        { name: 'a', passiveStyle: 'sasl-bad' },
+        { name: 'b', passiveStyle: 'sasl-bad' },
+      ],
+      active: 'a',
+    });
     const nodes = sim.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort }));
     ({ service, port, lines } = await startTestRouter(nodes, { admin: { host: '127.0.0.1', port: 0 }, holdMs: 0 }));
     admin = service.adminAddress!.port;

@@ -14,7 +14,10 @@ describe('log lines an on-call engineer can alert on (the real process, every li
   let router: RouterProcess;
   const query = () => queryNode({ host: '127.0.0.1', port: router.port, user: 'alice', password: PASSWORD, timeoutMs: 10_000 });
   const after = (from: number, msg: RegExp, level?: number) =>
-    eventually(() => router.lines.slice(from).find((l) => msg.test(String(l.msg)) && (level === undefined || l.level === level)), { what: `a line matching ${msg}`, timeoutMs: 8000 });
+    eventually(() => router.lines.slice(from).find((l) => msg.test(String(l.msg)) && (level === undefined || l.level === level)), {
+      what: `a line matching ${msg}`,
+      timeoutMs: 8000,
+    });
 
   beforeAll(async () => {
     cluster = await startSimCluster({
@@ -56,10 +59,7 @@ describe('log lines an on-call engineer can alert on (the real process, every li
     const none = await after(from, /^no active Livy node/);
     expect(none.level).toBe(LEVEL.error);
     expect(none.noActiveMs).toBeGreaterThanOrEqual(2000);
-    expect(none.nodes).toEqual([
-      expect.objectContaining({ node: 'livy-1', state: 'passive' }),
-      expect.objectContaining({ node: 'livy-2', state: 'passive' }),
-    ]);
+    expect(none.nodes).toEqual([expect.objectContaining({ node: 'livy-1', state: 'passive' }), expect.objectContaining({ node: 'livy-2', state: 'passive' })]);
 
     const held = query();
     expect((await after(from, /^clients are waiting for an active Livy node$/)).level).toBe(LEVEL.warn);

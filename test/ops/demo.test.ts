@@ -14,7 +14,10 @@ describe('livy-router demo (the real command, about 15 s)', () => {
     expect((await adminStatus(adminPort)).nodes.map((n) => n.name)).toEqual(['livy-1', 'livy-2', 'livy-3']);
 
     // Two moves of the leader: the session is cut on livy-1, reopened on livy-2, cut, reopened on livy-3.
-    await eventually(() => (lines.filter((l) => / REOPENED, \d+ ms after the cut$/.test(l)).length >= 2 ? true : undefined), { what: 'two reopened sessions', timeoutMs: 20_000 });
+    await eventually(() => (lines.filter((l) => / REOPENED, \d+ ms after the cut$/.test(l)).length >= 2 ? true : undefined), {
+      what: 'two reopened sessions',
+      timeoutMs: 20_000,
+    });
     expect(find(/ session {2}CUT after \d+\.\d s on livy-1; reconnecting$/)).toBeDefined();
     expect(find(/ session {2}livy-2 +\d+ ms {3}REOPENED, \d+ ms after the cut$/)).toBeDefined();
     expect(find(/ router {3}livy-1 active -> \w+: /)).toBeDefined();

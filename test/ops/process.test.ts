@@ -81,7 +81,13 @@ describe('the real process: SIGHUP reload and the status command', () => {
     sent.update(first);
     await writeAll(client, first);
 
-    writeFileSync(file, configYaml([{ name: 'a', port: a.port }, { name: 'b', port: b.port }]));
+    writeFileSync(
+      file,
+      configYaml([
+        { name: 'a', port: a.port },
+        { name: 'b', port: b.port },
+      ]),
+    );
     const reloaded = await hup(/^configuration reloaded$/);
     expect(reloaded).toMatchObject({ added: ['b'], removed: [], nodes: ['a', 'b'] });
 
@@ -107,7 +113,16 @@ describe('the real process: SIGHUP reload and the status command', () => {
   it('refuses an invalid file on SIGHUP, logs every problem and keeps the running config', async () => {
     const held = (await connectBulk(router.port)).socket;
     sockets.push(held);
-    writeFileSync(file, configYaml([{ name: 'a', port: a.port }, { name: 'b', port: 70000 }], 'holdMs: -5\nbogus: 1'));
+    writeFileSync(
+      file,
+      configYaml(
+        [
+          { name: 'a', port: a.port },
+          { name: 'b', port: 70000 },
+        ],
+        'holdMs: -5\nbogus: 1',
+      ),
+    );
     const refused = await hup(/^reload refused/);
     expect(refused.level).toBe(50);
     expect(refused.problems).toEqual(expect.arrayContaining(['nodes[1].port: must be 1-65535', 'holdMs: must be 0 (off) or more', 'bogus: unknown option']));
@@ -217,16 +232,22 @@ describe('the real process: systemd readiness', () => {
     const record = fakeSystemdNotify();
     const r = await startRouterProcess(['--node', 'a=127.0.0.1:1', '--check', 'none', '--admin', '127.0.0.1:0']);
     router = r;
-    const sent = await eventually(() => {
-      try {
-        const text = readFileSync(record, 'utf8');
-        return text.includes('READY=1') ? text : undefined;
-      } catch {
-        return undefined;
-      }
-    }, { what: 'READY=1' });
+    const sent = await eventually(
+      () => {
+        try {
+          const text = readFileSync(record, 'utf8');
+          return text.includes('READY=1') ? text : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      { what: 'READY=1' },
+    );
     expect(sent).toMatch(
-      new RegExp(`^/run/fake-notify\\.sock READY=1 STATUS=NO active Livy node; 0 connection\\(s\\) open, 0 waiting; listening on 127\\.0\\.0\\.1:${r.port}$`, 'm'),
+      new RegExp(
+        `^/run/fake-notify\\.sock READY=1 STATUS=NO active Livy node; 0 connection\\(s\\) open, 0 waiting; listening on 127\\.0\\.0\\.1:${r.port}$`,
+        'm',
+      ),
     );
     expect(await r.stop('SIGTERM')).toBe(0);
     expect(readFileSync(record, 'utf8')).toMatch(/^\/run\/fake-notify\.sock STOPPING=1 /m);

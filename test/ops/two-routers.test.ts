@@ -56,7 +56,11 @@ describe('two routers on one host, and finding the admin endpoint', () => {
     const taken = String((await eventually(() => findLine(first.lines, 'admin listening'), { what: 'admin listening' })).address);
     const second = await run(['run', '--listen', '127.0.0.1:0', '--node', `a=127.0.0.1:${node.port}`, '--check', 'none', '--admin', taken]);
     expect(second.code).toBe(1);
-    const fatal = second.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 60);
+    const fatal = second.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.level === 60);
     expect(String(fatal?.msg)).toContain(`cannot bind the admin endpoint on ${taken}: EADDRINUSE`);
     expect(String(fatal?.msg)).toContain('set another admin.port in the config or --admin HOST:PORT, or turn it off with admin: off / --admin off');
   });

@@ -4,14 +4,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import hive from 'hive-driver';
 import type { SimCluster } from '../../sim/cluster.js';
 import { startSimCluster } from '../helpers/sim.js';
-import {
-  HiveAuthError,
-  HiveStatusError,
-  openHiveSession,
-  queryNode,
-  runQuery,
-  type HiveTarget,
-} from '../../sim/hive-client.js';
+import { HiveAuthError, HiveStatusError, openHiveSession, queryNode, runQuery, type HiveTarget } from '../../sim/hive-client.js';
 import { tlsFixture } from '../helpers/tls.js';
 
 const fixture = tlsFixture();
@@ -35,7 +28,6 @@ beforeAll(async () => {
   for (const node of cluster.nodes) node.setRole('leader');
   await cluster.settled();
 });
-
 
 function target(name: string, extra: Partial<HiveTarget> = {}): HiveTarget {
   const node = cluster.node(name);
@@ -105,9 +97,7 @@ describe('through hive-client', () => {
   });
 
   test('SASL PLAIN: a wrong password gets "Error validating the login"', async () => {
-    const failure = await runQuery(target('plain', { user: 'alice', password: 'nope' }), 'SELECT node').catch(
-      (err: unknown) => err,
-    );
+    const failure = await runQuery(target('plain', { user: 'alice', password: 'nope' }), 'SELECT node').catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(HiveAuthError);
     expect((failure as Error).message).toContain('Error validating the login');
   });
@@ -137,10 +127,7 @@ describe('through hive-client', () => {
   test('TLS binary (certificate verified against the fixture)', async () => {
     const tls = { ca: fixture.ca, servername: 'localhost' };
     expect(await queryNode(target('tls', { user: 'alice', password: 'secret', tls }))).toBe('tls');
-    expectRange(
-      (await runQuery(target('tls', { user: 'alice', password: 'secret', tls }), 'SELECT * FROM range(100000)')).rows,
-      100_000,
-    );
+    expectRange((await runQuery(target('tls', { user: 'alice', password: 'secret', tls }), 'SELECT * FROM range(100000)')).rows, 100_000);
   });
 
   test('TLS HTTP on a custom path', async () => {

@@ -4,12 +4,7 @@ import { describe, expect, test } from 'vitest';
 import thrift from 'thrift';
 import hive from 'hive-driver';
 import type { SimCluster } from '../../sim/cluster.js';
-import {
-  HiveConnectionLostError,
-  HiveTimeoutError,
-  queryNode,
-  type HiveTarget,
-} from '../../sim/hive-client.js';
+import { HiveConnectionLostError, HiveTimeoutError, queryNode, type HiveTarget } from '../../sim/hive-client.js';
 import { eventually } from '../helpers/eventually.js';
 import { openHiveSession, startSimCluster as start } from '../helpers/sim.js';
 import { delay, httpCall, rawTalk } from './helpers.js';

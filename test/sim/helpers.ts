@@ -60,15 +60,30 @@ export function getInfoCall(infoType: number, framed: boolean): Buffer {
   };
   p.writeMessageBegin('GetInfo', MessageType.CALL, 1);
   fields(() =>
-    struct('req', 1, Type.STRUCT, fields(() => {
-      struct('sessionHandle', 1, Type.STRUCT, fields(() =>
-        struct('sessionId', 1, Type.STRUCT, fields(() => {
-          struct('guid', 1, Type.STRING, () => p.writeBinary(zero));
-          struct('secret', 2, Type.STRING, () => p.writeBinary(zero));
-        })),
-      ));
-      struct('infoType', 2, Type.I32, () => p.writeI32(infoType));
-    })),
+    struct(
+      'req',
+      1,
+      Type.STRUCT,
+      fields(() => {
+        struct(
+          'sessionHandle',
+          1,
+          Type.STRUCT,
+          fields(() =>
+            struct(
+              'sessionId',
+              1,
+              Type.STRUCT,
+              fields(() => {
+                struct('guid', 1, Type.STRING, () => p.writeBinary(zero));
+                struct('secret', 2, Type.STRING, () => p.writeBinary(zero));
+              }),
+            ),
+          ),
+        );
+        struct('infoType', 2, Type.I32, () => p.writeI32(infoType));
+      }),
+    ),
   )();
   p.writeMessageEnd();
   p.flush();
@@ -105,24 +120,17 @@ export interface HttpAnswer {
 }
 
 /** One HTTP request on a fresh connection (no agent, no keep-alive reuse). */
-export function httpCall(
-  url: string,
-  init: { method?: string; body?: Buffer; headers?: http.OutgoingHttpHeaders } = {},
-): Promise<HttpAnswer> {
+export function httpCall(url: string, init: { method?: string; body?: Buffer; headers?: http.OutgoingHttpHeaders } = {}): Promise<HttpAnswer> {
   return new Promise((resolve) => {
     const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), errorCode: undefined }),
-      );
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), errorCode: undefined }));
       res.on('error', (err: NodeJS.ErrnoException) =>
         resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), errorCode: err.code }),
       );
     });
-    req.on('error', (err: NodeJS.ErrnoException) =>
-      resolve({ status: undefined, headers: {}, body: Buffer.alloc(0), errorCode: err.code ?? err.message }),
-    );
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: undefined, headers: {}, body: Buffer.alloc(0), errorCode: err.code ?? err.message }));
     req.end(init.body);
   });
 }

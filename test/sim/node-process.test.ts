@@ -14,9 +14,7 @@ describe('node-process', () => {
     const redirect = await httpCall(`${follower.restUrl}/sessions`);
     expect(redirect.status).toBe(307);
     expect(redirect.headers.location).toBe(`${leader.restUrl}/sessions`);
-    await expect(queryNode({ host: follower.host, port: follower.thriftPort, timeoutMs: 3000 })).rejects.toThrow(
-      /not active/,
-    );
+    await expect(queryNode({ host: follower.host, port: follower.thriftPort, timeoutMs: 3000 })).rejects.toThrow(/not active/);
 
     leader.child.kill('SIGSTOP');
     await expect(queryNode({ ...target, timeoutMs: 300 })).rejects.toBeInstanceOf(HiveTimeoutError);
@@ -43,8 +41,6 @@ describe('node-process', () => {
   });
 
   test('a bad argument fails fast with the reason', async () => {
-    await expect(spawnNode({ name: 'bad', passiveStyle: 'nope' as 'hang' })).rejects.toThrow(
-      /passive-style must be one of/,
-    );
+    await expect(spawnNode({ name: 'bad', passiveStyle: 'nope' as 'hang' })).rejects.toThrow(/passive-style must be one of/);
   });
 });

@@ -3,14 +3,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { SimCluster } from '../../sim/cluster.js';
 import { startSimCluster } from '../helpers/sim.js';
-import {
-  HiveAuthError,
-  HiveConnectionLostError,
-  HiveStatusError,
-  HiveTimeoutError,
-  openHiveSession,
-  runQuery,
-} from '../../sim/hive-client.js';
+import { HiveAuthError, HiveConnectionLostError, HiveStatusError, HiveTimeoutError, openHiveSession, runQuery } from '../../sim/hive-client.js';
 import type { PassiveStyle } from '../../sim/options.js';
 import { saslPlainFrames } from '../../sim/wire.js';
 import { decodeGetInfoReply, getInfoCall, httpCall, rawTalk } from './helpers.js';
@@ -83,9 +76,7 @@ describe('binary passive styles', () => {
     const reply = decodeGetInfoReply(r.data.subarray(9, 9 + frameLength));
     expect(reply).toEqual({ statusCode: 0, stringValue: 'Livy-sim p-open-session-error' });
 
-    const failure = await openHiveSession({ host: '127.0.0.1', port: port('open-session-error'), timeoutMs: 2000 }).catch(
-      (err: unknown) => err,
-    );
+    const failure = await openHiveSession({ host: '127.0.0.1', port: port('open-session-error'), timeoutMs: 2000 }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(HiveStatusError);
     expect((failure as Error).message).toContain('Cannot open sessions on an inactive HS2 instance');
     const node = cluster.node('p-open-session-error');
@@ -119,9 +110,7 @@ describe('binary passive styles', () => {
     const at = (style: PassiveStyle, timeoutMs: number) => ({ host: '127.0.0.1', port: port(style), timeoutMs });
     const started = Date.now();
     const results = await Promise.all(
-      (['refuse', 'reset', 'close', 'sasl-bad', 'sasl-error'] as const).map((style) =>
-        runQuery(at(style, 5000), 'SELECT node').catch((err: unknown) => err),
-      ),
+      (['refuse', 'reset', 'close', 'sasl-bad', 'sasl-error'] as const).map((style) => runQuery(at(style, 5000), 'SELECT node').catch((err: unknown) => err)),
     );
     // None of these needs the deadline: each is reported as soon as its bytes arrive.
     expect(Date.now() - started).toBeLessThan(4000);
@@ -167,10 +156,7 @@ describe('HTTP passive styles', () => {
 
   beforeAll(async () => {
     cluster = await startSimCluster({
-      nodes: [
-        { name: 'leader', transport: 'http' },
-        ...styles.map((style) => ({ name: `h-${style}`, transport: 'http' as const, passiveStyle: style })),
-      ],
+      nodes: [{ name: 'leader', transport: 'http' }, ...styles.map((style) => ({ name: `h-${style}`, transport: 'http' as const, passiveStyle: style }))],
     });
   });
 
@@ -207,10 +193,9 @@ describe('HTTP passive styles', () => {
   });
 
   test('hive-client sees a non-200 as a lost connection carrying the status', async () => {
-    const failure = await runQuery(
-      { host: '127.0.0.1', port: cluster.node('h-http-503').thriftPort, transport: 'http', timeoutMs: 2000 },
-      'SELECT node',
-    ).catch((err: unknown) => err);
+    const failure = await runQuery({ host: '127.0.0.1', port: cluster.node('h-http-503').thriftPort, transport: 'http', timeoutMs: 2000 }, 'SELECT node').catch(
+      (err: unknown) => err,
+    );
     expect(failure).toBeInstanceOf(HiveConnectionLostError);
     expect((failure as HiveConnectionLostError).httpStatus).toBe(503);
   });

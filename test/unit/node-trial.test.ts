@@ -70,9 +70,20 @@ describe('NodeTrial: find me a node (real sockets, no client socket at all)', ()
     result.socket.destroy();
   });
 
-  it('every node refuses: the ledger\'s answer, and nothing is left open', async () => {
+  it("every node refuses: the ledger's answer, and nothing is left open", async () => {
     const [a, b] = [await answeringNode(encodeSaslFrame(SaslStatus.BAD, 'not active')), await answeringNode(encodeSaslFrame(SaslStatus.BAD, 'not active'))];
-    const trial = new NodeTrial({ handshake: hello(), order: statuses([{ name: 'a', port: a }, { name: 'b', port: b }]), connectTimeoutMs: 1000, handshakeTimeoutMs: 2000, log, observer: noopObserver, onInterimAnswer: () => {} });
+    const trial = new NodeTrial({
+      handshake: hello(),
+      order: statuses([
+        { name: 'a', port: a },
+        { name: 'b', port: b },
+      ]),
+      connectTimeoutMs: 1000,
+      handshakeTimeoutMs: 2000,
+      log,
+      observer: noopObserver,
+      onInterimAnswer: () => {},
+    });
     trial.start();
     const result = await trial.result;
     expect(result.kind).toBe('failed');
@@ -86,7 +97,15 @@ describe('NodeTrial: find me a node (real sockets, no client socket at all)', ()
     onStop(() => {
       silent.close();
     });
-    const trial = new NodeTrial({ handshake: hello(), order: statuses([{ name: 'silent', port: (silent.address() as net.AddressInfo).port }]), connectTimeoutMs: 1000, handshakeTimeoutMs: 10_000, log, observer: noopObserver, onInterimAnswer: () => {} });
+    const trial = new NodeTrial({
+      handshake: hello(),
+      order: statuses([{ name: 'silent', port: (silent.address() as net.AddressInfo).port }]),
+      connectTimeoutMs: 1000,
+      handshakeTimeoutMs: 10_000,
+      log,
+      observer: noopObserver,
+      onInterimAnswer: () => {},
+    });
     trial.start();
     setTimeout(() => trial.abort('client left'), 100);
     expect(await trial.result).toMatchObject({ kind: 'aborted', reason: 'client left' });

@@ -4,12 +4,18 @@ import { shouldWait } from '../../src/upstream/hold-policy.js';
 import { pickAnswer, type AttemptRecord } from '../../src/upstream/rejection-ledger.js';
 
 const words = (text: string, stage = 'sasl'): Rejection => ({ bytes: Buffer.from(text), stage, message: text });
-const said = (node: string, text: string, stage = 'sasl'): AttemptRecord => ({ node, address: `${node}:1`, outcome: 'handshake-rejected', reason: text, rejection: words(text, stage) });
+const said = (node: string, text: string, stage = 'sasl'): AttemptRecord => ({
+  node,
+  address: `${node}:1`,
+  outcome: 'handshake-rejected',
+  reason: text,
+  rejection: words(text, stage),
+});
 const did = (node: string, outcome: AttemptRecord['outcome']): AttemptRecord => ({ node, address: `${node}:1`, outcome, reason: outcome });
 const client = { deliverable: (r: Rejection) => r.stage === 'sasl', ownAnswer: (m: string) => Buffer.from(`own: ${m}`) };
 
 describe('rejection ledger: which refusal a client gets (bytes in, answer out)', () => {
-  it('the believed active\'s refusal, wherever it came in the order', () => {
+  it("the believed active's refusal, wherever it came in the order", () => {
     const a = pickAnswer([said('a', 'not active'), said('b', 'Error validating the login'), said('c', 'not active')], 'b', client, 's');
     expect(a).toEqual({ bytes: Buffer.from('Error validating the login'), from: 'b', unanimous: false });
   });
@@ -20,14 +26,20 @@ describe('rejection ledger: which refusal a client gets (bytes in, answer out)',
     expect(pickAnswer([said('a', 'x'), said('b', 'y'), said('c', 'z')], undefined, client, 's').from).toBe('c');
   });
 
-  it('a refusal the client cannot read becomes the router\'s answer with the node\'s words', () => {
+  it("a refusal the client cannot read becomes the router's answer with the node's words", () => {
     const a = pickAnswer([said('a', 'Invalid status -128', 'thrift-for-sasl')], 'a', client, 's');
     expect(a.bytes?.toString()).toBe('own: node a answered: Invalid status -128');
   });
 
   it('nobody answered: the router\'s own answer; "alike" ignores refused and silent nodes, not resets', () => {
-    expect(pickAnswer([did('a', 'connect-refused'), did('b', 'connect-timeout')], undefined, client, 'all down')).toEqual({ bytes: Buffer.from('own: all down'), from: undefined, unanimous: false });
-    expect(pickAnswer([did('a', 'connect-refused'), said('b', 'not active'), did('c', 'no-answer'), said('d', 'not active')], undefined, client, 's').unanimous).toBe(true);
+    expect(pickAnswer([did('a', 'connect-refused'), did('b', 'connect-timeout')], undefined, client, 'all down')).toEqual({
+      bytes: Buffer.from('own: all down'),
+      from: undefined,
+      unanimous: false,
+    });
+    expect(
+      pickAnswer([did('a', 'connect-refused'), said('b', 'not active'), did('c', 'no-answer'), said('d', 'not active')], undefined, client, 's').unanimous,
+    ).toBe(true);
     expect(pickAnswer([said('a', 'not active'), did('b', 'reset')], undefined, client, 's').unanimous).toBe(false);
     expect(pickAnswer([did('a', 'reset'), did('b', 'reset')], undefined, client, 's').unanimous).toBe(true);
   });

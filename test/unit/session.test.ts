@@ -38,8 +38,17 @@ async function rig(): Promise<{ a: net.Socket; z: net.Socket; session: Session; 
   const done = new Promise<SessionSummary>((r) => (resolveDone = r));
   let calls = 0;
   const session = new Session({
-    id: 1, client: x, node: y, nodeReader: d.reader, nodeName: 'n', transport: 'sasl', clientAddress: 'a', user: 'analyst', heldMs: 0,
-    opts: { idleTimeoutMs: 0, keepAliveInitialDelayMs: 0, noDelay: true }, log,
+    id: 1,
+    client: x,
+    node: y,
+    nodeReader: d.reader,
+    nodeName: 'n',
+    transport: 'sasl',
+    clientAddress: 'a',
+    user: 'analyst',
+    heldMs: 0,
+    opts: { idleTimeoutMs: 0, keepAliveInitialDelayMs: 0, noDelay: true },
+    log,
     onDone: (_s, summary) => {
       calls++;
       expect(calls).toBe(1);
@@ -56,7 +65,7 @@ const collect = (s: net.Socket) => {
   return () => Buffer.concat(parts);
 };
 
-describe('Session: the committed state\'s two pipes (real sockets)', () => {
+describe("Session: the committed state's two pipes (real sockets)", () => {
   it('carries bytes both ways, proxies half-close, and reports its end once', async () => {
     const { a, z, done } = await rig();
     const atZ = collect(z);
