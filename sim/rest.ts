@@ -3,6 +3,7 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
 import { SIM_DBMS_VERSION } from './service.js';
+import { RestApi } from './rest-api.js';
 
 export type SimRole = 'leader' | 'follower';
 
@@ -27,18 +28,24 @@ function json(res: http.ServerResponse, status: number, value: unknown, headers:
 }
 
 export function createRestServer(host: RestHost, logger: Logger): http.Server {
+  const api = new RestApi(host.name);
   return http.createServer((req, res) => {
-    // Bodies are never needed; reading them keeps the keep-alive connection usable.
-    req.resume();
     host.gate(() => {
-      if (!req.socket.destroyed) route(host, logger, req, res);
+      if (!req.socket.destroyed) route(host, api, logger, req, res);
     });
   });
 }
 
-function route(host: RestHost, logger: Logger, req: http.IncomingMessage, res: http.ServerResponse): void {
+function route(host: RestHost, api: RestApi, logger: Logger, req: http.IncomingMessage, res: http.ServerResponse): void {
   host.restCounters.restRequests += 1;
   const url = new URL(req.url ?? '/', 'http://sim');
+  // Only the API reads bodies; reading the rest keeps the keep-alive connection usable.
+  const apiReadsBody = host.role() === 'leader' && req.method === 'POST' && (url.pathname.startsWith('/sessions') || url.pathname === '/_sim/sink');
+  if (!apiReadsBody) req.resume();
+  if (url.pathname === '/_sim/rest-auth') {
+    restAuth(api, req, res, url);
+    return;
+  }
   if (url.pathname === '/ha-status') {
     host.restCounters.haStatusRequests += 1;
     if (host.role() === 'leader') json(res, 200, { status: 'leader' });
@@ -50,8 +57,20 @@ function route(host: RestHost, logger: Logger, req: http.IncomingMessage, res: h
     return;
   }
   if (host.role() === 'leader') {
-    if (url.pathname === '/sessions') json(res, 200, { from: 0, total: 0, sessions: [] });
-    else if (url.pathname === '/version') json(res, 200, { version: SIM_DBMS_VERSION, node: host.name });
+    const user = api.authorize(req);
+    if (user === undefined) {
+      req.resume();
+      json(res, 401, { msg: 'Unauthorized' }, { 'www-authenticate': 'Basic realm="livy"' });
+      return;
+    }
+    // x-sim-delay-ms: the answer comes this much later (a slow call, for requests in flight at a failover).
+    const delayMs = Number(req.headers['x-sim-delay-ms'] ?? 0);
+    const answer = (status: number, value: unknown): void => {
+      if (delayMs > 0) setTimeout(() => json(res, status, value), delayMs).unref();
+      else json(res, status, value);
+    };
+    if (api.handle(req, res, user, answer)) return;
+    if (url.pathname === '/version') json(res, 200, { version: SIM_DBMS_VERSION, node: host.name });
     else json(res, 200, { node: host.name, path: url.pathname });
     return;
   }
@@ -62,6 +81,15 @@ function route(host: RestHost, logger: Logger, req: http.IncomingMessage, res: h
   }
   // Livy's passive node: 307 to the same path on the active node.
   json(res, 307, { status: 'follower', leader }, { location: leader.replace(/\/+$/, '') + (req.url ?? '/') });
+}
+
+/** `POST /_sim/rest-auth?user=NAME&password=PW` requires Basic auth on the REST API; without user: none. */
+function restAuth(api: RestApi, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  const user = url.searchParams.get('user');
+  if (req.method !== 'POST') return json(res, 400, { error: 'use POST /_sim/rest-auth?user=NAME&password=PW' });
+  api.setUsers(user ? new Map([[user, url.searchParams.get('password') ?? '']]) : undefined);
+  res.writeHead(204);
+  res.end();
 }
 
 /** `POST /_sim/role?role=leader|follower&leader=<restUrl>&leaderThrift=<http://host:port>` */

@@ -43,7 +43,8 @@ export class Router {
   private readonly handshakes = new Set<DownstreamConnection>();
   private config: RouterConfig;
   private lastId = 0;
-  private readonly perSource = new SourceLimit(() => this.config.maxClientConnectionsPerSource);
+  /** Client connections per source address, over every listener (the REST one included). */
+  readonly perSource = new SourceLimit(() => this.config.maxClientConnectionsPerSource);
   private sourceRefusals = { count: 0, sources: new Set<string>(), lastLog: 0 };
   private readonly stopClosingOnFailover: () => void;
   private readonly log: Logger;

@@ -6,13 +6,15 @@ import { Router } from './router.js';
 import { RouterMetrics } from './metrics/router-metrics.js';
 import { loadAdminAccess } from './admin/access.js';
 import { startAdminServer, type AdminHandlers, type AdminServer } from './admin/server.js';
-import { buildStatus } from './admin/status.js';
+import { buildStatus, type ListenerStatus } from './admin/status.js';
 import { HealthMonitor } from './health/monitor.js';
 import { roleAwareChecks } from './health/create-checker.js';
 import { Availability } from './metrics/availability.js';
 import { VERSION } from './version.js';
 import { Discovery } from './discovery/discovery.js';
 import type { RegistrationStatus } from './discovery/registration.js';
+import { startRest } from './rest/start-rest.js';
+import type { RestListener } from './rest/rest-listener.js';
 
 /**
  * Everything one `livy-router run` process runs, composed once: the router (listeners, node
@@ -27,6 +29,8 @@ export interface Service {
   readonly metrics: RouterMetrics;
   /** The admin endpoint's bound address; undefined when `admin.enabled` is false. */
   readonly adminAddress: net.AddressInfo | undefined;
+  /** The REST listener (issue 21); undefined when `rest` is not configured. */
+  readonly rest: RestListener | undefined;
   /** The ZooKeeper registration now; undefined when `discovery.zookeeper` is not configured. */
   registration(): RegistrationStatus | undefined;
   /**
@@ -83,7 +87,17 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     unwatch();
     throw err;
   }
-  const listeners = listenAddresses.map((a, i) => ({ address: `${a.address}:${a.port}`, transport: config.listeners[i]!.transport }));
+  let rest: RestListener | undefined;
+  try {
+    rest = await startRest(config, router, metrics.registry, log, (node) => health.checkNow(node));
+  } catch (err) {
+    await router.stop(0);
+    await health.stop();
+    unwatch();
+    throw err;
+  }
+  const listeners: ListenerStatus[] = listenAddresses.map((a, i) => ({ address: `${a.address}:${a.port}`, transport: config.listeners[i]!.transport }));
+  if (rest) listeners.push({ address: `${rest.address.address}:${rest.address.port}`, transport: rest.tls ? 'rest (https)' : 'rest (http)' });
   metrics.declareListeners(config.listeners.map((l) => `${l.host}:${l.port}`));
   let draining = false;
   const handlers: AdminHandlers = {
@@ -115,7 +129,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
   try {
     admin = await bindAdmin(config);
   } catch (err) {
-    await router.stop(0);
+    await Promise.all([router.stop(0), rest?.close(0)]);
     await health.stop();
     unwatch();
     throw err;
@@ -154,6 +168,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     get adminAddress() {
       return admin?.address;
     },
+    rest,
     registration: () => discovery.status(),
     reconfigure: (next) => {
       // One change at a time, and none once stopping: a reload that restarted the checks or the
@@ -172,7 +187,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
         // First: clients stop finding this router before it stops accepting.
         await discovery.stop();
         // Stops accepting at once, releases held clients, drains up to graceMs, closes the rest.
-        await router.stop(graceMs);
+        await Promise.all([router.stop(graceMs), rest?.close(graceMs)]);
         await health.stop();
         unwatch();
         // Last, so /status and /readyz answer while connections drain.

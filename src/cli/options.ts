@@ -18,6 +18,7 @@ export function withConfigFlags<T>(y: Argv<T>) {
     .option('connect-timeout-ms', { type: 'number', describe: 'TCP connect timeout per node' })
     .option('check', { type: 'string', choices: ['ha-status', 'rest', 'thrift', 'tcp', 'none'], describe: 'health-check kind for every node' })
     .option('admin', { type: 'string', describe: 'HOST:PORT of the admin endpoint (/status, /metrics, /healthz, /readyz), or off' })
+    .option('rest-listen', { type: 'string', describe: "HOST:PORT to serve Livy's REST API on, always from the active node (docs/rest.md)" })
     .option('zk-connect', {
       type: 'string',
       describe: 'HOST:PORT[,HOST:PORT...] of ZooKeeper: register this router there as HiveServer2 does (docs/router-ha.md)',
@@ -39,6 +40,7 @@ export interface ConfigArgs {
   connectTimeoutMs?: number;
   check?: string;
   admin?: string;
+  restListen?: string;
   zkConnect?: string;
   zkNamespace?: string;
   advertise?: string;

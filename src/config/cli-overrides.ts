@@ -11,6 +11,7 @@ export interface CliFlags {
   logPretty?: boolean;
   check?: string;
   admin?: string;
+  restListen?: string;
   zkConnect?: string;
   zkNamespace?: string;
   advertise?: string;
@@ -111,6 +112,14 @@ export function applyCliFlags(raw: Record<string, unknown>, flags: CliFlags): Ov
       setIn(values, 'admin', 'port', hp.port);
       setIn(values, 'admin', 'enabled', true);
       if (hp.host) setIn(values, 'admin', 'host', hp.host);
+    }
+  }
+  if (flags.restListen !== undefined) {
+    const hp = splitHostPort(flags.restListen);
+    if (!hp) problems.push(`--rest-listen "${flags.restListen}": expected HOST:PORT`);
+    else {
+      setIn(values, 'rest', 'port', hp.port);
+      if (hp.host) setIn(values, 'rest', 'host', hp.host);
     }
   }
   applyZookeeperFlags(values, flags, problems);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { count, host, listenPort, ms, port } from './fields.js';
 import { checkOverrideSchema, checkSchema } from './health-schema.js';
 import { discoverySchema } from './discovery-schema.js';
+import { restSchema } from './rest-schema.js';
 
 export const listenerTransport = z.enum(['binary', 'http', 'auto'], { error: 'must be binary, http or auto' });
 
@@ -99,6 +100,8 @@ export const configSchema = z
     shutdownGraceMs: ms(30000, { allowZero: true }),
     /** Registration in ZooKeeper for clients that look routers up there (docs/router-ha.md). */
     discovery: discoverySchema,
+    /** Livy's REST API through the router (docs/rest.md); absent: off. */
+    rest: restSchema.optional(),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }).default('info'),

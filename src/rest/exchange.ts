@@ -1,0 +1,237 @@
+import type http from 'node:http';
+import { pipeline } from 'node:stream';
+import type { Logger } from '../log.js';
+import type { NodeConfig, RouterConfig } from '../config/schema.js';
+import type { RestConfig } from '../config/rest-schema.js';
+import type { ClusterState } from '../upstream/cluster-state.js';
+import { answer } from './answers.js';
+import { endToEnd, requestHeaders } from './forward-headers.js';
+import { HeldBody } from './held-body.js';
+import type { NodeAgents } from './node-agents.js';
+import { tryNode, type Attempt, type AttemptOutcome } from './node-attempt.js';
+import { redirectTarget } from './redirect-target.js';
+import type { RestMetrics } from './rest-metrics.js';
+import { waitForActive, type Waiting } from './wait-for-active.js';
+
+export interface RestContext {
+  config(): RouterConfig;
+  readonly cluster: ClusterState;
+  readonly agents: NodeAgents;
+  /** Whether the checks can tell roles (then "no active node" means a failover is under way). */
+  roleAware(): boolean;
+  /** Asks the health checks to look at a node now. */
+  checkNow(node: string): void;
+  readonly metrics: RestMetrics;
+  readonly log: Logger;
+  readonly proto: 'http' | 'https';
+}
+
+/** Methods re-sent to the new active when the node was lost with the request in flight: they change nothing. */
+const SAFE = new Set(['GET', 'HEAD']);
+/** 307s followed for one request: a model that lags a failover needs one; more means nodes disagree. */
+const MAX_REDIRECTS = 2;
+/** Pause before trying again after a node refused the connection while the model still holds it active. */
+const UNREACHABLE_RETRY_MS = 50;
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One REST request from arrival to its last answer byte: pick the active node (waiting up to holdMs
+ * during a failover), send the request there unchanged, follow a lagging model's 307 itself when
+ * the body is still held, re-send a GET or HEAD whose node was lost, and never re-send anything
+ * else that may have reached a node. Once the node's status line is passed on, it is a stream.
+ */
+export class RestExchange {
+  private readonly startedAt = Date.now();
+  private readonly method: string;
+  private readonly rest: RestConfig;
+  private body: HeldBody | undefined;
+  private waiting: Waiting | undefined;
+  private attempt: Attempt | undefined;
+  private node: string | undefined;
+  private attempts = 0;
+  /** The client left, or the body broke a limit: nothing more is tried. */
+  private over = false;
+  private finished = false;
+
+  constructor(
+    private readonly req: http.IncomingMessage,
+    private readonly res: http.ServerResponse,
+    private readonly ctx: RestContext,
+    private readonly clientAddress: string,
+    private readonly onDone: () => void,
+  ) {
+    this.method = req.method ?? 'GET';
+    this.rest = ctx.config().rest!;
+    res.once('close', this.onClose);
+  }
+
+  async run(): Promise<void> {
+    const declared = Number(this.req.headers['content-length'] ?? 0);
+    if (this.rest.maxBodyBytes > 0 && declared > this.rest.maxBodyBytes) {
+      return answer(this.res, 413, 'body_too_large', `request body of ${declared} bytes is over rest.maxBodyBytes (${this.rest.maxBodyBytes})`, true);
+    }
+    this.body = new HeldBody(this.req, this.rest.maxReplayBodyBytes, this.rest.maxBodyBytes, () => this.tooLarge());
+    const deadline = Date.now() + this.ctx.config().holdMs;
+    let target: { node: NodeConfig; path: string } | undefined;
+    let redirects = 0;
+    let lastFailure: string | undefined;
+    while (!this.over) {
+      let node = target?.node;
+      const path = target?.path ?? this.req.url ?? '/';
+      target = undefined;
+      if (!node) {
+        this.waiting = waitForActive(this.ctx.cluster, this.ctx.roleAware(), deadline);
+        node = (await this.waiting.node)?.config;
+        this.waiting = undefined;
+        if (this.over) return;
+        if (!node) return this.noActive(lastFailure);
+      }
+      const out = await this.tryOn(node, path);
+      if (this.over) return;
+      if (out.kind === 'response') {
+        const next =
+          out.res.statusCode === 307 && redirects < MAX_REDIRECTS
+            ? redirectTarget(out.res.headers.location, this.ctx.config().nodes, this.ctx.agents.scheme)
+            : undefined;
+        if (next && next.node.name !== node.name && (await this.canResend(out))) {
+          redirects++;
+          this.ctx.metrics.resent('redirect');
+          // The model lagged a failover: have the checks look at both nodes now.
+          this.ctx.checkNow(node.name);
+          this.ctx.checkNow(next.node.name);
+          target = next;
+          continue;
+        }
+        return this.commit(out);
+      }
+      if (out.kind === 'timeout') return this.failed(504, 'node_timeout', `${out.reason}: ${this.unknownOutcome()}`);
+      if (out.kind === 'body-unsendable')
+        return this.failed(502, 'node_failed', `${lastFailure ?? 'the node failed'}; the request body was too large to send again`);
+      lastFailure = out.reason;
+      this.ctx.checkNow(node.name);
+      if (out.kind === 'lost' && !SAFE.has(this.method)) {
+        return this.failed(502, 'outcome_unknown', `node ${node.name} was lost with the request in flight (${out.reason}): ${this.unknownOutcome()}`);
+      }
+      this.ctx.metrics.resent(out.kind === 'lost' ? 'node-lost' : 'unreachable');
+      if (Date.now() >= deadline) return this.noActive(lastFailure);
+      if (out.kind === 'unreachable') await delay(UNREACHABLE_RETRY_MS);
+    }
+  }
+
+  /** Ends everything this exchange started (the router is closing): the client gets no more bytes. */
+  abort(): void {
+    this.over = true;
+    this.waiting?.cancel();
+    this.attempt?.abort('router shutting down');
+    if (!this.res.headersSent) answer(this.res, 503, 'shutting_down', 'the router is shutting down', true);
+    else this.res.destroy();
+  }
+
+  private unknownOutcome(): string {
+    return SAFE.has(this.method)
+      ? 'nothing was changed by this request'
+      : `the outcome of ${this.method} is unknown: it was not sent again; check the session (GET) before repeating it`;
+  }
+
+  private async tryOn(node: NodeConfig, path: string): Promise<AttemptOutcome> {
+    this.node = node.name;
+    this.attempts++;
+    const attempt = tryNode({
+      node,
+      agent: this.ctx.agents.for(node),
+      tls: this.ctx.agents.scheme === 'https',
+      method: this.method,
+      path,
+      headers: requestHeaders(this.req, this.clientAddress, this.ctx.proto),
+      body: this.body!,
+      connectTimeoutMs: this.ctx.config().connectTimeoutMs,
+      idleTimeoutMs: this.rest.idleTimeoutMs,
+    });
+    this.attempt = attempt;
+    // A hung or demoted active is known to the checks before its socket says anything.
+    const stop = this.ctx.cluster.onChange((c) => {
+      if (c.node.name === node.name && c.from === 'active' && c.to !== 'active') attempt.abort(`node ${node.name} no longer active: ${c.reason}`);
+    });
+    const out = await attempt.outcome;
+    stop();
+    this.attempt = undefined;
+    if (out.kind !== 'response') this.body!.detach();
+    return out;
+  }
+
+  /** After a 307: whether the request can go to the Location node (its body whole in memory). */
+  private async canResend(out: Extract<AttemptOutcome, { kind: 'response' }>): Promise<boolean> {
+    const body = this.body!;
+    body.detach();
+    if (!(await body.whenComplete()) || this.over) {
+      out.res.resume();
+      return false;
+    }
+    // A node that answered before reading the whole body keeps a half-sent request: drop that socket.
+    if (out.up.writableFinished) out.res.resume();
+    else out.up.destroy();
+    return true;
+  }
+
+  /** Passes the node's answer on as a stream; from here a failure can only cut the client. */
+  private commit(out: Extract<AttemptOutcome, { kind: 'response' }>): void {
+    const { res: up } = out;
+    this.res.writeHead(up.statusCode ?? 502, up.statusMessage, endToEnd(up.rawHeaders));
+    pipeline(up, this.res, (err) => {
+      if (err) {
+        out.up.destroy();
+        this.res.destroy();
+      }
+    });
+  }
+
+  private noActive(lastFailure: string | undefined): void {
+    const holdMs = this.ctx.config().holdMs;
+    const why = lastFailure
+      ? `no Livy node answered within holdMs (${holdMs} ms); last failure: ${lastFailure}`
+      : `no active Livy node within holdMs (${holdMs} ms)`;
+    this.failed(503, 'no_active_node', why);
+  }
+
+  private failed(status: number, code: Parameters<typeof answer>[2], message: string): void {
+    // Connection: close when the client may still be sending a body no one will read.
+    answer(this.res, status, code, message, !this.req.complete);
+  }
+
+  private tooLarge(): void {
+    this.over = true;
+    this.attempt?.abort('request body too large');
+    this.waiting?.cancel();
+    if (!this.res.headersSent) answer(this.res, 413, 'body_too_large', `request body over rest.maxBodyBytes (${this.rest.maxBodyBytes})`, true);
+    else this.res.destroy();
+  }
+
+  private readonly onClose = (): void => {
+    if (this.finished) return;
+    this.finished = true;
+    if (!this.res.writableFinished) {
+      this.over = true;
+      this.waiting?.cancel();
+      this.attempt?.abort('client went away');
+    }
+    this.body?.release();
+    const status = this.res.headersSent ? this.res.statusCode : undefined;
+    const durationMs = Date.now() - this.startedAt;
+    this.ctx.metrics.done(this.method, this.res.writableFinished ? status : undefined, durationMs / 1000);
+    // The path without its query; never a header (Authorization stays out of every line).
+    this.ctx.log.debug(
+      {
+        method: this.method,
+        path: (this.req.url ?? '/').split('?')[0],
+        status: status ?? null,
+        node: this.node ?? null,
+        durationMs,
+        attempts: this.attempts,
+        complete: this.res.writableFinished,
+      },
+      'request done',
+    );
+    this.onDone();
+  };
+}
