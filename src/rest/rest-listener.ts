@@ -64,6 +64,8 @@ export class RestListener {
       headersTimeout: rest.headersTimeoutMs,
       requestTimeout: rest.requestTimeoutMs,
       keepAliveTimeout: rest.keepAliveTimeoutMs,
+      // Node looks for heads and requests past their timeouts this often (its default, 30 s, would let them overstay).
+      connectionsCheckingInterval: Math.min(1000, rest.headersTimeoutMs),
     };
     const server = rest.tls
       ? https.createServer({ ...options, cert: readPem(rest.tls.cert, 'rest.tls.cert'), key: readPem(rest.tls.key, 'rest.tls.key') })

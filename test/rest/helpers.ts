@@ -52,7 +52,7 @@ export interface RestCluster {
  * Two sim node processes with Basic auth on REST, the passive listed first, and the real router
  * process with its REST listener; extra router flags after.
  */
-export async function startRestCluster(extra: string[] = [], check = 'ha-status'): Promise<RestCluster> {
+export async function startRestCluster(extra: string[] = [], logLevel = 'debug'): Promise<RestCluster> {
   const active = await spawnSimNode({ name: 'livy-a', role: 'leader' });
   const passive = await spawnSimNode({ name: 'livy-p', role: 'follower', leaderRestUrl: active.restUrl });
   await Promise.all([requireBasic(active), requireBasic(passive)]);
@@ -62,13 +62,13 @@ export async function startRestCluster(extra: string[] = [], check = 'ha-status'
     '--node',
     `livy-a=127.0.0.1:${active.thriftPort},rest=${active.restPort}`,
     '--check',
-    check,
+    'ha-status',
     '--admin',
     'off',
     '--rest-listen',
     '127.0.0.1:0',
     '--log-level',
-    'debug',
+    logLevel,
     ...extra,
   ]);
   const line = await eventually(() => router.lines.find((l) => l.msg === 'REST listening'), { what: 'the REST listening line' });
