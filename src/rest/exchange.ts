@@ -15,6 +15,8 @@ import { waitForActive, type Waiting } from './wait-for-active.js';
 
 export interface RestContext {
   config(): RouterConfig;
+  /** The rest block now (a reload that drops it keeps the listener, with the block it started with). */
+  rest(): RestConfig;
   readonly cluster: ClusterState;
   readonly agents: NodeAgents;
   /** Whether the checks can tell roles (then "no active node" means a failover is under way). */
@@ -62,7 +64,7 @@ export class RestExchange {
     private readonly onDone: () => void,
   ) {
     this.method = req.method ?? 'GET';
-    this.rest = ctx.config().rest!;
+    this.rest = ctx.rest();
     res.once('close', this.onClose);
   }
 

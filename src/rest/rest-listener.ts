@@ -96,7 +96,8 @@ export class RestListener {
 
   private serve(deps: RestListenerDeps): void {
     const proto = this.tls ? 'https' : 'http';
-    const ctx = { ...deps, agents: this.agents, proto } as const;
+    const started = deps.config().rest!;
+    const ctx = { ...deps, rest: () => deps.config().rest ?? started, agents: this.agents, proto } as const;
     this.server.on('connection', (socket: net.Socket) => {
       const source = sourceOf(socket.remoteAddress);
       if (!deps.perSource.admit(source)) {
