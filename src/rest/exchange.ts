@@ -2,7 +2,7 @@ import type http from 'node:http';
 import type { Logger } from '../log.js';
 import type { NodeConfig, RouterConfig } from '../config/schema.js';
 import type { RestConfig } from '../config/rest-schema.js';
-import type { ClusterState } from '../upstream/cluster-state.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
 import { answer } from './answers.js';
 import { endToEnd, requestHeaders } from './forward-headers.js';
 import { HeldBody } from './held-body.js';

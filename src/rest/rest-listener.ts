@@ -7,7 +7,7 @@ import type { RouterConfig } from '../config/schema.js';
 import type { RestConfig } from '../config/rest-schema.js';
 import { RouterError } from '../errors.js';
 import { sourceOf, type SourceLimit } from '../listener/source-limit.js';
-import type { ClusterState } from '../upstream/cluster-state.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
 import { RestExchange } from './exchange.js';
 import { NodeAgents } from './node-agents.js';
 import type { RestMetrics } from './rest-metrics.js';
@@ -90,6 +90,11 @@ export class RestListener {
     return listener;
   }
 
+  /** How /status lists it. */
+  status(): { address: string; transport: string } {
+    return { address: `${this.address.address}:${this.address.port}`, transport: this.tls ? 'rest (https)' : 'rest (http)' };
+  }
+
   get inFlight(): number {
     return this.exchanges.size;
   }
@@ -128,6 +133,12 @@ export class RestListener {
       if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
       else socket.destroy();
     });
+  }
+
+  /** Ends every request now (a second signal during a drain); close() then finishes at once. */
+  closeNow(): void {
+    for (const e of [...this.exchanges]) e.abort();
+    this.server.closeAllConnections();
   }
 
   /** Stops accepting, lets requests in flight finish up to graceMs, then ends the rest (idempotent). */

@@ -4,6 +4,8 @@ import type { RouterConfig } from '../config/schema.js';
 import { roleAwareChecks } from '../health/create-checker.js';
 import type { Router } from '../router.js';
 import { RestListener } from './rest-listener.js';
+
+export type { RestListener };
 import { RestMetrics } from './rest-metrics.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ClusterState, NodeStatus } from '../upstream/cluster-state.js';
+import type { ClusterState, NodeStatus } from '../cluster/cluster-state.js';
 
 export interface Waiting {
   /** The active node, or undefined at the deadline or after cancel(). */
