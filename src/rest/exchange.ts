@@ -75,6 +75,13 @@ export class RestExchange {
       return answer(this.res, 413, 'body_too_large', `request body of ${declared} bytes is over rest.maxBodyBytes (${this.rest.maxBodyBytes})`, true);
     }
     this.body = new HeldBody(this.req, this.rest.maxReplayBodyBytes, this.rest.maxBodyBytes, () => this.tooLarge());
+    // A body that fits the replay copy is read whole before any node is asked: a client trickling
+    // it holds a socket here (bounded by requestTimeoutMs), never a connection to Livy.
+    if (declared > 0 && declared <= this.rest.maxReplayBodyBytes) {
+      this.body.detach();
+      await this.body.whenComplete();
+      if (this.over) return;
+    }
     const deadline = Date.now() + this.ctx.config().holdMs;
     let target: { node: NodeConfig; path: string } | undefined;
     let redirects = 0;

@@ -31,8 +31,9 @@ function call(port: number, opts: http.RequestOptions & { body?: string | Buffer
 }
 
 /** A node's REST port that answers every request with what it received (and hop-by-hop headers of its own). */
-async function echoNode(secure = false): Promise<{ port: number; seen: Array<{ method: string; raw: string[]; body: string }> }> {
+async function echoNode(secure = false): Promise<{ port: number; seen: Array<{ method: string; raw: string[]; body: string }>; connections(): number }> {
   const seen: Array<{ method: string; raw: string[]; body: string }> = [];
+  let connections = 0;
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
@@ -49,9 +50,10 @@ async function echoNode(secure = false): Promise<{ port: number; seen: Array<{ m
     });
   };
   const server = secure ? https.createServer({ ...tlsFixture() }, handler) : http.createServer(handler);
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   onStop(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
-  return { port: (server.address() as net.AddressInfo).port, seen };
+  return { port: (server.address() as net.AddressInfo).port, seen, connections: () => connections };
 }
 
 function restPort(service: Service): number {
@@ -169,6 +171,29 @@ describe('REST listener', () => {
     await Promise.all(held.map((s) => new Promise((r) => s.once('connect', r))));
     await new Promise((r) => setTimeout(r, 50));
     await expect(call(port, { path: '/x' })).rejects.toThrow(/socket hang up|ECONNRESET/);
+  });
+
+  it('a client trickling a small body holds no node connection; the node gets the body whole once it is in', async () => {
+    const node = await echoNode();
+    const { service } = await startTestRouter([{ name: 'n', port: 1, restPort: node.port }], { rest: { host: '127.0.0.1', port: 0 } });
+    const slow = net.connect(restPort(service), '127.0.0.1');
+    slow.on('error', () => {});
+    onStop(() => slow.destroy());
+    const body = '{"kind":"spark","name":"trickled"}';
+    slow.write(`POST /sessions HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(node.connections()).toBe(0);
+    const answer = new Promise<string>((r) => {
+      let text = '';
+      slow.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (text.includes('"ok":true')) r(text);
+      });
+    });
+    slow.write(body.slice(5));
+    expect(await answer).toMatch(/^HTTP\/1.1 200/);
+    expect(node.seen).toEqual([expect.objectContaining({ method: 'POST', body })]);
+    expect(node.connections()).toBe(1);
   });
 
   it('/status lists the REST listener; HTTPS with rest.tls; HTTPS to the nodes with rest.caFile', async () => {
