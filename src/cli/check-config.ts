@@ -13,7 +13,8 @@ export async function checkConfigCommand(args: ConfigArgs): Promise<number> {
     `${source}: valid\n` +
       `  listeners: ${c.listeners.map((l) => `${l.host}:${l.port} (${l.transport})`).join(', ')}\n` +
       `  nodes (${c.nodeTransport}): ${c.nodes.map((n) => `${n.name}=${n.host}:${n.port}`).join(', ')}\n` +
-      `  health check: ${c.health.kind}\n`,
+      `  health check: ${c.health.kind}\n` +
+      (c.rest ? `  REST: ${c.rest.host}:${c.rest.port} (${c.rest.tls ? 'https' : 'http'}) -> the active node's REST port\n` : ''),
   );
   return 0;
 }

@@ -43,6 +43,13 @@ function poll(c: RestCluster): Poll {
   };
 }
 
+/** A GET the node answers only after 1 s, so it is in flight at the failover: it must be re-sent. */
+async function slowGet(c: RestCluster): Promise<number> {
+  const r = await fetch(`${c.restUrl}/batches`, { headers: { authorization: AUTH, 'x-sim-delay-ms': '1000' } });
+  await r.arrayBuffer();
+  return r.status;
+}
+
 /** A POST the node answers only after 3 s (x-sim-delay-ms), so it is in flight at the failover. */
 async function slowPost(c: RestCluster): Promise<{ status: number; body: { error?: string; msg?: string } }> {
   const r = await fetch(`${c.restUrl}/sessions`, {
@@ -63,6 +70,7 @@ describe('REST through a failover (real processes)', () => {
     const p = poll(c);
     await eventually(() => p.results.length >= 3, { what: 'three polls' });
     const post = slowPost(c);
+    const get = slowGet(c);
     await new Promise((r) => setTimeout(r, 300));
     const killedAt = Date.now();
     c.active.child.kill('SIGKILL');
@@ -74,6 +82,11 @@ describe('REST through a failover (real processes)', () => {
     await p.stop();
 
     const answer = await post;
+    expect(await get).toBe(200);
+    // It was in flight on the lost node and answered by the new one.
+    const resent = c.router.lines.find((l) => l.msg === 'request done' && l.path === '/batches');
+    expect(resent).toMatchObject({ status: 200, node: 'livy-p' });
+    expect(Number(resent!.attempts)).toBeGreaterThanOrEqual(2);
     expect(answer.status).toBe(502);
     expect(answer.body.error).toBe('outcome_unknown');
     expect(answer.body.msg).toMatch(/outcome of POST is unknown: it was not sent again/);
@@ -89,6 +102,7 @@ describe('REST through a failover (real processes)', () => {
     const p = poll(c);
     await eventually(() => p.results.length >= 3, { what: 'three polls' });
     const post = slowPost(c);
+    const get = slowGet(c);
     await new Promise((r) => setTimeout(r, 300));
     const movedAt = Date.now();
     await moveLeader([c.active, c.passive], c.passive);
@@ -97,6 +111,11 @@ describe('REST through a failover (real processes)', () => {
     await p.stop();
 
     const answer = await post;
+    expect(await get).toBe(200);
+    // It was in flight on the lost node and answered by the new one.
+    const resent = c.router.lines.find((l) => l.msg === 'request done' && l.path === '/batches');
+    expect(resent).toMatchObject({ status: 200, node: 'livy-p' });
+    expect(Number(resent!.attempts)).toBeGreaterThanOrEqual(2);
     expect(answer.status).toBe(502);
     expect(answer.body.error).toBe('outcome_unknown');
     expect(p.results.length).toBeGreaterThan(5);
