@@ -84,7 +84,7 @@ describe('REST through a failover (real processes)', () => {
     const answer = await post;
     expect(await get).toBe(200);
     // It was in flight on the lost node and answered by the new one.
-    const resent = c.router.lines.find((l) => l.msg === 'request done' && l.path === '/batches');
+    const resent = await eventually(() => c.router.lines.find((l) => l.msg === 'request done' && l.path === '/batches'), { what: 'the slow GET done' });
     expect(resent).toMatchObject({ status: 200, node: 'livy-p' });
     expect(Number(resent!.attempts)).toBeGreaterThanOrEqual(2);
     expect(answer.status).toBe(502);
@@ -113,7 +113,7 @@ describe('REST through a failover (real processes)', () => {
     const answer = await post;
     expect(await get).toBe(200);
     // It was in flight on the lost node and answered by the new one.
-    const resent = c.router.lines.find((l) => l.msg === 'request done' && l.path === '/batches');
+    const resent = await eventually(() => c.router.lines.find((l) => l.msg === 'request done' && l.path === '/batches'), { what: 'the slow GET done' });
     expect(resent).toMatchObject({ status: 200, node: 'livy-p' });
     expect(Number(resent!.attempts)).toBeGreaterThanOrEqual(2);
     expect(answer.status).toBe(502);
