@@ -125,7 +125,7 @@ export class Router {
   }
 
   /** Refusals for the per-source limit, shared by every listener: at most one line every 10 s. */
-  private sourceLimited(source: string): void {
+  sourceLimited(source: string): void {
     const r = this.sourceRefusals;
     r.count++;
     if (r.sources.size < 10) r.sources.add(source);

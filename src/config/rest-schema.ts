@@ -16,15 +16,15 @@ export const restSchema = z
     /** Serve HTTPS with this certificate (PEM files): Basic credentials then never cross in clear. */
     tls: z
       .object({
-        cert: z.string().min(1, { error: 'must be a PEM file path' }),
-        key: z.string().min(1, { error: 'must be a PEM file path' }),
+        cert: z.string({ error: 'must be a PEM file path' }).min(1, { error: 'must be a PEM file path' }),
+        key: z.string({ error: 'must be a PEM file path' }).min(1, { error: 'must be a PEM file path' }),
       })
       .strict()
       .optional(),
     /** The nodes' REST ports speak HTTPS; default: what `health.tls` says. */
-    nodeTls: z.boolean().optional(),
+    nodeTls: z.boolean({ error: 'must be true or false' }).optional(),
     /** PEM CA bundle that signed the nodes' REST certificates (CDP auto-TLS); default: Node's CA store. */
-    caFile: z.string().min(1, { error: 'must be a PEM file path' }).optional(),
+    caFile: z.string({ error: 'must be a PEM file path' }).min(1, { error: 'must be a PEM file path' }).optional(),
     /** Request bodies kept to re-send after a 307 from a node the model still held active; 0: never re-send a body. */
     maxReplayBodyBytes: count(MiB, 0),
     /** Largest request body; more gets 413. 0: no limit (bodies are streamed, never held whole). */

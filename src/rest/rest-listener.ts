@@ -17,6 +17,8 @@ export interface RestListenerDeps {
   readonly cluster: ClusterState;
   /** The router's per-source limit: REST connections count against the same budget as Thrift ones. */
   readonly perSource: SourceLimit;
+  /** A connection refused for the per-source limit: counted and logged with the Thrift ones. */
+  sourceLimited(source: string): void;
   roleAware(): boolean;
   checkNow(node: string): void;
   readonly metrics: RestMetrics;
@@ -106,7 +108,7 @@ export class RestListener {
     this.server.on('connection', (socket: net.Socket) => {
       const source = sourceOf(socket.remoteAddress);
       if (!deps.perSource.admit(source)) {
-        deps.log.debug({ source }, 'REST client refused: source address at its limit');
+        deps.sourceLimited(source);
         socket.destroy();
         return;
       }

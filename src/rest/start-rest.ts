@@ -25,6 +25,7 @@ export async function startRest(
     config: () => router.currentConfig,
     cluster: router.cluster,
     perSource: router.perSource,
+    sourceLimited: (source) => router.sourceLimited(source),
     // Role-aware checks announce the active node; without them the first node is tried and its 307 followed.
     roleAware: () => roleAwareChecks(router.currentConfig),
     checkNow,

@@ -143,7 +143,7 @@ describe('REST listener', () => {
   it('limits: 413 over maxBodyBytes (declared or streamed), 431 over maxHeaderBytes, 408 for a head too slow, per-source connections', async () => {
     const node = await echoNode();
     const rest = { host: '127.0.0.1', port: 0, maxBodyBytes: 1000, maxHeaderBytes: 2048, headersTimeoutMs: 300 };
-    const { service } = await startTestRouter([{ name: 'n', port: 1, restPort: node.port }], { rest, maxClientConnectionsPerSource: 2 });
+    const { service, lines } = await startTestRouter([{ name: 'n', port: 1, restPort: node.port }], { rest, maxClientConnectionsPerSource: 2 });
     const port = restPort(service);
     const declared = await call(port, { method: 'POST', path: '/x', body: 'x'.repeat(1001) });
     expect(declared.status).toBe(413);
@@ -171,6 +171,8 @@ describe('REST listener', () => {
     await Promise.all(held.map((s) => new Promise((r) => s.once('connect', r))));
     await new Promise((r) => setTimeout(r, 50));
     await expect(call(port, { path: '/x' })).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(lines.find((l) => /source address at its limit of 2 connections/.test(l.msg))).toMatchObject({ refused: 1, sources: ['127.0.0.1'] });
+    expect(await service.metrics.text()).toContain('livy_router_connections_refused_total 1');
   });
 
   it('a client trickling a small body holds no node connection; the node gets the body whole once it is in', async () => {
@@ -194,6 +196,19 @@ describe('REST listener', () => {
     expect(await answer).toMatch(/^HTTP\/1.1 200/);
     expect(node.seen).toEqual([expect.objectContaining({ method: 'POST', body })]);
     expect(node.connections()).toBe(1);
+  });
+
+  it('stop(graceMs) lets a request in flight finish, refuses new ones, and closes everything', async () => {
+    const active = await startSimNode({ name: 'a' }, { role: 'leader' });
+    const { service } = await startTestRouter([{ name: 'a', port: active.thriftPort, restPort: active.restPort }], { rest: { host: '127.0.0.1', port: 0 } });
+    const port = restPort(service);
+    const slow = call(port, { path: '/sessions', headers: { 'x-sim-delay-ms': '300' } });
+    await new Promise((r) => setTimeout(r, 100));
+    const stopped = service.stop(5000);
+    expect((await slow).status).toBe(200);
+    await stopped;
+    expect(service.rest!.inFlight).toBe(0);
+    await expect(call(port, { path: '/sessions' })).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('/status lists the REST listener; HTTPS with rest.tls; HTTPS to the nodes with rest.caFile', async () => {
