@@ -4,11 +4,12 @@ import type { NodeConfig, RouterConfig } from '../config/schema.js';
 import type { RestConfig } from '../config/rest-schema.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import { answer } from './answers.js';
-import { endToEnd, requestHeaders } from './forward-headers.js';
+import { requestHeaders } from './forward-headers.js';
 import { HeldBody } from './held-body.js';
 import type { NodeAgents } from './node-agents.js';
 import { tryNode, type Attempt, type AttemptOutcome } from './node-attempt.js';
 import { redirectTarget } from './redirect-target.js';
+import { streamAnswer } from './stream-answer.js';
 import type { RestMetrics } from './rest-metrics.js';
 import { waitForActive, type Waiting } from './wait-for-active.js';
 
@@ -113,7 +114,8 @@ export class RestExchange {
           target = next;
           continue;
         }
-        return this.commit(out);
+        this.committed = out.up;
+        return streamAnswer(out.res, this.res);
       }
       if (out.kind === 'timeout') return this.failed(504, 'node_timeout', `${out.reason}: ${this.unknownOutcome()}`);
       if (out.kind === 'body-unsendable')
@@ -182,22 +184,6 @@ export class RestExchange {
     if (out.up.writableFinished) out.res.resume();
     else out.up.destroy();
     return true;
-  }
-
-  /**
-   * Passes the node's answer on as a stream; from here a failure can only cut the client. pipe()
-   * rather than pipeline(): pipeline costs an AbortController and a DOMException per request.
-   */
-  private commit(out: Extract<AttemptOutcome, { kind: 'response' }>): void {
-    const { res: up } = out;
-    this.committed = out.up;
-    this.res.writeHead(up.statusCode ?? 502, up.statusMessage, endToEnd(up.rawHeaders));
-    up.on('error', () => {});
-    // The node closed before the end of its answer: the client must not take a truncated body for a whole one.
-    up.once('close', () => {
-      if (!up.complete) this.res.destroy();
-    });
-    up.pipe(this.res);
   }
 
   private noActive(lastFailure: string | undefined): void {
