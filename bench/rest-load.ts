@@ -17,6 +17,8 @@ export interface RestLoadAnswer {
   perSec: number;
   p50Us: number;
   p99Us: number;
+  /** Filled in by the parent: the proxy's CPU time over this job, per request. */
+  proxyCpuUsPerRequest?: number;
 }
 
 function once(agent: http.Agent, job: RestLoadJob): Promise<boolean> {

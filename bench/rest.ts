@@ -3,7 +3,7 @@
 // node (its own process), GET /sessions with Basic auth from a separate load process on 16
 // kept-alive connections, 2 s per column per round, columns rotated, medians reported. About 30 s.
 // Usage: node dist/bench/rest.js [--rounds 3] [--concurrency 16] [--duration-ms 2000]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,12 @@ const ROUNDS = Number(args.rounds);
 const AUTHORIZATION = `Basic ${Buffer.from('bench:bench-password').toString('base64')}`;
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
+
+/** CPU time (user + system) a process has used, in microseconds: a busy machine slows every column, CPU per request it does not. */
+function cpuUs(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
 
 /** A process listening on `port`; stop() is SIGTERM then SIGKILL after 5 s. */
 async function startListener(name: string, argv: string[], port: number, cleanup?: () => void): Promise<Proc> {
@@ -104,6 +110,11 @@ async function main(): Promise<void> {
       ['router', router.port],
     ];
     if (haproxy) columns.push(['haproxy', haproxy.port]);
+    // The process whose CPU a column costs besides the node's: the proxy (direct: none).
+    const proxyPid = new Map<string, number | undefined>([
+      ['router', router.child.pid],
+      ['haproxy', haproxy?.child.pid],
+    ]);
     const job = (port: number, durationMs: number): Promise<RestLoadAnswer> =>
       new Promise((resolve) => {
         load.child.once('message', (a: RestLoadAnswer) => resolve(a));
@@ -115,7 +126,10 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const line: string[] = [];
       for (const [col, port] of columns.map((_, i) => columns[(i + round) % columns.length]!)) {
+        const pid = proxyPid.get(col);
+        const cpuBefore = pid ? cpuUs(pid) : 0;
         const a = await job(port, Number(args['duration-ms']));
+        a.proxyCpuUsPerRequest = pid ? (cpuUs(pid) - cpuBefore) / a.requests : 0;
         samples.get(col)!.push(a);
         line.push(
           `${col} ${a.perSec.toFixed(0)}/s p50 ${(a.p50Us / 1000).toFixed(2)} ms p99 ${(a.p99Us / 1000).toFixed(2)} ms${a.errors ? ` (${a.errors} errors)` : ''}`,
@@ -123,19 +137,20 @@ async function main(): Promise<void> {
       }
       console.log(`REST round ${round + 1}/${ROUNDS}: ${line.join(', ')}`);
     }
-    const result: Record<string, { perSec: number; p50Ms: number; p99Ms: number; errors: number }> = {};
+    const result: Record<string, { perSec: number; p50Ms: number; p99Ms: number; proxyCpuUsPerRequest: number; errors: number }> = {};
     console.log('');
-    console.log('| REST GET /sessions, 16 kept-alive connections (median) | requests/s | p50 ms | p99 ms |');
-    console.log('|---|---:|---:|---:|');
+    console.log('| REST GET /sessions, 16 kept-alive connections (median) | requests/s | p50 ms | p99 ms | proxy CPU us/request |');
+    console.log('|---|---:|---:|---:|---:|');
     for (const [col, xs] of samples) {
       const r = {
         perSec: Math.round(median(xs.map((x) => x.perSec))),
         p50Ms: Number((median(xs.map((x) => x.p50Us)) / 1000).toFixed(2)),
         p99Ms: Number((median(xs.map((x) => x.p99Us)) / 1000).toFixed(2)),
+        proxyCpuUsPerRequest: Math.round(median(xs.map((x) => x.proxyCpuUsPerRequest ?? 0))),
         errors: xs.reduce((a, x) => a + x.errors, 0),
       };
       result[col] = r;
-      console.log(`| ${col} | ${r.perSec} | ${r.p50Ms} | ${r.p99Ms} |`);
+      console.log(`| ${col} | ${r.perSec} | ${r.p50Ms} | ${r.p99Ms} | ${col === 'direct' ? '-' : r.proxyCpuUsPerRequest} |`);
     }
     console.log(`REST bench took ${((Date.now() - t0) / 1000).toFixed(0)} s (node ${process.version})`);
     console.log(`RESULT_REST ${JSON.stringify(result)}`);

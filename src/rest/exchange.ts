@@ -221,6 +221,7 @@ export class RestExchange {
     const durationMs = Date.now() - this.startedAt;
     this.ctx.metrics.done(this.method, this.res.writableFinished ? status : undefined, durationMs / 1000);
     // The path without its query; never a header (Authorization stays out of every line).
+    if (!this.ctx.log.isLevelEnabled('debug')) return this.onDone();
     this.ctx.log.debug(
       {
         method: this.method,

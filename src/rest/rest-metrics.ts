@@ -37,10 +37,20 @@ export class RestMetrics {
     });
   }
 
+  /** Label children by `method status_class`: prom-client hashes a label object on every call, a child once. */
+  private readonly children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+
   done(method: string, status: number | undefined, seconds: number): void {
     const label = methodLabel(method);
-    this.requests.inc({ method: label, status_class: status ? `${Math.floor(status / 100)}xx` : 'none' });
-    this.duration.observe({ method: label }, seconds);
+    const statusClass = status ? `${Math.floor(status / 100)}xx` : 'none';
+    const key = `${label} ${statusClass}`;
+    let child = this.children.get(key);
+    if (!child) {
+      child = { count: this.requests.labels(label, statusClass), time: this.duration.labels(label) };
+      this.children.set(key, child);
+    }
+    child.count.inc();
+    child.time.observe(seconds);
   }
 
   resent(reason: ReplayReason): void {
