@@ -19,3 +19,14 @@ export function answer(res: http.ServerResponse, status: number, error: RestErro
   res.writeHead(status, headers);
   res.end(body);
 }
+
+/** What a failed request did to Livy: a GET or HEAD changed nothing; anything else may have. */
+export function unknownOutcome(method: string): string {
+  return method === 'GET' || method === 'HEAD'
+    ? 'nothing was changed by this request'
+    : `the outcome of ${method} is unknown: it was not sent again; check the session (GET) before repeating it`;
+}
+
+export function noActiveMessage(holdMs: number, lastFailure: string | undefined): string {
+  return lastFailure ? `no Livy node answered within holdMs (${holdMs} ms); last failure: ${lastFailure}` : `no active Livy node within holdMs (${holdMs} ms)`;
+}

@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { NodeConfig, RouterConfig } from '../config/schema.js';
 import type { RestConfig } from '../config/rest-schema.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
-import { answer } from './answers.js';
+import { answer, noActiveMessage, unknownOutcome } from './answers.js';
 import { requestHeaders } from './forward-headers.js';
 import { HeldBody } from './held-body.js';
 import type { NodeAgents } from './node-agents.js';
@@ -35,8 +35,6 @@ const MAX_REDIRECTS = 2;
 /** Pause before trying again after a node refused the connection while the model still holds it active. */
 const UNREACHABLE_RETRY_MS = 50;
 
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * One REST request from arrival to its last answer byte: pick the active node (waiting up to holdMs
  * during a failover), send the request there unchanged, follow a lagging model's 307 itself when
@@ -49,6 +47,8 @@ export class RestExchange {
   private readonly rest: RestConfig;
   private body: HeldBody | undefined;
   private waiting: Waiting | undefined;
+  /** Ends the pause between tries now. */
+  private pause: (() => void) | undefined;
   private attempt: Attempt | undefined;
   /** The node request whose answer is being streamed to the client. */
   private committed: http.ClientRequest | undefined;
@@ -87,12 +87,14 @@ export class RestExchange {
     let target: { node: NodeConfig; path: string } | undefined;
     let redirects = 0;
     let lastFailure: string | undefined;
+    /** Nodes that refused the connection: without role-aware checks the next one is tried. */
+    const refused = new Set<string>();
     while (!this.over) {
       let node = target?.node;
       const path = target?.path ?? this.req.url ?? '/';
       target = undefined;
       if (!node) {
-        this.waiting = waitForActive(this.ctx.cluster, this.ctx.roleAware(), deadline);
+        this.waiting = waitForActive(this.ctx.cluster, this.ctx.roleAware(), deadline, refused);
         node = (await this.waiting.node)?.config;
         this.waiting = undefined;
         if (this.over) return;
@@ -117,33 +119,48 @@ export class RestExchange {
         this.committed = out.up;
         return streamAnswer(out.res, this.res);
       }
-      if (out.kind === 'timeout') return this.failed(504, 'node_timeout', `${out.reason}: ${this.unknownOutcome()}`);
+      if (out.kind === 'timeout') return this.failed(504, 'node_timeout', `${out.reason}: ${unknownOutcome(this.method)}`);
       if (out.kind === 'body-unsendable')
         return this.failed(502, 'node_failed', `${lastFailure ?? 'the node failed'}; the request body was too large to send again`);
       lastFailure = out.reason;
       this.ctx.checkNow(node.name);
       if (out.kind === 'lost' && !SAFE.has(this.method)) {
-        return this.failed(502, 'outcome_unknown', `node ${node.name} was lost with the request in flight (${out.reason}): ${this.unknownOutcome()}`);
+        return this.failed(502, 'outcome_unknown', `node ${node.name} was lost with the request in flight (${out.reason}): ${unknownOutcome(this.method)}`);
       }
       this.ctx.metrics.resent(out.kind === 'lost' ? 'node-lost' : 'unreachable');
       if (Date.now() >= deadline) return this.noActive(lastFailure);
-      if (out.kind === 'unreachable') await delay(UNREACHABLE_RETRY_MS);
+      if (out.kind !== 'unreachable') continue;
+      refused.add(node.name);
+      if (refused.size >= this.ctx.config().nodes.length) refused.clear();
+      await this.sleep(UNREACHABLE_RETRY_MS);
     }
+  }
+
+  /** A pause the exchange can cut short (stopWaiting), so no timer outlives it. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.pause = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.pause = done;
+    });
+  }
+
+  private stopWaiting(reason: string): void {
+    this.over = true;
+    this.waiting?.cancel();
+    this.pause?.();
+    this.attempt?.abort(reason);
   }
 
   /** Ends everything this exchange started (the router is closing): the client gets no more bytes. */
   abort(): void {
-    this.over = true;
-    this.waiting?.cancel();
-    this.attempt?.abort('router shutting down');
+    this.stopWaiting('router shutting down');
     if (!this.res.headersSent) answer(this.res, 503, 'shutting_down', 'the router is shutting down', true);
     else this.res.destroy();
-  }
-
-  private unknownOutcome(): string {
-    return SAFE.has(this.method)
-      ? 'nothing was changed by this request'
-      : `the outcome of ${this.method} is unknown: it was not sent again; check the session (GET) before repeating it`;
   }
 
   private async tryOn(node: NodeConfig, path: string): Promise<AttemptOutcome> {
@@ -187,11 +204,7 @@ export class RestExchange {
   }
 
   private noActive(lastFailure: string | undefined): void {
-    const holdMs = this.ctx.config().holdMs;
-    const why = lastFailure
-      ? `no Livy node answered within holdMs (${holdMs} ms); last failure: ${lastFailure}`
-      : `no active Livy node within holdMs (${holdMs} ms)`;
-    this.failed(503, 'no_active_node', why);
+    this.failed(503, 'no_active_node', noActiveMessage(this.ctx.config().holdMs, lastFailure));
   }
 
   private failed(status: number, code: Parameters<typeof answer>[2], message: string): void {
@@ -200,9 +213,7 @@ export class RestExchange {
   }
 
   private tooLarge(): void {
-    this.over = true;
-    this.attempt?.abort('request body too large');
-    this.waiting?.cancel();
+    this.stopWaiting('request body too large');
     if (!this.res.headersSent) answer(this.res, 413, 'body_too_large', `request body over rest.maxBodyBytes (${this.rest.maxBodyBytes})`, true);
     else this.res.destroy();
   }
@@ -211,9 +222,7 @@ export class RestExchange {
     if (this.finished) return;
     this.finished = true;
     if (!this.res.writableFinished) {
-      this.over = true;
-      this.waiting?.cancel();
-      this.attempt?.abort('client went away');
+      this.stopWaiting('client went away');
       this.committed?.destroy();
     }
     this.body?.release();

@@ -119,6 +119,22 @@ describe('REST listener', () => {
     expect(metrics).toContain('livy_router_rest_requests_total{method="POST",status_class="2xx"} 1');
   });
 
+  it('without role-aware checks, a node that refuses the connection is skipped for the next one', async () => {
+    const active = await startSimNode({ name: 'a' }, { role: 'leader' });
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const deadPort = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const nodes = [
+      { name: 'dead', port: 1, restPort: deadPort },
+      { name: 'a', port: active.thriftPort, restPort: active.restPort },
+    ];
+    const { service, lines } = await startTestRouter(nodes, { rest: { host: '127.0.0.1', port: 0 } });
+    const r = await call(restPort(service), { path: '/batches' });
+    expect(r.status).toBe(200);
+    expect(lines.find((l) => l.msg === 'request done')).toMatchObject({ status: 200, node: 'a', attempts: 2 });
+  });
+
   it('passes the 307 on when its Location is not a configured node, or the body is no longer held', async () => {
     const active = await startSimNode({ name: 'a' }, { role: 'leader' });
     const stranger = await startSimNode({ name: 's' }, { role: 'follower', leaderRestUrl: 'http://127.0.0.1:9' });
