@@ -94,7 +94,7 @@ export class RestListener {
 
   /** How /status lists it. */
   status(): { address: string; transport: string } {
-    return { address: `${this.address.address}:${this.address.port}`, transport: this.tls ? 'rest (https)' : 'rest (http)' };
+    return { address: `${this.address.address}:${this.address.port}`, transport: this.tls ? 'rest/https' : 'rest/http' };
   }
 
   get inFlight(): number {

@@ -243,7 +243,7 @@ describe('REST listener', () => {
     const status = JSON.parse((await call(service.adminAddress!.port, { path: '/status' })).body) as {
       listeners: Array<{ address: string; transport: string }>;
     };
-    expect(status.listeners).toContainEqual({ address: `127.0.0.1:${restPort(service)}`, transport: 'rest (https)' });
+    expect(status.listeners).toContainEqual({ address: `127.0.0.1:${restPort(service)}`, transport: 'rest/https' });
   });
 
   it('warns when it listens in clear text while the nodes speak HTTPS; without the CA a node is unreachable (503 naming why)', async () => {
