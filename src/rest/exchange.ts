@@ -210,6 +210,10 @@ export class RestExchange {
   private failed(status: number, code: Parameters<typeof answer>[2], message: string): void {
     // Connection: close when the client may still be sending a body no one will read.
     answer(this.res, status, code, message, !this.req.complete);
+    // A call whose effect on Livy nobody knows is what a person may have to look at.
+    if (code === 'outcome_unknown' || code === 'node_timeout') {
+      this.ctx.log.warn({ method: this.method, path: (this.req.url ?? '/').split('?')[0], node: this.node, code }, `REST request failed: ${message}`);
+    }
   }
 
   private tooLarge(): void {
@@ -231,18 +235,8 @@ export class RestExchange {
     this.ctx.metrics.done(this.method, this.res.writableFinished ? status : undefined, durationMs / 1000);
     // The path without its query; never a header (Authorization stays out of every line).
     if (!this.ctx.log.isLevelEnabled('debug')) return this.onDone();
-    this.ctx.log.debug(
-      {
-        method: this.method,
-        path: (this.req.url ?? '/').split('?')[0],
-        status: status ?? null,
-        node: this.node ?? null,
-        durationMs,
-        attempts: this.attempts,
-        complete: this.res.writableFinished,
-      },
-      'request done',
-    );
+    const fields = { method: this.method, path: (this.req.url ?? '/').split('?')[0], status: status ?? null, node: this.node ?? null, durationMs };
+    this.ctx.log.debug({ ...fields, attempts: this.attempts, complete: this.res.writableFinished }, 'request done');
     this.onDone();
   };
 }

@@ -92,6 +92,12 @@ describe('REST through a failover (real processes)', () => {
     expect(answer.body.msg).toMatch(/outcome of POST is unknown: it was not sent again/);
     expect(p.results.length).toBeGreaterThan(5);
     expect(p.results.filter((r) => r.status !== 200)).toEqual([]);
+    expect(c.router.lines.find((l) => l.msg.toString().startsWith('REST request failed:'))).toMatchObject({
+      level: 40,
+      method: 'POST',
+      node: 'livy-a',
+      code: 'outcome_unknown',
+    });
     // The new active never saw the POST (it was not re-sent).
     const sessions = (await (await fetch(`${c.restUrl}/sessions`, { headers: { authorization: AUTH } })).json()) as { total: number };
     expect(sessions.total).toBe(0);
