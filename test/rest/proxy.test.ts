@@ -4,6 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { onStop } from '../helpers/registry.js';
 import { startTestRouter } from '../helpers/router.js';
 import { startSimNode } from '../helpers/sim.js';
@@ -212,6 +213,44 @@ describe('REST listener', () => {
     expect(await answer).toMatch(/^HTTP\/1.1 200/);
     expect(node.seen).toEqual([expect.objectContaining({ method: 'POST', body })]);
     expect(node.connections()).toBe(1);
+  });
+
+  it('keeps one node connection alive across requests; a silent node gets 504, a client not reading is cut and frees the node', async () => {
+    const node = await echoNode();
+    const { service } = await startTestRouter([{ name: 'n', port: 1, restPort: node.port }], { rest: { host: '127.0.0.1', port: 0 } });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    onStop(() => agent.destroy());
+    for (let i = 0; i < 5; i++) expect((await call(restPort(service), { path: `/sessions/${i}`, agent })).status).toBe(200);
+    expect(node.connections()).toBe(1);
+
+    // A node that accepts and never answers; one that streams an answer nobody reads.
+    let streamClosed = false;
+    const slowNode = http.createServer((req, res) => {
+      if (req.url === '/silent') return;
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024);
+      const pump = (): void => {
+        while (res.write(chunk));
+        res.once('drain', pump);
+      };
+      pump();
+      res.once('close', () => (streamClosed = true));
+    });
+    await new Promise<void>((r) => slowNode.listen(0, '127.0.0.1', () => r()));
+    onStop(() => new Promise<void>((r) => (slowNode.closeAllConnections(), slowNode.close(() => r()))));
+    const slowPort = (slowNode.address() as net.AddressInfo).port;
+    const s = await startTestRouter([{ name: 's', port: 1, restPort: slowPort }], { rest: { host: '127.0.0.1', port: 0, idleTimeoutMs: 300 } });
+    const silent = await call(restPort(s.service), { path: '/silent' });
+    expect(silent.status).toBe(504);
+    expect(JSON.parse(silent.body)).toMatchObject({ error: 'node_timeout' });
+
+    const reader = net.connect(restPort(s.service), '127.0.0.1');
+    reader.on('error', () => {});
+    onStop(() => reader.destroy());
+    reader.write('GET /stream HTTP/1.1\r\nHost: r\r\n\r\n');
+    reader.pause();
+    // Without the idle timeout the node would wait on a full socket for ever.
+    expect(await eventually(() => streamClosed, { timeoutMs: 3000, what: "the node's answer to be ended" })).toBe(true);
   });
 
   it('stop(graceMs) lets a request in flight finish, refuses new ones, and closes everything', async () => {
