@@ -92,7 +92,7 @@ describe('REST through a failover (real processes)', () => {
     expect(answer.body.msg).toMatch(/outcome of POST is unknown: it was not sent again/);
     expect(p.results.length).toBeGreaterThan(5);
     expect(p.results.filter((r) => r.status !== 200)).toEqual([]);
-    expect(c.router.lines.find((l) => l.msg.toString().startsWith('REST request failed:'))).toMatchObject({
+    expect(c.router.lines.find((l) => String(l.msg).startsWith('REST request failed:'))).toMatchObject({
       level: 40,
       method: 'POST',
       node: 'livy-a',
