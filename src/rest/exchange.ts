@@ -47,6 +47,8 @@ export class RestExchange {
   private readonly rest: RestConfig;
   private body: HeldBody | undefined;
   private waiting: Waiting | undefined;
+  /** Stops watching the node whose answer is streamed. */
+  private unwatch: (() => void) | undefined;
   /** Ends the pause between tries now. */
   private pause: (() => void) | undefined;
   private attempt: Attempt | undefined;
@@ -178,14 +180,18 @@ export class RestExchange {
       idleTimeoutMs: this.rest.idleTimeoutMs,
     });
     this.attempt = attempt;
-    // A hung or demoted active is known to the checks before its socket says anything.
+    // The checks see a hung or demoted active first: before the answer the request is lost; during it the client is cut (onActiveLost=close).
     const stop = this.ctx.cluster.onChange((c) => {
-      if (c.node.name === node.name && c.from === 'active' && c.to !== 'active') attempt.abort(`node ${node.name} no longer active: ${c.reason}`);
+      if (c.node.name !== node.name || c.from !== 'active' || c.to === 'active') return;
+      if (this.attempt === attempt || this.ctx.config().onActiveLost === 'close') attempt.abort(`node ${node.name} no longer active: ${c.reason}`);
     });
+    this.unwatch = stop;
     const out = await attempt.outcome;
-    stop();
     this.attempt = undefined;
-    if (out.kind !== 'response') this.body!.detach();
+    if (out.kind !== 'response') {
+      stop();
+      this.body!.detach();
+    }
     return out;
   }
 
@@ -197,6 +203,7 @@ export class RestExchange {
       out.res.resume();
       return false;
     }
+    this.unwatch?.();
     // A node that answered before reading the whole body keeps a half-sent request: drop that socket.
     if (out.up.writableFinished) out.res.resume();
     else out.up.destroy();
@@ -230,6 +237,7 @@ export class RestExchange {
       this.committed?.destroy();
     }
     this.body?.release();
+    this.unwatch?.();
     const status = this.res.headersSent ? this.res.statusCode : undefined;
     const durationMs = Date.now() - this.startedAt;
     this.ctx.metrics.done(this.method, this.res.writableFinished ? status : undefined, durationMs / 1000);

@@ -253,6 +253,33 @@ describe('REST listener', () => {
     expect(await eventually(() => streamClosed, { timeoutMs: 3000, what: "the node's answer to be ended" })).toBe(true);
   });
 
+  it('an answer being streamed is cut when the checks take the active role from its node (kept with onActiveLost=keep)', async () => {
+    const stalling = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write('first bytes, then nothing');
+    });
+    await new Promise<void>((r) => stalling.listen(0, '127.0.0.1', () => r()));
+    onStop(() => new Promise<void>((r) => (stalling.closeAllConnections(), stalling.close(() => r()))));
+    const port = (stalling.address() as net.AddressInfo).port;
+    for (const onActiveLost of ['close', 'keep'] as const) {
+      const { service } = await startTestRouter([{ name: 'n', port: 1, restPort: port }], { rest: { host: '127.0.0.1', port: 0 }, onActiveLost });
+      service.cluster.report('n', 'active', 'test: the checks say so', 'check');
+      const client = net.connect(restPort(service), '127.0.0.1');
+      client.on('error', () => {});
+      onStop(() => client.destroy());
+      let text = '';
+      client.on('data', (d: Buffer) => (text += d.toString()));
+      const closed = new Promise<boolean>((r) => client.once('close', () => r(true)));
+      client.write('GET /stream HTTP/1.1\r\nHost: r\r\n\r\n');
+      await eventually(() => text.includes('first bytes'), { what: 'the first bytes' });
+      service.cluster.report('n', 'passive', 'test: demoted', 'check');
+      let timer: NodeJS.Timeout | undefined;
+      const cut = await Promise.race([closed, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 500)))]);
+      clearTimeout(timer);
+      expect(cut, onActiveLost).toBe(onActiveLost === 'close');
+    }
+  });
+
   it('stop(graceMs) lets a request in flight finish, refuses new ones, and closes everything', async () => {
     const active = await startSimNode({ name: 'a' }, { role: 'leader' });
     const { service } = await startTestRouter([{ name: 'a', port: active.thriftPort, restPort: active.restPort }], { rest: { host: '127.0.0.1', port: 0 } });
