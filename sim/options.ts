@@ -46,6 +46,8 @@ export interface SimNodeOptions {
    * (HiveServer2's failover does). true keeps them open and usable, to test a router that must cut
    * them itself. Default false. */
   keepConnectionsOnDemote?: boolean;
+  /** Answer every call of a TCLIService method this many ms late (a slow call; a call in flight at a fault). */
+  delayReplies?: Readonly<Record<string, number>>;
 }
 
 const TCP_STYLES: readonly PassiveStyle[] = ['refuse', 'reset', 'close', 'hang', 'open-session-error'];
@@ -64,6 +66,7 @@ export interface ResolvedNodeOptions {
   tls: { key: string | Buffer; cert: string | Buffer; optional?: boolean } | undefined;
   httpPath: string;
   keepConnectionsOnDemote: boolean;
+  delayReplies: Readonly<Record<string, number>>;
 }
 
 function checkPort(name: string, field: string, port: number | undefined): number {
@@ -95,5 +98,6 @@ export function resolveNodeOptions(opts: SimNodeOptions): ResolvedNodeOptions {
     tls: opts.tls,
     httpPath: (opts.httpPath ?? 'cliservice').replace(/^\/+/, ''),
     keepConnectionsOnDemote: opts.keepConnectionsOnDemote ?? false,
+    delayReplies: Object.freeze({ ...opts.delayReplies }),
   });
 }

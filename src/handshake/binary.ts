@@ -1,4 +1,4 @@
-import type { ClientCheck, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
+import type { ClientCheck, CommittedStream, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
 import { KeptBytes } from './kept-bytes.js';
 import { encodeSaslFrame, mechanismPreview, printable, readSaslFrame, SaslStatus, saslStatusName } from './sasl-frame.js';
 import { frame, Incomplete, Malformed, MessageType, openSessionErrorReply, readMessageHeader, readReply, Reader, StatusCode } from './thrift-codec.js';
@@ -34,6 +34,8 @@ export class BinaryHandshake implements Handshake {
   private clientSawComplete = false;
   private nodeBuf: Buffer = Buffer.alloc(0);
   private nodePhase: 'sasl' | 'reply' = 'sasl';
+  /** The node's Thrift bytes handed to the client at the commit. */
+  private nodeRelayed: Buffer | undefined;
 
   constructor(
     firstByte: number,
@@ -201,6 +203,7 @@ export class BinaryHandshake implements Handshake {
   }
 
   takeNodeBytes(): Buffer[] {
+    if (this.nodePhase === 'reply') this.nodeRelayed = this.nodeBuf;
     const pending = this.nodeBuf.length ? [this.nodeBuf] : [];
     this.nodeBuf = Buffer.alloc(0);
     return pending;
@@ -238,7 +241,13 @@ export class BinaryHandshake implements Handshake {
     return this.ownAnswer(`no complete first message within ${ms} ms`);
   }
 
+  committedStream(): CommittedStream | undefined {
+    if (this.thriftStart === undefined || this.opaque) return undefined;
+    return { fromClient: Buffer.from(this.kept.view().subarray(this.thriftStart)), toClient: this.nodeRelayed ?? Buffer.alloc(0) };
+  }
+
   release(): void {
+    this.nodeRelayed = undefined;
     this.kept.clear();
     this.nodeBuf = Buffer.alloc(0);
   }

@@ -214,11 +214,12 @@ export class DownstreamConnection {
     this.detach();
     for (const b of result.toClient) socket.write(b);
     const { transport, user } = this.handshake!;
+    const primed = this.ctx.config().session.observe ? this.handshake!.committedStream() : undefined;
     this.cleanUp('committed');
     this.log.debug({ node: result.node.config.name, transport, proof: result.proof }, 'connection opened');
     openSession(
       this.ctx,
-      { id: this.id, client: socket, clientAddress: this.clientAddress, transport, user, heldMs: this.heldMs, clientEnded: this.clientEnded },
+      { id: this.id, client: socket, clientAddress: this.clientAddress, transport, user, heldMs: this.heldMs, clientEnded: this.clientEnded, primed },
       result,
     );
   }

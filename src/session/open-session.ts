@@ -1,7 +1,10 @@
 import type net from 'node:net';
 import type { ConnectionContext } from '../listener/connection-context.js';
 import type { TrialResult } from '../upstream/node-trial.js';
+import type { CommittedStream } from '../handshake/handshake.js';
+import { ObserveStage, observable } from './observe-stage.js';
 import { Session } from './session.js';
+import type { FilterFactory } from './filter.js';
 
 export interface Committed {
   readonly id: number;
@@ -13,6 +16,8 @@ export interface Committed {
   /** Time the client was held waiting for an active node. */
   readonly heldMs: number;
   readonly clientEnded: boolean;
+  /** With session.observe: the handshake's Thrift bytes, where the session view starts. */
+  readonly primed?: CommittedStream | undefined;
 }
 
 /**
@@ -34,9 +39,30 @@ export function openSession(ctx: ConnectionContext, c: Committed, result: Extrac
     opts: ctx.config().session,
     log: ctx.log,
     onDone: ctx.sessionEnded,
+    filter: observeFilter(ctx, c),
   });
   ctx.registry.add(session);
   ctx.observer.sessionOpened(nodeName, c.transport);
   session.start(c.clientEnded);
   return session;
+}
+
+/** The observe stage, when configured and the session's bytes can be read (not TLS, not GSSAPI). */
+function observeFilter(ctx: ConnectionContext, c: Committed): FilterFactory | undefined {
+  const { observe, slowCallMs, logStatementDigests } = ctx.config().session;
+  const primed = c.primed;
+  if (!observe || !primed || !observable(c.transport)) return undefined;
+  return () => {
+    const stage = new ObserveStage({
+      transport: c.transport,
+      conn: c.id,
+      user: c.user,
+      log: ctx.log,
+      observer: ctx.observer,
+      slowCallMs,
+      logStatementDigests,
+    });
+    stage.prime(primed.fromClient, primed.toClient);
+    return stage;
+  };
 }
