@@ -88,24 +88,37 @@ export class NosaslFramer implements Framer {
 
   push(bytes: Buffer): void {
     let pos = 0;
-    while (pos < bytes.length) {
-      this.append(bytes, pos);
+    if (this.have > 0) {
+      // A message begun in an earlier read: it continues in this one.
+      this.append(bytes, 0);
       const end = this.walker.end(this.buf.subarray(0, this.have));
-      if (end === undefined) {
-        if (this.have > this.maxBytes) throw new Malformed(`message exceeds ${this.maxBytes} bytes`);
-        return;
-      }
-      // `end` lies within the bytes appended last: the rest is the next message's start.
-      const appended = bytes.length - pos;
-      const consumed = appended - (this.have - end);
-      pos += consumed;
-      const raw = Buffer.from(this.buf.subarray(0, end));
-      this.have = 0;
-      // An idle session keeps no big buffer from its last result set.
-      if (this.buf.length > KEEP_BYTES) this.buf = Buffer.alloc(0);
-      this.walker = new MessageWalker(this.maxBytes);
-      this.emit({ raw, payload: raw });
+      if (end === undefined) return this.checkSize();
+      pos = bytes.length - (this.have - end);
+      this.done(Buffer.from(this.buf.subarray(0, end)));
     }
+    // Messages that start in this read are walked in place: a read of many small messages is copied once.
+    while (pos < bytes.length) {
+      const view = bytes.subarray(pos);
+      const end = this.walker.end(view);
+      if (end === undefined) {
+        this.append(bytes, pos);
+        return this.checkSize();
+      }
+      pos += end;
+      this.done(Buffer.from(view.subarray(0, end)));
+    }
+  }
+
+  private checkSize(): void {
+    if (this.have > this.maxBytes) throw new Malformed(`message exceeds ${this.maxBytes} bytes`);
+  }
+
+  private done(raw: Buffer): void {
+    this.have = 0;
+    // An idle session keeps no big buffer from its last result set.
+    if (this.buf.length > KEEP_BYTES) this.buf = Buffer.alloc(0);
+    this.walker = new MessageWalker(this.maxBytes);
+    this.emit({ raw, payload: raw });
   }
 
   /** Appends bytes[pos..] to the message buffer, doubling it when full (amortised one copy per byte). */

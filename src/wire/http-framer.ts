@@ -23,8 +23,10 @@ type Phase = 'head' | 'length' | 'chunk-line' | 'chunk-data' | 'chunk-crlf' | 't
  */
 export class HttpFramer implements Framer {
   private buf: Buffer = Buffer.alloc(0);
+  /** `buf[base, have)` holds the bytes not yet cut; the message being read starts at `base`. */
+  private base = 0;
   private have = 0;
-  /** Where the next parse step starts in `buf`. */
+  /** Where the next parse step starts, from `base`. */
   private pos = 0;
   private phase: Phase = 'head';
   private bodyStart = 0;
@@ -45,11 +47,16 @@ export class HttpFramer implements Framer {
   }
 
   private append(bytes: Buffer): void {
+    const kept = this.have - this.base;
+    if (kept + bytes.length > this.maxBytes + MAX_HEAD_BYTES) throw new Malformed(`HTTP message exceeds ${this.maxBytes} bytes`);
     if (this.have + bytes.length > this.buf.length) {
-      if (this.have + bytes.length > this.maxBytes + MAX_HEAD_BYTES) throw new Malformed(`HTTP message exceeds ${this.maxBytes} bytes`);
-      const grown = Buffer.allocUnsafe(Math.max(this.have + bytes.length, this.buf.length * 2, 512));
-      this.buf.copy(grown, 0, 0, this.have);
-      this.buf = grown;
+      // Moved to the front (messages already cut are dropped) and grown when that is not enough.
+      const size = kept + bytes.length > this.buf.length ? Math.max(kept + bytes.length, this.buf.length * 2, 512) : this.buf.length;
+      const next = size === this.buf.length ? this.buf : Buffer.allocUnsafe(size);
+      this.buf.copy(next, 0, this.base, this.have);
+      this.buf = next;
+      this.have = kept;
+      this.base = 0;
     }
     bytes.copy(this.buf, this.have);
     this.have += bytes.length;
@@ -57,17 +64,18 @@ export class HttpFramer implements Framer {
 
   /** One parse step; false when it needs more bytes. */
   private step(): boolean {
-    const buf = this.buf.subarray(0, this.have);
+    const buf = this.buf.subarray(this.base, this.have);
+    const have = buf.length;
     switch (this.phase) {
       case 'head':
         return this.head(buf);
       case 'length':
-        if (this.have < this.bodyStart + this.bodyLeft) return false;
+        if (have < this.bodyStart + this.bodyLeft) return false;
         return this.done(this.bodyStart + this.bodyLeft, this.bodyless ? undefined : [this.bodyStart, this.bodyStart + this.bodyLeft]);
       case 'chunk-line': {
         const lineEnd = buf.indexOf('\r\n', this.pos, 'latin1');
         if (lineEnd < 0) {
-          if (this.have - this.pos > MAX_CHUNK_LINE) throw new Malformed('chunk size line too long');
+          if (have - this.pos > MAX_CHUNK_LINE) throw new Malformed('chunk size line too long');
           return false;
         }
         const sizeText = buf.toString('latin1', this.pos, lineEnd).split(';')[0]!.trim();
@@ -78,13 +86,13 @@ export class HttpFramer implements Framer {
         return true;
       }
       case 'chunk-data':
-        if (this.have < this.pos + this.bodyLeft) return false;
+        if (have < this.pos + this.bodyLeft) return false;
         this.chunks.push([this.pos, this.pos + this.bodyLeft]);
         this.pos += this.bodyLeft;
         this.phase = 'chunk-crlf';
         return true;
       case 'chunk-crlf':
-        if (this.have < this.pos + 2) return false;
+        if (have < this.pos + 2) return false;
         if (buf[this.pos] !== 0x0d || buf[this.pos + 1] !== 0x0a) throw new Malformed('chunk data not followed by CRLF');
         this.pos += 2;
         this.phase = 'chunk-line';
@@ -93,7 +101,7 @@ export class HttpFramer implements Framer {
         // Trailer lines, then a blank line; searched from the last position.
         const lineEnd = buf.indexOf('\r\n', this.pos, 'latin1');
         if (lineEnd < 0) {
-          if (this.have - this.pos > MAX_HEAD_BYTES) throw new Malformed('trailer too long');
+          if (have - this.pos > MAX_HEAD_BYTES) throw new Malformed('trailer too long');
           return false;
         }
         const blank = lineEnd === this.pos;
@@ -106,7 +114,7 @@ export class HttpFramer implements Framer {
   }
 
   private head(buf: Buffer): boolean {
-    if (this.have === 0) return false;
+    if (buf.length === 0) return false;
     const read = readHead(buf, MAX_HEAD_BYTES);
     if (read.kind === 'incomplete') return false;
     if (read.kind === 'too-large') throw new Malformed(`HTTP head exceeds ${MAX_HEAD_BYTES} bytes`);
@@ -142,12 +150,13 @@ export class HttpFramer implements Framer {
 
   /** `body`: a range of the unit (Content-Length) or the decoded chunks. */
   private done(end: number, body: Buffer | [number, number] | undefined): boolean {
-    const raw = Buffer.from(this.buf.subarray(0, end));
+    const raw = Buffer.from(this.buf.subarray(this.base, this.base + end));
     const payload = body === undefined ? undefined : Array.isArray(body) ? raw.subarray(body[0], body[1]) : body;
-    const rest = this.have - end;
-    this.buf.copy(this.buf, 0, end, this.have);
-    this.have = rest;
-    if (rest === 0 && this.buf.length > KEEP_BYTES) this.buf = Buffer.alloc(0);
+    this.base += end;
+    if (this.base === this.have) {
+      this.base = this.have = 0;
+      if (this.buf.length > KEEP_BYTES) this.buf = Buffer.alloc(0);
+    }
     this.pos = 0;
     this.phase = 'head';
     this.chunks = [];
