@@ -1,4 +1,4 @@
-import { Malformed } from '../handshake/thrift-codec.js';
+import { Malformed, VERSION_1 } from '../handshake/thrift-codec.js';
 import { MessageWalker } from './thrift-walker.js';
 
 /**
@@ -31,8 +31,8 @@ const KEEP_BYTES = 4096;
 
 /** SASL transport after negotiation (PLAIN, or GSSAPI with QOP auth): a 4-byte length, then the message. */
 export class SaslFramer implements Framer {
-  /** The length prefix as read so far, big-endian, `headHave` bytes of it. */
-  private head = 0;
+  /** The frame's first 8 bytes as read so far: the length, then the Thrift version word. */
+  private readonly head = Buffer.alloc(8);
   private headHave = 0;
   private body: Buffer | undefined;
   private bodyHave = 0;
@@ -46,17 +46,13 @@ export class SaslFramer implements Framer {
     let pos = 0;
     while (pos < bytes.length) {
       if (this.body === undefined) {
-        while (this.headHave < 4 && pos < bytes.length) {
-          this.head = this.head * 256 + bytes[pos++]!;
-          this.headHave++;
-        }
-        if (this.headHave < 4) return;
-        const n = this.head;
-        if (n > this.maxBytes) throw new Malformed(`frame of ${n} bytes exceeds ${this.maxBytes}`);
-        // One allocation per frame, of its final size: a big result set is copied once.
-        this.body = Buffer.allocUnsafe(4 + n);
-        this.body.writeUInt32BE(n, 0);
-        this.bodyHave = 4;
+        const take = Math.min(8 - this.headHave, bytes.length - pos);
+        bytes.copy(this.head, this.headHave, pos, pos + take);
+        this.headHave += take;
+        pos += take;
+        if (this.headHave < 8) return;
+        this.body = this.startFrame();
+        this.bodyHave = 8;
       }
       const take = Math.min(this.body.length - this.bodyHave, bytes.length - pos);
       bytes.copy(this.body, this.bodyHave, pos, pos + take);
@@ -65,11 +61,26 @@ export class SaslFramer implements Framer {
       if (this.bodyHave === this.body.length) {
         const raw = this.body;
         this.body = undefined;
-        this.head = 0;
         this.headHave = 0;
         this.emit({ raw, payload: raw.subarray(4) });
       }
     }
+  }
+
+  /**
+   * Judged on its first 8 bytes, before anything is allocated: a length in bounds and a strict
+   * TBinaryProtocol message after it. Bytes that are not this transport (GSSAPI-wrapped, garbage)
+   * end the framer here rather than make it buffer whatever length they happen to spell.
+   */
+  private startFrame(): Buffer {
+    const n = this.head.readUInt32BE(0);
+    if (n < 4 || n > this.maxBytes) throw new Malformed(`frame length ${n} out of range`);
+    const word = this.head.readUInt32BE(4);
+    if ((word & 0xffff0000) >>> 0 !== VERSION_1) throw new Malformed(`frame holds no strict TBinaryProtocol message (0x${word.toString(16)})`);
+    // One allocation per frame, of its final size: a big result set is copied once.
+    const body = Buffer.allocUnsafe(4 + n);
+    this.head.copy(body, 0);
+    return body;
   }
 }
 

@@ -29,9 +29,10 @@ export class MessageWalker {
   /** Offset just past the message when `buf` holds all of it; undefined: more bytes needed. */
   end(buf: Buffer): number | undefined {
     if (!this.headerDone) {
-      if (buf.length < 8) return undefined;
+      if (buf.length < 4) return undefined;
       const word = buf.readUInt32BE(0);
       if ((word & 0xffff0000) >>> 0 !== VERSION_1) throw new Malformed(`not a strict TBinaryProtocol message (0x${word.toString(16)})`);
+      if (buf.length < 8) return undefined;
       const nameLength = this.length(buf.readInt32BE(4));
       if (buf.length < 12 + nameLength) return undefined;
       this.pos = 12 + nameLength;
