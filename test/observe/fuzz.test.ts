@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +26,7 @@ function rng(seed: number): () => number {
 }
 
 /** One of: flipped bytes, a hostile length or type, a cut, bytes inserted, garbage appended. */
-export function mutate(stream: Buffer, rand: () => number): Buffer {
+function mutate(stream: Buffer, rand: () => number): Buffer {
   const b = Buffer.from(stream);
   const at = Math.floor(rand() * b.length);
   switch (Math.floor(rand() * 6)) {
