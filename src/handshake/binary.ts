@@ -1,13 +1,10 @@
 import type { ClientCheck, CommittedStream, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
-import { KeptBytes } from './kept-bytes.js';
-import { encodeSaslFrame, mechanismPreview, printable, readSaslFrame, SaslStatus, saslStatusName } from './sasl-frame.js';
-import { frame, Incomplete, Malformed, MessageType, openSessionErrorReply, readMessageHeader, readReply, Reader, StatusCode } from './thrift-codec.js';
+import { KeptBytes } from '../wire/kept-bytes.js';
+import { encodeSaslFrame, mechanismPreview, printable, readSaslFrame, SaslStatus, saslStatusName } from '../wire/sasl-frame.js';
+import { Incomplete, Malformed, MessageType, readMessageHeader, readReply, Reader, StatusCode } from '../wire/thrift-codec.js';
+import { frame, openSessionErrorReply } from '../wire/thrift-writer.js';
 
 type Stage = 'sasl' | 'thrift';
-interface FirstCall {
-  name: string;
-  seqid: number;
-}
 
 const WAIT: NodeAnswer = { verdict: { kind: 'wait' }, toClient: [] };
 const MECHANISM = /^[A-Z0-9_-]{1,20}$/;
@@ -30,7 +27,7 @@ export class BinaryHandshake implements Handshake {
   private opaque = false;
   /** Offset in the kept bytes where the client's Thrift messages start (after SASL negotiation). */
   private thriftStart: number | undefined;
-  private firstCall: FirstCall | undefined;
+  private firstCall: { name: string; seqid: number } | undefined;
   private clientSawComplete = false;
   private nodeBuf: Buffer = Buffer.alloc(0);
   private nodePhase: 'sasl' | 'reply' = 'sasl';
@@ -242,12 +239,11 @@ export class BinaryHandshake implements Handshake {
   }
 
   committedStream(): CommittedStream | undefined {
-    if (this.thriftStart === undefined || this.opaque) return undefined;
+    if (this.thriftStart === undefined) return undefined; // GSSAPI: opaque
     return { fromClient: Buffer.from(this.kept.view().subarray(this.thriftStart)), toClient: this.nodeRelayed ?? Buffer.alloc(0) };
   }
 
   release(): void {
-    this.nodeRelayed = undefined;
     this.kept.clear();
     this.nodeBuf = Buffer.alloc(0);
   }

@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import type { RouterObserver } from '../observe.js';
-import { MessageType } from '../handshake/thrift-codec.js';
+import type { CommittedStream } from '../handshake/handshake.js';
+import { MessageType } from '../wire/thrift-types.js';
 import { MAX_MESSAGE_BYTES, NosaslFramer, SaslFramer, type Framer } from '../wire/framer.js';
 import { HttpFramer, type HttpUnit } from '../wire/http-framer.js';
 import { readCall, type CallView } from '../wire/tcli-call.js';
 import { CallTracker, type Completed } from './call-tracker.js';
-import type { SessionFilter } from './filter.js';
+import type { FilterFactory, SessionFilter } from './filter.js';
 import { statementDigest } from './statement-digest.js';
 
 export interface ObserveOptions {
@@ -20,9 +21,24 @@ export interface ObserveOptions {
   readonly logStatementDigests: boolean;
 }
 
-/** Transports whose bytes can be followed after the commit. */
-export function observable(transport: string): boolean {
+/** Transports whose bytes can be followed after the commit (not TLS; GSSAPI gives no primed stream). */
+function observable(transport: string): boolean {
   return transport === 'sasl' || transport === 'nosasl' || transport === 'http';
+}
+
+export interface ObserveSettings extends Omit<ObserveOptions, 'slowCallMs' | 'logStatementDigests'> {
+  readonly session: { readonly observe: boolean; readonly slowCallMs: number; readonly logStatementDigests: boolean };
+}
+
+/** The observe stage for a session about to open, when `session.observe` is on and its bytes can be read. */
+export function observeFilter(primed: CommittedStream | undefined, s: ObserveSettings): FilterFactory | undefined {
+  if (!s.session.observe || !primed || !observable(s.transport)) return undefined;
+  const { slowCallMs, logStatementDigests } = s.session;
+  return () => {
+    const stage = new ObserveStage({ transport: s.transport, conn: s.conn, user: s.user, log: s.log, observer: s.observer, slowCallMs, logStatementDigests });
+    stage.prime(primed.fromClient, primed.toClient);
+    return stage;
+  };
 }
 
 /**

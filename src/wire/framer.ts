@@ -1,4 +1,4 @@
-import { Malformed, VERSION_1 } from '../handshake/thrift-codec.js';
+import { Malformed, VERSION_1 } from './thrift-codec.js';
 import { MessageWalker } from './thrift-walker.js';
 
 /**

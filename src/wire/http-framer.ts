@@ -1,5 +1,5 @@
-import { Malformed } from '../handshake/thrift-codec.js';
-import { bodyFraming, readHead } from '../handshake/http-message.js';
+import { Malformed } from './thrift-codec.js';
+import { bodyFraming, readHead } from './http-message.js';
 import { MAX_MESSAGE_BYTES, type Framer, type Unit } from './framer.js';
 
 /** A request or response head larger than this is not HTTP a Thrift client or Livy sends. */

@@ -1,4 +1,4 @@
-import { Malformed, MessageType, readMessageHeader, Reader, StatusCode, TType } from '../handshake/thrift-codec.js';
+import { Malformed, MessageType, readMessageHeader, Reader, StatusCode, TType } from './thrift-codec.js';
 
 /**
  * What one TCLIService message says, read from the Hive IDL (service-rpc/if/TCLIService.thrift,

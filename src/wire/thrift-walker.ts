@@ -1,4 +1,4 @@
-import { Malformed, TType, VERSION_1 } from '../handshake/thrift-codec.js';
+import { Malformed, TType, VERSION_1 } from './thrift-codec.js';
 
 /** Bytes a value of a fixed-size type takes; 0 for the others. */
 const FIXED: Readonly<Record<number, number>> = { [TType.BOOL]: 1, [TType.BYTE]: 1, [TType.I16]: 2, [TType.I32]: 4, [TType.DOUBLE]: 8, [TType.I64]: 8 };

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MessageType } from '../../src/handshake/thrift-codec.js';
-import { readSaslFrame } from '../../src/handshake/sasl-frame.js';
+import { MessageType } from '../../src/wire/thrift-codec.js';
+import { readSaslFrame } from '../../src/wire/sasl-frame.js';
 import { NosaslFramer, SaslFramer, type Framer, type Unit } from '../../src/wire/framer.js';
 import { HttpFramer, type HttpUnit } from '../../src/wire/http-framer.js';
 import { readCall, type CallView } from '../../src/wire/tcli-call.js';

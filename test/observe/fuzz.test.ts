@@ -8,7 +8,7 @@ import { connectBulk, startBulkNode, type BulkNode } from '../helpers/bulk-node.
 import { eventually } from '../helpers/eventually.js';
 import { startRouterProcess, type RouterProcess } from '../helpers/router-process.js';
 import { captureSession, type Capture, type CaptureTransport } from '../helpers/tcli-capture.js';
-import { readSaslFrame } from '../../src/handshake/sasl-frame.js';
+import { readSaslFrame } from '../../src/wire/sasl-frame.js';
 
 const CASES_PER_TRANSPORT = 1500;
 const MAX_CASE_MS = 200;
