@@ -32,7 +32,7 @@ export class BinaryHandshake implements Handshake {
   private nodeBuf: Buffer = Buffer.alloc(0);
   private nodePhase: 'sasl' | 'reply' = 'sasl';
   /** The node's Thrift bytes handed to the client at the commit. */
-  private nodeRelayed: Buffer | undefined;
+  private nodeRelayed: Buffer = Buffer.alloc(0);
 
   constructor(
     firstByte: number,
@@ -240,11 +240,11 @@ export class BinaryHandshake implements Handshake {
 
   committedStream(): CommittedStream | undefined {
     if (this.thriftStart === undefined) return undefined; // GSSAPI: opaque
-    return { fromClient: Buffer.from(this.kept.view().subarray(this.thriftStart)), toClient: this.nodeRelayed ?? Buffer.alloc(0) };
+    return { fromClient: Buffer.from(this.kept.view().subarray(this.thriftStart)), toClient: this.nodeRelayed };
   }
 
   release(): void {
     this.kept.clear();
-    this.nodeBuf = Buffer.alloc(0);
+    this.nodeBuf = this.nodeRelayed = Buffer.alloc(0);
   }
 }
