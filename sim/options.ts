@@ -48,6 +48,9 @@ export interface SimNodeOptions {
   keepConnectionsOnDemote?: boolean;
   /** Answer every call of a TCLIService method this many ms late (a slow call; a call in flight at a fault). */
   delayReplies?: Readonly<Record<string, number>>;
+  /** As a passive, name this node (name, host:port) in its SASL and OpenSession refusals, as some
+   * builds do ("node n2 is passive"): the passives' words then differ by their names. Default false. */
+  passiveNamesItself?: boolean;
 }
 
 const TCP_STYLES: readonly PassiveStyle[] = ['refuse', 'reset', 'close', 'hang', 'open-session-error'];
@@ -67,6 +70,7 @@ export interface ResolvedNodeOptions {
   httpPath: string;
   keepConnectionsOnDemote: boolean;
   delayReplies: Readonly<Record<string, number>>;
+  passiveNamesItself: boolean;
 }
 
 function checkPort(name: string, field: string, port: number | undefined): number {
@@ -99,5 +103,6 @@ export function resolveNodeOptions(opts: SimNodeOptions): ResolvedNodeOptions {
     httpPath: (opts.httpPath ?? 'cliservice').replace(/^\/+/, ''),
     keepConnectionsOnDemote: opts.keepConnectionsOnDemote ?? false,
     delayReplies: Object.freeze({ ...opts.delayReplies }),
+    passiveNamesItself: opts.passiveNamesItself ?? false,
   });
 }

@@ -75,6 +75,7 @@ export class ActiveWait {
     const so = { startedAt: this.startedAt, over: this.over, waitedForCheck: this.waitedForCheck };
     const view = {
       active: cluster.active()?.config.name,
+      lastActiveAt: cluster.lastActiveAt(),
       checksConfirmActive: (n: string) => evidence.checksConfirmActive(n),
       canHold: hold.canHold(c.holdMs),
       holdMs: c.holdMs,

@@ -31,7 +31,6 @@ export class BinaryHandshake implements Handshake {
   private clientSawComplete = false;
   private nodeBuf: Buffer = Buffer.alloc(0);
   private nodePhase: 'sasl' | 'reply' = 'sasl';
-  /** The node's Thrift bytes handed to the client at the commit. */
   private nodeRelayed: Buffer = Buffer.alloc(0);
 
   constructor(
@@ -144,8 +143,8 @@ export class BinaryHandshake implements Handshake {
           return this.commit([], 'blind');
         case SaslStatus.BAD:
         case SaslStatus.ERROR: {
-          const message = printable(payload);
-          return this.reject(`SASL ${saslStatusName(status)} "${message}"`, [], { bytes: Buffer.from(frameBytes), stage: 'sasl', message });
+          const [message, kind] = [printable(payload), `SASL ${saslStatusName(status)}`];
+          return this.reject(`${kind} "${message}"`, [], { bytes: Buffer.from(frameBytes), stage: 'sasl', kind, message });
         }
         default:
           return this.reject(`node sent SASL ${saslStatusName(status)} during negotiation`);
@@ -170,7 +169,8 @@ export class BinaryHandshake implements Handshake {
       const failed = reply.type === MessageType.EXCEPTION || reply.statusCode === StatusCode.ERROR || reply.statusCode === StatusCode.INVALID_HANDLE;
       if (!failed) return this.commit(toClient, 'parsed');
       const message = reply.errorMessage ?? 'no message';
-      return this.reject(`OpenSession error "${message}"`, toClient, { bytes: Buffer.from(buf.subarray(0, reply.end)), stage: 'thrift', message });
+      const rejection = { bytes: Buffer.from(buf.subarray(0, reply.end)), stage: 'thrift', kind: 'OpenSession error', message };
+      return this.reject(`OpenSession error "${message}"`, toClient, rejection);
     } catch (err) {
       if (err instanceof Incomplete) return { verdict: { kind: 'wait' }, toClient };
       if (err instanceof Malformed) return this.rejectUnreadable(buf, err, toClient);
@@ -187,7 +187,8 @@ export class BinaryHandshake implements Handshake {
     const sasl = readSaslFrame(buf, 0, this.maxBytes);
     if (sasl.kind === 'frame' && (sasl.frame.status === SaslStatus.BAD || sasl.frame.status === SaslStatus.ERROR)) {
       const message = printable(sasl.frame.payload);
-      const rejection = { bytes: Buffer.from(buf.subarray(0, sasl.frame.end)), stage: 'sasl', message };
+      const kind = `SASL ${saslStatusName(sasl.frame.status)}`;
+      const rejection = { bytes: Buffer.from(buf.subarray(0, sasl.frame.end)), stage: 'sasl', kind, message };
       return this.reject(`node expects SASL: SASL ${saslStatusName(sasl.frame.status)} "${message}"`, toClient, rejection);
     }
     if (sasl.kind === 'incomplete' && (buf[0] === SaslStatus.BAD || buf[0] === SaslStatus.ERROR)) return { verdict: { kind: 'wait' }, toClient };
@@ -200,8 +201,7 @@ export class BinaryHandshake implements Handshake {
   }
 
   takeNodeBytes(): Buffer[] {
-    if (this.nodePhase === 'reply') this.nodeRelayed = this.nodeBuf;
-    const pending = this.nodeBuf.length ? [this.nodeBuf] : [];
+    const pending = this.nodeBuf.length ? [(this.nodeRelayed = this.nodeBuf)] : [];
     this.nodeBuf = Buffer.alloc(0);
     return pending;
   }
@@ -239,8 +239,8 @@ export class BinaryHandshake implements Handshake {
   }
 
   committedStream(): CommittedStream | undefined {
-    if (this.thriftStart === undefined) return undefined; // GSSAPI: opaque
-    return { fromClient: Buffer.from(this.kept.view().subarray(this.thriftStart)), toClient: this.nodeRelayed };
+    const start = this.nodePhase === 'reply' ? this.thriftStart : undefined; // GSSAPI, or a commit during SASL: nothing to read
+    return start === undefined ? undefined : { fromClient: Buffer.from(this.kept.view().subarray(start)), toClient: this.nodeRelayed };
   }
 
   release(): void {
