@@ -65,18 +65,36 @@ export function isErrorReply(v: CallView): boolean {
   return v.type === MessageType.EXCEPTION || v.statusCode === StatusCode.ERROR || v.statusCode === StatusCode.INVALID_HANDLE;
 }
 
-/** Reads one whole TCLIService message. Throws Malformed (or Incomplete, a truncated message) on bytes that are not one. */
+/** Thrown once a FetchResults reply's row count is known: the rest of the result set is not walked. */
+class Enough extends Error {}
+/** One instance, thrown again and again: no stack trace is captured per message. */
+const ENOUGH = new Enough();
+
+/**
+ * Reads one whole TCLIService message. Throws Malformed (or Incomplete, a truncated message) on
+ * bytes that are not one. A FetchResults reply is read up to its first column (the row count):
+ * walking every cell of a result set would cost the observer more than the bytes themselves.
+ */
 export function readCall(msg: Buffer, maxBytes: number): CallView {
   const r = new Reader(msg, 0, maxBytes);
   const h = readMessageHeader(r);
   const view: CallView = { type: h.type, method: h.name, seqid: h.seqid };
-  if (h.type === MessageType.EXCEPTION) return view;
-  if (h.type !== MessageType.CALL && h.type !== MessageType.ONEWAY && h.type !== MessageType.REPLY) throw new Malformed(`message type ${h.type}`);
+  try {
+    return readBody(r, view);
+  } catch (err) {
+    if (err instanceof Enough) return view;
+    throw err;
+  }
+}
+
+function readBody(r: Reader, view: CallView): CallView {
+  if (view.type === MessageType.EXCEPTION) return view;
+  if (view.type !== MessageType.CALL && view.type !== MessageType.ONEWAY && view.type !== MessageType.REPLY) throw new Malformed(`message type ${view.type}`);
   // <Method>_args field 1 `req`, or <Method>_result field 0 `success`.
-  const wanted = h.type === MessageType.REPLY ? 0 : 1;
+  const wanted = view.type === MessageType.REPLY ? 0 : 1;
   fields(r, (id, t) => {
     if (id !== wanted || t !== TType.STRUCT) return false;
-    if (h.type === MessageType.REPLY) readResponse(r, view);
+    if (view.type === MessageType.REPLY) readResponse(r, view);
     else readRequest(r, view);
     return true;
   });
@@ -177,7 +195,7 @@ function readResponse(r: Reader, v: CallView): void {
         return true;
       case 'FetchResults':
         if (id === 2 && t === TType.BOOL) v.hasMoreRows = r.byte() !== 0;
-        else if (id === 3 && t === TType.STRUCT) v.rows = rowCount(r);
+        else if (id === 3 && t === TType.STRUCT) rowCount(r, v);
         else return false;
         return true;
       default:
@@ -189,7 +207,7 @@ function readResponse(r: Reader, v: CallView): void {
 }
 
 /** TRowSet: the length of the first column's values (columnar, V6+), or the number of rows (row-based). */
-function rowCount(r: Reader): number | undefined {
+function rowCount(r: Reader, v: CallView): void {
   let rows: number | undefined;
   let columns: number | undefined;
   fields(r, (id, t) => {
@@ -203,14 +221,19 @@ function rowCount(r: Reader): number | undefined {
     if (id !== 3 || t !== TType.LIST) return false;
     const et = r.byte();
     const n = r.length();
-    for (let i = 0; i < n; i++) {
-      if (i === 0 && et === TType.STRUCT) columns = columnLength(r);
-      else r.skip(et);
-    }
     if (n === 0) columns = 0;
+    else if (et === TType.STRUCT) {
+      columns = columnLength(r);
+      // The other columns have as many rows, and nothing after the rows is read: the walk ends here.
+      if (columns !== undefined) {
+        v.rows = columns;
+        throw ENOUGH;
+      }
+    }
+    for (let i = 0; i < n; i++) r.skip(et);
     return true;
   });
-  return columns ?? rows;
+  v.rows = columns ?? rows;
 }
 
 const FIXED_SIZE: Readonly<Record<number, number>> = { [TType.BOOL]: 1, [TType.BYTE]: 1, [TType.I16]: 2, [TType.I32]: 4, [TType.DOUBLE]: 8, [TType.I64]: 8 };
