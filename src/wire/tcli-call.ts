@@ -43,10 +43,9 @@ export interface CallView {
 }
 
 /** Requests whose field 1 is a TOperationHandle; every other request's field 1 struct is a TSessionHandle. */
-const NAMES_OPERATION = new Set(['GetOperationStatus', 'CancelOperation', 'CloseOperation', 'GetResultSetMetadata', 'FetchResults', 'GetQueryId']);
-/** Replies that return a new operation handle in field 2. */
-const RETURNS_OPERATION = new Set([
-  'ExecuteStatement',
+const NAMES_OPERATION = ['GetOperationStatus', 'CancelOperation', 'CloseOperation', 'GetResultSetMetadata', 'FetchResults', 'GetQueryId'];
+/** The metadata calls: each names a session and returns a new operation handle in field 2, as ExecuteStatement does. */
+const METADATA_METHODS = [
   'GetTypeInfo',
   'GetCatalogs',
   'GetSchemas',
@@ -56,8 +55,13 @@ const RETURNS_OPERATION = new Set([
   'GetFunctions',
   'GetPrimaryKeys',
   'GetCrossReference',
-  'UploadData',
-  'DownloadData',
+];
+const RETURNS_OPERATION = new Set(['ExecuteStatement', ...METADATA_METHODS, 'UploadData', 'DownloadData']);
+const OPERATION_NAMED = new Set(NAMES_OPERATION);
+/** Every method of the service in the IDL (hive-driver's copy has UploadData and DownloadData too). */
+export const TCLI_METHODS: ReadonlySet<string> = new Set([
+  ...['OpenSession', 'CloseSession', 'GetInfo', 'ExecuteStatement', ...METADATA_METHODS, ...NAMES_OPERATION],
+  ...['GetDelegationToken', 'CancelDelegationToken', 'RenewDelegationToken', 'SetClientInfo', 'UploadData', 'DownloadData'],
 ]);
 
 /** Whether a reply's status counts as an error for the call (EXCEPTION has no status and is one). */
@@ -158,7 +162,7 @@ function readRequest(r: Reader, v: CallView): void {
     if (id === 1 && t === TType.STRUCT) {
       const handle = readHandle(r);
       if (handle) {
-        if (NAMES_OPERATION.has(v.method)) v.operation = handle;
+        if (OPERATION_NAMED.has(v.method)) v.operation = handle;
         else v.session = handle;
       }
       return true;
