@@ -141,16 +141,25 @@ describe.each(['sasl', 'nosasl', 'http'] as const)('framers and the call view on
       expect(bytewise.map((u) => u.raw)).toEqual(whole);
     }
   });
+});
 
-  it.runIf(transport === 'http')('reads chunked responses with trailers as well as Content-Length ones', () => {
+describe('the HTTP response framer on chunked bodies', () => {
+  let node: Buffer;
+  beforeAll(async () => {
+    node = (await captureSession('http')).fromNode;
+  }, 30_000);
+
+  it('reads chunked responses with trailers as well as Content-Length ones', () => {
     const units = cut('http', 'node', [node]) as HttpUnit[];
     const chunked = rechunk(units);
     const again = cut('http', 'node', [chunked]) as HttpUnit[];
     expect(again.map((u) => u.payload?.toString('hex'))).toEqual(units.map((u) => u.payload?.toString('hex')));
     expect(Buffer.concat(again.map((u) => u.raw)).equals(chunked)).toBe(true);
-    for (let i = 1; i < chunked.length; i += 7) {
+    for (let i = 1; i < chunked.length; i++) {
       const split = cut('http', 'node', [chunked.subarray(0, i), chunked.subarray(i)]);
-      if (split.length !== again.length) throw new Error(`chunked split at ${i}`);
+      if (split.length !== again.length || split.some((u, k) => !u.payload?.equals(again[k]!.payload ?? Buffer.alloc(0)) && u.payload !== again[k]!.payload)) {
+        throw new Error(`chunked split at ${i}: messages differ`);
+      }
     }
   });
 });
