@@ -1,4 +1,5 @@
 import { Malformed, MessageType, readMessageHeader, Reader, StatusCode, TType } from './thrift-codec.js';
+import { fields, rowCount, RowsCounted } from './tcli-rows.js';
 
 /**
  * What one TCLIService message says, read from the Hive IDL (service-rpc/if/TCLIService.thrift,
@@ -69,15 +70,9 @@ export function isErrorReply(v: CallView): boolean {
   return v.type === MessageType.EXCEPTION || v.statusCode === StatusCode.ERROR || v.statusCode === StatusCode.INVALID_HANDLE;
 }
 
-/** Thrown once a FetchResults reply's row count is known: the rest of the result set is not walked. */
-class Enough extends Error {}
-/** One instance, thrown again and again: no stack trace is captured per message. */
-const ENOUGH = new Enough();
-
 /**
  * Reads one whole TCLIService message. Throws Malformed (or Incomplete, a truncated message) on
- * bytes that are not one. A FetchResults reply is read up to its first column (the row count):
- * walking every cell of a result set would cost the observer more than the bytes themselves.
+ * bytes that are not one. A FetchResults reply is read up to its first column (tcli-rows.ts).
  */
 export function readCall(msg: Buffer, maxBytes: number): CallView {
   const r = new Reader(msg, 0, maxBytes);
@@ -86,8 +81,9 @@ export function readCall(msg: Buffer, maxBytes: number): CallView {
   try {
     return readBody(r, view);
   } catch (err) {
-    if (err instanceof Enough) return view;
-    throw err;
+    if (!(err instanceof RowsCounted)) throw err;
+    view.rows = err.rows;
+    return view;
   }
 }
 
@@ -103,16 +99,6 @@ function readBody(r: Reader, view: CallView): CallView {
     return true;
   });
   return view;
-}
-
-/** Walks a struct's fields; `take` reads the value and returns true, or returns false to skip it. */
-function fields(r: Reader, take: (id: number, type: number) => boolean): void {
-  for (;;) {
-    const t = r.byte();
-    if (t === TType.STOP) return;
-    const id = r.i16();
-    if (!take(id, t)) r.skip(t);
-  }
 }
 
 /** TSessionHandle / TOperationHandle: field 1 is a THandleIdentifier whose field 1 is the guid. */
@@ -199,7 +185,7 @@ function readResponse(r: Reader, v: CallView): void {
         return true;
       case 'FetchResults':
         if (id === 2 && t === TType.BOOL) v.hasMoreRows = r.byte() !== 0;
-        else if (id === 3 && t === TType.STRUCT) rowCount(r, v);
+        else if (id === 3 && t === TType.STRUCT) v.rows = rowCount(r);
         else return false;
         return true;
       default:
@@ -208,64 +194,4 @@ function readResponse(r: Reader, v: CallView): void {
         return true;
     }
   });
-}
-
-/** TRowSet: the length of the first column's values (columnar, V6+), or the number of rows (row-based). */
-function rowCount(r: Reader, v: CallView): void {
-  let rows: number | undefined;
-  let columns: number | undefined;
-  fields(r, (id, t) => {
-    if (id === 2 && t === TType.LIST) {
-      const et = r.byte();
-      const n = r.length();
-      for (let i = 0; i < n; i++) r.skip(et);
-      rows = n;
-      return true;
-    }
-    if (id !== 3 || t !== TType.LIST) return false;
-    const et = r.byte();
-    const n = r.length();
-    if (n === 0) columns = 0;
-    else if (et === TType.STRUCT) {
-      columns = columnLength(r);
-      // The other columns have as many rows, and nothing after the rows is read: the walk ends here.
-      if (columns !== undefined) {
-        v.rows = columns;
-        throw ENOUGH;
-      }
-    }
-    for (let i = 0; i < n; i++) r.skip(et);
-    return true;
-  });
-  v.rows = columns ?? rows;
-}
-
-const FIXED_SIZE: Readonly<Record<number, number>> = { [TType.BOOL]: 1, [TType.BYTE]: 1, [TType.I16]: 2, [TType.I32]: 4, [TType.DOUBLE]: 8, [TType.I64]: 8 };
-
-/** A column of numbers is skipped in one step (a FetchResults reply holds thousands). */
-function skipValues(r: Reader, et: number, n: number): void {
-  const size = FIXED_SIZE[et];
-  if (size === undefined) {
-    for (let i = 0; i < n; i++) r.skip(et);
-    return;
-  }
-  if (r.pos + n * size > r.buf.length) throw new Malformed('column past the message end');
-  r.pos += n * size;
-}
-
-/** TColumn is a union of T*Column structs, each with `1: list values`. */
-function columnLength(r: Reader): number | undefined {
-  let n: number | undefined;
-  fields(r, (_id, t) => {
-    if (t !== TType.STRUCT) return false;
-    fields(r, (cid, ct) => {
-      if (cid !== 1 || ct !== TType.LIST) return false;
-      const et = r.byte();
-      n = r.length();
-      skipValues(r, et, n);
-      return true;
-    });
-    return true;
-  });
-  return n;
 }
