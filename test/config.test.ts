@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { validateConfig } from '../src/config/validate.js';
 import { applyCliFlags, splitHostPort } from '../src/config/cli-overrides.js';
 import { CLI } from './helpers/router-process.js';
+import { copyCliTo } from './helpers/readable-copy.js';
 
 describe('config validation', () => {
   it('fills defaults and freezes the result', () => {
@@ -152,11 +153,13 @@ describe('command-line flags', () => {
       expect(r3.status).toBe(1);
       expect(r3.stderr).toContain('no Livy nodes configured: add `nodes:` to the config file or give --node');
       if (process.getuid?.() === 0) {
-        // Only root can run the CLI as another user; the message must name both sides.
+        // Only root can run the CLI as another user; the message must name both sides. The CLI runs
+        // from a copy in the temp dir: uid 65534 may not be able to read the checkout itself.
         const secret = join(dir, 'secret.yaml');
         writeFileSync(secret, 'nodes: [a:1]\n', { mode: 0o640 });
         chmodSync(dir, 0o755);
-        const denied = spawnSync(process.execPath, [CLI, 'check-config', '--config', secret], { encoding: 'utf8', uid: 65534, gid: 65534 });
+        const cli = copyCliTo(dir);
+        const denied = spawnSync(process.execPath, [cli, 'check-config', '--config', secret], { encoding: 'utf8', uid: 65534, gid: 65534, cwd: dir });
         expect(denied.status).toBe(1);
         expect(denied.stderr).toContain('cannot read the file: EACCES (the process runs as uid 65534 gid 65534; the file is mode 0640, owner uid 0 gid 0)');
       }
