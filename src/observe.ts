@@ -1,3 +1,4 @@
+import type { LimitKind } from './listener/admission.js';
 import type { SessionSummary } from './session/session.js';
 
 /** Why a node was not used for a client, in a small fixed set (metric labels stay bounded). */
@@ -10,6 +11,8 @@ export type RejectKind = 'connect-refused' | 'connect-timeout' | 'reset' | 'clos
 export interface RouterObserver {
   clientAccepted(listener: string): void;
   clientRefused(reason: string): void;
+  /** A connection limit (per source, per listener, the descriptor budget) refused a client at accept. */
+  limitRefused(kind: LimitKind): void;
   dialAttempt(node: string): void;
   dialRejected(node: string, kind: RejectKind): void;
   noNodeAccepted(): void;
@@ -24,6 +27,7 @@ export interface RouterObserver {
 export const noopObserver: RouterObserver = {
   clientAccepted: () => {},
   clientRefused: () => {},
+  limitRefused: () => {},
   dialAttempt: () => {},
   dialRejected: () => {},
   noNodeAccepted: () => {},

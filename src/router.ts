@@ -4,7 +4,9 @@ import type { RouterConfig } from './config/schema.js';
 import type { ConnectionContext } from './listener/connection-context.js';
 import { DownstreamConnection } from './listener/downstream-connection.js';
 import { bindListener, type BoundListener, type ListenerEvents } from './listener/listener.js';
-import { SourceLimit } from './listener/source-limit.js';
+import { Admission } from './listener/admission.js';
+import type { DescriptorBudget } from './listener/descriptor-budget.js';
+import { LimitLog } from './listener/limit-log.js';
 import { ClusterState } from './upstream/cluster-state.js';
 import { Evidence, type ChecksView } from './upstream/evidence.js';
 import { isLocalError } from './upstream/local-errors.js';
@@ -43,8 +45,15 @@ export class Router {
   private readonly handshakes = new Set<DownstreamConnection>();
   private config: RouterConfig;
   private lastId = 0;
-  private readonly perSource = new SourceLimit(() => this.config.maxClientConnectionsPerSource);
-  private sourceRefusals = { count: 0, sources: new Set<string>(), lastLog: 0 };
+  /** What the descriptor limit fits (listener/descriptor-budget.ts); undefined: not known, not enforced. */
+  private descriptors: DescriptorBudget | undefined;
+  readonly admission = new Admission(() => ({
+    perSource: this.config.maxClientConnectionsPerSource,
+    perListener: this.config.maxClientConnections,
+    descriptorBudget: this.descriptors?.clients,
+    descriptorLimit: this.descriptors?.limit,
+  }));
+  private readonly limitLog: LimitLog;
   private readonly stopClosingOnFailover: () => void;
   private readonly log: Logger;
   private readonly observer: RouterObserver;
@@ -54,6 +63,7 @@ export class Router {
     this.config = opts.config;
     this.log = log;
     this.observer = opts.observer ?? noopObserver;
+    this.limitLog = new LimitLog(log);
     this.cluster = new ClusterState(opts.config.nodes, log);
     this.hold = new HoldQueue(this.cluster);
     this.evidence = new Evidence({ cluster: this.cluster, checks: opts.checks ?? NO_CHECKS, log, observer: this.observer });
@@ -82,13 +92,7 @@ export class Router {
     };
     try {
       for (const l of this.config.listeners) {
-        const bound = await bindListener(
-          l,
-          this.config.maxClientConnections,
-          this.perSource,
-          (socket) => new DownstreamConnection(socket, l, ctx),
-          this.listenerEvents(l),
-        );
+        const bound = await bindListener(l, this.admission, (socket) => new DownstreamConnection(socket, l, ctx), this.listenerEvents(l));
         this.listeners.push(bound);
         this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');
       }
@@ -100,46 +104,29 @@ export class Router {
     return this.addresses();
   }
 
-  /** Accept errors and drops are logged, at most one line per listener every 10 s for drops. */
+  /** Accept errors are logged (local ones through the evidence, rate-limited); limit refusals by LimitLog. */
   private listenerEvents(l: RouterConfig['listeners'][number]): ListenerEvents {
     const address = `${l.host}:${l.port}`;
-    let dropped = 0;
-    let lastLog = 0;
     return {
       acceptError: (err) => {
         if (isLocalError(err.code)) this.evidence.localError(`accepting on ${address}`, err.code ?? err.message);
         else this.log.error({ err, listener: address }, `accept failed on ${address}: ${err.code ?? err.message}`);
       },
-      dropped: () => {
-        dropped++;
-        this.observer.clientRefused('listener full');
-        const now = Date.now();
-        if (now - lastLog < 10_000) return;
-        this.log.warn(
-          { listener: address, dropped, maxClientConnections: this.config.maxClientConnections },
-          `listener ${address} full: dropped ${dropped} client(s)`,
-        );
-        lastLog = now;
-        dropped = 0;
+      limited: (refusal, source, answering) => {
+        this.observer.clientRefused(refusal.message);
+        this.observer.limitRefused(refusal.kind);
+        this.limitLog.refused(refusal, source, answering);
       },
-      sourceLimited: (source) => this.sourceLimited(source),
     };
   }
 
-  /** Refusals for the per-source limit, shared by every listener: at most one line every 10 s. */
-  private sourceLimited(source: string): void {
-    const r = this.sourceRefusals;
-    r.count++;
-    if (r.sources.size < 10) r.sources.add(source);
-    this.observer.clientRefused('source address at its limit');
-    const now = Date.now();
-    if (now - r.lastLog < 10_000) return;
-    const limit = this.config.maxClientConnectionsPerSource;
-    this.log.warn(
-      { refused: r.count, sources: [...r.sources], maxClientConnectionsPerSource: limit },
-      `refused ${r.count} client(s) from ${[...r.sources].join(', ')}: source address at its limit of ${limit} connections`,
-    );
-    this.sourceRefusals = { count: 0, sources: new Set(), lastLog: now };
+  /** The descriptor budget to enforce from now on (computed at start and on reload, by the service). */
+  setDescriptorBudget(budget: DescriptorBudget | undefined): void {
+    this.descriptors = budget;
+  }
+
+  get descriptorBudget(): DescriptorBudget | undefined {
+    return this.descriptors;
   }
 
   /**
@@ -149,7 +136,6 @@ export class Router {
    */
   reconfigure(config: RouterConfig): void {
     this.config = config;
-    for (const l of this.listeners) l.server.maxConnections = config.maxClientConnections;
     this.cluster.replaceNodes(config.nodes);
   }
 
@@ -163,7 +149,6 @@ export class Router {
     return this.listeners.map((l) => l.address);
   }
 
-  /** Stops accepting, lets connections finish for `graceMs`, then closes the rest. */
   /**
    * Stops accepting, lets connections finish for `graceMs` (handshakes in flight count: one that
    * commits during the grace finishes its stream too), then closes the rest: handshakes get the

@@ -13,6 +13,7 @@ import { Availability } from './metrics/availability.js';
 import { VERSION } from './version.js';
 import { Discovery } from './discovery/discovery.js';
 import type { RegistrationStatus } from './discovery/registration.js';
+import { countOpenDescriptors, planDescriptors } from './listener/descriptor-budget.js';
 
 /**
  * Everything one `livy-router run` process runs, composed once: the router (listeners, node
@@ -42,6 +43,8 @@ const sameAdmin = (a: RouterConfig['admin'], b: RouterConfig['admin']) => a.enab
 
 export async function startService(config: RouterConfig, log: Logger): Promise<Service> {
   const startedAt = Date.now();
+  // Before anything of ours is open: what the runtime, stdio and the log hold by themselves.
+  const openAtStart = countOpenDescriptors() ?? 32;
   // First: an unreadable token file fails the start before anything is opened.
   let access = loadAdminAccess(config.admin);
   const metrics = new RouterMetrics();
@@ -75,6 +78,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
   health = startHealth(config);
   // Bind once every node has been checked (bounded), so the first clients go straight to the active.
   await health.firstRound(config.health.timeoutMs + 100);
+  router.setDescriptorBudget(planDescriptors(config, openAtStart, log));
   let listenAddresses: net.AddressInfo[];
   try {
     listenAddresses = await router.start();
@@ -195,6 +199,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
       }
     }
     router.reconfigure(next);
+    if (descriptorsChanged(current, next)) router.setDescriptorBudget(planDescriptors(next, openAtStart, log));
     access = nextAccess;
     if (JSON.stringify([current.nodes, current.health]) !== JSON.stringify([next.nodes, next.health])) {
       await health.stop();
@@ -203,4 +208,10 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     log.level = next.log.level;
     await discovery.reconfigure(next);
   }
+}
+
+/** Whether a reload changes what the router holds besides its clients, or what the listeners want. */
+function descriptorsChanged(a: RouterConfig, b: RouterConfig): boolean {
+  const shape = (c: RouterConfig) => [c.nodes.length, c.health.kind, c.admin.enabled, !!c.discovery.zookeeper, c.maxClientConnections];
+  return JSON.stringify(shape(a)) !== JSON.stringify(shape(b));
 }

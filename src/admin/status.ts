@@ -39,6 +39,12 @@ export interface StatusReport {
   healthCheck: string;
   listeners: ListenerStatus[];
   connections: { open: number; held: number };
+  /**
+   * The descriptor budget and its use: `limit` open files, `reserved` for the router itself,
+   * `budget` client connections that fit, `clients` open now (handshakes and sessions); null when
+   * the limit is not known.
+   */
+  descriptors: { limit: number; reserved: number; budget: number; clients: number } | null;
   nodes: NodeStatusReport[];
   /** The ZooKeeper registration; null when `discovery.zookeeper` is not configured. */
   discovery: (Omit<RegistrationStatus, 'since'> & { since: string }) | null;
@@ -58,6 +64,7 @@ export interface StatusSources {
 export function buildStatus(src: StatusSources, now = Date.now()): StatusReport {
   const { router } = src;
   const registration = src.discovery?.();
+  const budget = router.descriptorBudget;
   const nodes = router.cluster.all().map((s): NodeStatusReport => {
     const check = src.lastCheck(s.config.name);
     return {
@@ -80,6 +87,7 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
     healthCheck: router.currentConfig.health.kind,
     listeners: [...src.listeners],
     connections: { open: router.registry.count(), held: src.held() },
+    descriptors: budget ? { limit: budget.limit, reserved: budget.reserved, budget: budget.clients, clients: router.admission.open } : null,
     nodes,
     discovery: registration ? { ...registration, since: new Date(registration.since).toISOString() } : null,
   };

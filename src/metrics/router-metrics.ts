@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LimitKind } from '../listener/admission.js';
 import type { RejectKind, RouterObserver } from '../observe.js';
 import type { SessionSummary } from '../session/session.js';
 import type { ClusterState, NodeState } from '../upstream/cluster-state.js';
@@ -33,6 +34,11 @@ export class RouterMetrics implements RouterObserver {
   private readonly refused = this.counter(
     'connections_refused_total',
     'Client connections refused before reaching a node (bad first bytes, timeout, no node accepted)',
+  );
+  private readonly limitRefusals = this.counter(
+    'limit_refusals_total',
+    'Clients refused at accept by a connection limit: source (maxClientConnectionsPerSource), listener (maxClientConnections), descriptors (the descriptor budget)',
+    ['limit'],
   );
   private readonly opened = this.counter('connections_opened_total', 'Client connections committed to a node, by node and transport', ['node', 'transport']);
   private readonly closed = this.counter('connections_closed_total', 'Committed connections that ended, by node and transport', ['node', 'transport']);
@@ -119,6 +125,7 @@ export class RouterMetrics implements RouterObserver {
   /** Series at 0 for every listener from the start, so rate() and alerts see them before the first client. */
   declareListeners(listeners: readonly string[]): void {
     for (const listener of listeners) this.accepted.inc({ listener }, 0);
+    for (const limit of ['source', 'listener', 'descriptors'] as const) this.limitRefusals.inc({ limit }, 0);
   }
 
   /** Called after each change of the number of clients waiting for an active node. */
@@ -164,6 +171,10 @@ export class RouterMetrics implements RouterObserver {
   clientRefused(): void {
     // The reason is free text (it names addresses and timeouts): logged, never a label.
     this.refused.inc();
+  }
+
+  limitRefused(kind: LimitKind): void {
+    this.limitRefusals.inc({ limit: kind });
   }
 
   dialAttempt(node: string): void {
