@@ -5,14 +5,14 @@ import type { ConnectionContext } from './listener/connection-context.js';
 import { DownstreamConnection } from './listener/downstream-connection.js';
 import { bindListener, type BoundListener, type ListenerEvents } from './listener/listener.js';
 import { Admission } from './listener/admission.js';
-import type { DescriptorBudget } from './listener/descriptor-budget.js';
+import { countOpenDescriptors, planDescriptors, type DescriptorBudget } from './listener/descriptor-budget.js';
 import { LimitLog } from './listener/limit-log.js';
-import { ClusterState } from './upstream/cluster-state.js';
-import { Evidence, type ChecksView } from './upstream/evidence.js';
+import { ClusterState } from './cluster/cluster-state.js';
+import { Evidence, type ChecksView } from './cluster/evidence.js';
 import { isLocalError } from './upstream/local-errors.js';
-import { closeOnActiveLost } from './session/close-on-failover.js';
+import { closeOnActiveLost } from './cluster/close-on-failover.js';
 import { SessionRegistry } from './session/registry.js';
-import { HoldQueue } from './upstream/hold-queue.js';
+import { HoldQueue } from './cluster/hold-queue.js';
 import { noopObserver, type RouterObserver } from './observe.js';
 
 export interface RouterOptions {
@@ -36,7 +36,7 @@ const NO_CHECKS: ChecksView = { roleAware: () => false, verdict: () => undefined
  */
 export class Router {
   readonly cluster: ClusterState;
-  readonly registry = new SessionRegistry();
+  readonly registry: SessionRegistry;
   /** Clients waiting for an active node during a failover. */
   readonly hold: HoldQueue;
   readonly evidence: Evidence;
@@ -54,6 +54,8 @@ export class Router {
     descriptorLimit: this.descriptors?.limit,
   }));
   private readonly limitLog: LimitLog;
+  /** Descriptors open when the router was made, before it or the service opened any (runtime, stdio, log). */
+  private readonly openDescriptorsAtStart = countOpenDescriptors() ?? 32;
   private readonly stopClosingOnFailover: () => void;
   private readonly log: Logger;
   private readonly observer: RouterObserver;
@@ -64,6 +66,7 @@ export class Router {
     this.log = log;
     this.observer = opts.observer ?? noopObserver;
     this.limitLog = new LimitLog(log);
+    this.registry = new SessionRegistry(this.observer);
     this.cluster = new ClusterState(opts.config.nodes, log);
     this.hold = new HoldQueue(this.cluster);
     this.evidence = new Evidence({ cluster: this.cluster, checks: opts.checks ?? NO_CHECKS, log, observer: this.observer });
@@ -75,6 +78,7 @@ export class Router {
   }
 
   async start(): Promise<net.AddressInfo[]> {
+    this.descriptors = planDescriptors(this.config, this.openDescriptorsAtStart, this.log);
     const ctx: ConnectionContext = {
       hold: this.hold,
       config: () => this.config,
@@ -84,10 +88,6 @@ export class Router {
       log: this.log,
       observer: this.observer,
       handshakes: this.handshakes,
-      sessionEnded: (session, summary) => {
-        this.registry.remove(session);
-        this.observer.sessionClosed(summary);
-      },
       nextId: () => ++this.lastId,
     };
     try {
@@ -120,11 +120,6 @@ export class Router {
     };
   }
 
-  /** The descriptor budget to enforce from now on (computed at start and on reload, by the service). */
-  setDescriptorBudget(budget: DescriptorBudget | undefined): void {
-    this.descriptors = budget;
-  }
-
   get descriptorBudget(): DescriptorBudget | undefined {
     return this.descriptors;
   }
@@ -135,8 +130,12 @@ export class Router {
    * timeouts and limits. Listeners are kept as they are: changing them needs a restart.
    */
   reconfigure(config: RouterConfig): void {
+    const before = this.config;
     this.config = config;
     this.cluster.replaceNodes(config.nodes);
+    // What the router holds besides its clients, or what the listeners want, may have changed.
+    const shape = (c: RouterConfig) => JSON.stringify([c.nodes.length, c.health.kind, c.admin.enabled, !!c.discovery.zookeeper, c.maxClientConnections]);
+    if (shape(before) !== shape(config)) this.descriptors = planDescriptors(config, this.openDescriptorsAtStart, this.log);
   }
 
   /** Client sockets open on every listener, handshakes included. */

@@ -1,7 +1,8 @@
-import { classify } from '../listener/classify.js';
-import { errorResponse } from './http-message.js';
-import { encodeSaslFrame, SaslStatus } from './sasl-frame.js';
-import { Incomplete, openSessionErrorReply, readMessageHeader, Reader } from './thrift-codec.js';
+import { classify } from '../wire/classify.js';
+import { errorResponse } from '../wire/http-message.js';
+import { encodeSaslFrame, SaslStatus } from '../wire/sasl-frame.js';
+import { Incomplete, readMessageHeader, Reader } from '../wire/thrift-codec.js';
+import { openSessionErrorReply } from '../wire/thrift-writer.js';
 import { TLS_ALERT_INTERNAL_ERROR } from './tls.js';
 
 export type RefusalAnswer =

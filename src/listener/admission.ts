@@ -1,8 +1,6 @@
+import type { LimitKind } from '../observe.js';
 import { RefusalGate } from './refusal-gate.js';
 import { SourceLimit } from './source-limit.js';
-
-/** The limit that refused a client: a metric label and a log line's kind. */
-export type LimitKind = 'source' | 'listener' | 'descriptors';
 
 export interface LimitRefusal {
   readonly kind: LimitKind;

@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
-import type { LimitKind, LimitRefusal } from './admission.js';
+import type { LimitKind } from '../observe.js';
+import type { LimitRefusal } from './admission.js';
 
 /** At most one line per kind of limit in this interval: a client storm must not flood the journal. */
 const LOG_INTERVAL_MS = 10_000;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSessionCall, plainClientHello } from '../../sim/wire.js';
 import { refusalAnswer } from '../../src/handshake/refusal-answer.js';
-import { MessageType, readReply, Reader, StatusCode } from '../../src/handshake/thrift-codec.js';
+import { MessageType, readReply, Reader, StatusCode } from '../../src/wire/thrift-codec.js';
 import { descriptorBudget, descriptorConsumers, readDescriptorLimit } from '../../src/listener/descriptor-budget.js';
 import { REFUSALS_WAITING_IN_ALL } from '../../src/listener/refusal-gate.js';
 import { testConfig } from '../helpers/router.js';
