@@ -15,5 +15,6 @@ export async function checkConfigCommand(args: ConfigArgs): Promise<number> {
       `  nodes (${c.nodeTransport}): ${c.nodes.map((n) => `${n.name}=${n.host}:${n.port}`).join(', ')}\n` +
       `  health check: ${c.health.kind}\n`,
   );
+  for (const warning of validation.warnings) process.stderr.write(`${source}: warning: ${warning}\n`);
   return 0;
 }

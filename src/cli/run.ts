@@ -42,6 +42,7 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
   }
   const config = validation.config;
   const log = createLogger(config.log);
+  for (const warning of validation.warnings) log.warn({ source }, warning);
   // Signals that arrive while starting (the first health-check round can take a moment) are
   // kept and acted on once started: SIGHUP's default action would end the process.
   const early: NodeJS.Signals[] = [];
