@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { ListenerConfig } from '../config/schema.js';
 import type { Admission, LimitRefusal } from './admission.js';
+import { ListenerBindError } from './errors.js';
 import { refuseOverLimit } from './limit-refusal.js';
 import { sourceOf } from './source-limit.js';
 
@@ -53,7 +54,7 @@ export function bindListener(
     onClient(socket);
   });
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
+    const onError = (err: NodeJS.ErrnoException) => reject(new ListenerBindError(config.host, config.port, err));
     server.once('error', onError);
     server.listen({ host: config.host, port: config.port, backlog: 1024 }, () => {
       server.off('error', onError);
