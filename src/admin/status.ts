@@ -8,6 +8,8 @@ export interface LastCheck {
   readonly at: number;
   readonly latencyMs: number;
   readonly result: string;
+  /** What the check saw, also when it could not tell the node's role. */
+  readonly reason: string;
 }
 
 export interface ListenerStatus {
@@ -25,7 +27,7 @@ export interface NodeStatusReport {
   reason: string;
   /** Committed client connections on this node now. */
   connections: number;
-  lastCheck: { at: string; latencyMs: number; result: string } | null;
+  lastCheck: { at: string; latencyMs: number; result: string; reason: string } | null;
 }
 
 /** The JSON of GET /status; `livy-router status` renders it as a table. */
@@ -73,9 +75,11 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
       restPort: s.config.restPort,
       state: s.state,
       since: new Date(s.since).toISOString(),
-      reason: s.reason,
+      // A check that cannot tell the role changes no state, so the model still holds its start-up
+      // reason ("not checked yet"): say what the check saw instead.
+      reason: check && s.source === 'config' ? `last check: ${check.reason}` : s.reason,
       connections: router.registry.count(s.config.name),
-      lastCheck: check ? { at: new Date(check.at).toISOString(), latencyMs: check.latencyMs, result: check.result } : null,
+      lastCheck: check ? { at: new Date(check.at).toISOString(), latencyMs: check.latencyMs, result: check.result, reason: check.reason } : null,
     };
   });
   return {
