@@ -158,6 +158,8 @@ export class Router {
     this.listeners = [];
     this.stopClosingOnFailover();
     this.hold.close();
+    // After the listeners closed: no refusal comes after this, and none held back goes unlogged.
+    this.limitLog.stop();
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && (this.registry.count() > 0 || this.handshakes.size > 0)) {
       await new Promise((r) => setTimeout(r, Math.min(DRAIN_POLL_MS, deadline - Date.now())));

@@ -81,6 +81,8 @@ describe('the descriptor budget (ulimit -n 256)', () => {
       expect(router.lines.filter((l) => /EMFILE|-> down|-> passive/.test(String(l.msg)))).toEqual([]);
       const status = await adminStatus(adminPort);
       expect(status.descriptors).toMatchObject({ limit: 256, budget, clients: budget });
+      const refusedLogged = () =>
+        router.lines.filter((l) => l.limit === 'descriptors' && /^refused/.test(String(l.msg))).reduce((n, l) => n + Number(l.refused), 0);
 
       // Every committed session is still open and still carries bytes to its node.
       await Promise.all(
@@ -104,6 +106,9 @@ describe('the descriptor budget (ulimit -n 256)', () => {
         expect(again.closed).toBe(false);
         again.socket.destroy();
       }
+      // The first refusal was logged at once; the rest of its 10 s interval by the stop at the latest.
+      expect(await router.stop()).toBe(0);
+      expect(refusedLogged()).toBe(EXTRA);
     } finally {
       for (const s of sessions) s.destroy();
       expect(await router.stop()).toBe(0);

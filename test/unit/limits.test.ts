@@ -7,7 +7,9 @@ import { refusalAnswer } from '../../src/handshake/refusal-answer.js';
 import { MessageType, readReply, Reader, StatusCode } from '../../src/wire/thrift-codec.js';
 import { descriptorBudget, descriptorConsumers, readDescriptorLimit } from '../../src/listener/descriptor-budget.js';
 import { REFUSALS_WAITING_IN_ALL } from '../../src/listener/refusal-gate.js';
-import { testConfig } from '../helpers/router.js';
+import { LimitLog } from '../../src/listener/limit-log.js';
+import { eventually } from '../helpers/eventually.js';
+import { captureLogger, testConfig } from '../helpers/router.js';
 
 const WHY = 'too many connections from 10.0.0.9: maxClientConnectionsPerSource is 2';
 
@@ -64,5 +66,24 @@ describe('the descriptor budget', () => {
     expect(b.reserved).toBe(consumers.reduce((s, c) => s + c.count, 0));
     expect(b.clients).toBe(Math.floor((65536 - b.reserved) / 2));
     expect(descriptorBudget(50, consumers).clients).toBe(0);
+  });
+});
+
+describe('the limit log', () => {
+  it('logs the first refusal at once and the rest of its interval in one line at the end; stop() logs what is held back', async () => {
+    const { log, lines } = captureLogger();
+    const limitLog = new LimitLog(log, 100);
+    const refusal = { kind: 'descriptors' as const, message: 'too many connections for the router' };
+    for (let i = 0; i < 5; i++) limitLog.refused(refusal, `10.0.0.${i}`, i < 2);
+    expect(lines.map((l) => [l.level, l.refused])).toEqual([[50, 1]]);
+    const later = await eventually(() => lines[1]);
+    expect(later).toMatchObject({ level: 50, refused: 4, waitedForFirstBytes: 1, sources: ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'] });
+    limitLog.refused({ kind: 'source', message: 'too many connections from 10.0.0.9' }, '10.0.0.9', true);
+    limitLog.refused({ kind: 'source', message: 'too many connections from 10.0.0.9' }, '10.0.0.9', true);
+    limitLog.stop();
+    expect(lines.slice(2).map((l) => [l.level, l.refused, l.limit])).toEqual([
+      [40, 1, 'source'],
+      [40, 1, 'source'],
+    ]);
   });
 });
