@@ -10,7 +10,9 @@ import { createHttpThriftServer, type HttpPassiveAnswer } from './http-thrift.js
 import { resolveNodeOptions, type PassiveStyle, type ResolvedNodeOptions, type SimNodeOptions } from './options.js';
 import { createRestServer, type SimRole } from './rest.js';
 import { SimService, type ServiceCounters } from './service.js';
-import { createProcessor, type TCLIProcessor } from './tcli.js';
+import { createProcessor } from './tcli.js';
+import { ReplyDelays } from './delays.js';
+import { createLivyStore } from './livy-store.js';
 
 export type { SimRole } from './rest.js';
 
@@ -26,6 +28,8 @@ export interface SimNodeStats {
   getInfoCalls: number;
   executeCalls: number;
   fetchCalls: number;
+  writeCalls: number;
+  applicationsStopped: number;
   restRequests: number;
   haStatusRequests: number;
 }
@@ -59,6 +63,8 @@ function zeroCounters(): ServiceCounters & { connectionsAccepted: number; restRe
     getInfoCalls: 0,
     executeCalls: 0,
     fetchCalls: 0,
+    writeCalls: 0,
+    applicationsStopped: 0,
     restRequests: 0,
     haStatusRequests: 0,
   };
@@ -84,7 +90,8 @@ export class SimNode {
   private readonly httpThrift: http.Server | undefined;
   private readonly secureContext: tls.SecureContext | undefined;
   private readonly service: SimService;
-  private readonly serviceProcessor: TCLIProcessor;
+  /** The reply-delay switch (delayReplies, REST /_sim/delay, --delay). */
+  readonly delays: ReplyDelays;
   private readonly cookies = new Set<string>();
   private readonly counters = zeroCounters();
 
@@ -110,7 +117,17 @@ export class SimNode {
     this.restPortValue = this.options.restPort;
     this.logger = (logger ?? pino({ level: 'silent' })).child({ node: this.name });
     const gate = (fn: () => void): void => this.gate(fn);
-    this.service = new SimService({ name: this.name, isLeader: () => this.roleValue === 'leader', counters: this.counters }, this.logger);
+    this.delays = new ReplyDelays(this.options.replyDelays);
+    this.service = new SimService(
+      {
+        name: this.name,
+        isLeader: () => this.roleValue === 'leader',
+        counters: this.counters,
+        store: createLivyStore(this.options.stateDir),
+        delays: this.delays,
+      },
+      this.logger,
+    );
     const processor = createProcessor(this.service.handler);
     this.secureContext = this.options.tls ? tls.createSecureContext({ key: this.options.tls.key, cert: this.options.tls.cert }) : undefined;
     this.httpThrift =
@@ -132,6 +149,7 @@ export class SimNode {
         role: () => this.roleValue,
         leaderRestUrl: () => this.leaderRest,
         setRole: (role, leaderRestUrl, leaderThriftUrl) => this.setRole(role, leaderRestUrl, leaderThriftUrl),
+        delayReplies: (method, ms) => this.delays.set(method, ms),
         gate,
         restCounters: this.counters,
       },
@@ -139,7 +157,6 @@ export class SimNode {
     );
     // Keep a client's REST keep-alive connection as long as Livy's Jetty would.
     this.restHttp.keepAliveTimeout = 60_000;
-    this.serviceProcessor = processor;
   }
 
   /** Bound port; after the first start it stays the same across kill/restart. */
@@ -456,10 +473,14 @@ export class SimNode {
     } else {
       this.readers.add(socket);
       const passiveReject = style === 'sasl-bad' || style === 'sasl-error' ? style : undefined;
+      // Each binary connection owns its sessions: they close when it drops (as a hung process,
+      // only once it runs again).
+      const connection = {};
+      socket.once('close', () => this.gate(() => this.service.connectionClosed(connection)));
       serveBinary(socket, {
         auth: this.options.auth,
         users: this.options.users,
-        processor: this.serviceProcessor,
+        processor: createProcessor(this.service.handlerFor(connection)),
         passiveReject,
         gate: (fn) => this.gate(fn),
         logger: this.logger,

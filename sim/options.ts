@@ -46,6 +46,11 @@ export interface SimNodeOptions {
    * (HiveServer2's failover does). true keeps them open and usable, to test a router that must cut
    * them itself. Default false. */
   keepConnectionsOnDemote?: boolean;
+  /** The recovered state store's directory, shared by every node of a cluster (Livy's
+   * filesystem state store); undefined: this node's memory only. */
+  stateDir?: string;
+  /** TCLIService method -> ms its replies wait (see delays.ts). */
+  replyDelays?: Record<string, number>;
 }
 
 const TCP_STYLES: readonly PassiveStyle[] = ['refuse', 'reset', 'close', 'hang', 'open-session-error'];
@@ -64,6 +69,8 @@ export interface ResolvedNodeOptions {
   tls: { key: string | Buffer; cert: string | Buffer; optional?: boolean } | undefined;
   httpPath: string;
   keepConnectionsOnDemote: boolean;
+  stateDir: string | undefined;
+  replyDelays: Readonly<Record<string, number>>;
 }
 
 function checkPort(name: string, field: string, port: number | undefined): number {
@@ -95,5 +102,7 @@ export function resolveNodeOptions(opts: SimNodeOptions): ResolvedNodeOptions {
     tls: opts.tls,
     httpPath: (opts.httpPath ?? 'cliservice').replace(/^\/+/, ''),
     keepConnectionsOnDemote: opts.keepConnectionsOnDemote ?? false,
+    stateDir: opts.stateDir,
+    replyDelays: Object.freeze({ ...opts.replyDelays }),
   });
 }
