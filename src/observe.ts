@@ -19,6 +19,10 @@ export interface RouterObserver {
   held(delta: 1 | -1): void;
   /** The router ran out of a local resource (EMFILE, ENOBUFS, ...) at accept or dial. */
   localError(): void;
+  /** onActiveLost: resume: a session moved to the new active (`reattached`: same Livy session). */
+  sessionResumed?(r: { from: string; to: string; transport: string; ms: number; replayed: number; reattached: boolean }): void;
+  /** A session could not be resumed and was closed; `reason` is a small fixed set. */
+  resumeFailed?(reason: string): void;
 }
 
 export const noopObserver: RouterObserver = {

@@ -9,6 +9,8 @@ import { ClusterState } from './upstream/cluster-state.js';
 import { Evidence, type ChecksView } from './upstream/evidence.js';
 import { isLocalError } from './upstream/local-errors.js';
 import { closeOnActiveLost } from './session/close-on-failover.js';
+import { openResumable } from './resume/open-resumable.js';
+import { ResumeCoordinator } from './resume/resume-coordinator.js';
 import { SessionRegistry } from './session/registry.js';
 import { HoldQueue } from './upstream/hold-queue.js';
 import { noopObserver, type RouterObserver } from './observe.js';
@@ -48,6 +50,7 @@ export class Router {
   private readonly stopClosingOnFailover: () => void;
   private readonly log: Logger;
   private readonly observer: RouterObserver;
+  private readonly resume: ResumeCoordinator;
 
   constructor(opts: RouterOptions) {
     const { log } = opts;
@@ -58,6 +61,7 @@ export class Router {
     this.hold = new HoldQueue(this.cluster);
     this.evidence = new Evidence({ cluster: this.cluster, checks: opts.checks ?? NO_CHECKS, log, observer: this.observer });
     this.stopClosingOnFailover = closeOnActiveLost(this.cluster, this.registry, () => this.config, log);
+    this.resume = new ResumeCoordinator(this.cluster, this.registry, () => this.config, log, this.observer);
   }
 
   get currentConfig(): RouterConfig {
@@ -78,6 +82,8 @@ export class Router {
         this.registry.remove(session);
         this.observer.sessionClosed(summary);
       },
+      openResumable: (c, result) =>
+        openResumable({ coordinator: this.resume, registry: this.registry, observer: this.observer, log: this.log, sessionEnded: ctx.sessionEnded }, c, result),
       nextId: () => ++this.lastId,
     };
     try {

@@ -7,12 +7,15 @@ import { errorResponse } from './http-message.js';
 import { encodeSaslFrame, SaslStatus } from './sasl-frame.js';
 import { Incomplete, openSessionErrorReply, readMessageHeader, Reader } from './thrift-codec.js';
 import { TlsPassthrough } from './tls.js';
+import { ResumableBinaryHandshake } from './resumable-binary.js';
 
 export interface HandshakeContext {
   listenerTransport: 'binary' | 'http' | 'auto';
   nodeTransport: 'binary' | 'http';
   maxBytes: number;
   maxHeaderBytes: number;
+  /** onActiveLost: resume: binary sessions keep what a resume needs (resumable-binary.ts). */
+  resume: boolean;
 }
 
 export type Selection =
@@ -52,7 +55,10 @@ export function selectHandshake(protocol: ClientProtocol, firstBytes: Buffer, ct
           : ctx.nodeTransport === 'http'
             ? `this Livy cluster speaks Thrift over HTTP, not binary; use ${HTTP_URL}`
             : undefined;
-      if (!wrong) return { kind: 'handshake', handshake: new BinaryHandshake(firstBytes[0]!, ctx.maxBytes) };
+      if (!wrong) {
+        const binary = new BinaryHandshake(firstBytes[0]!, ctx.maxBytes);
+        return { kind: 'handshake', handshake: ctx.resume ? new ResumableBinaryHandshake(binary, ctx.maxBytes) : binary };
+      }
       if (protocol === 'sasl') {
         return { kind: 'refuse', reason: `binary (SASL) client: ${wrong}`, reply: encodeSaslFrame(SaslStatus.ERROR, `livy-router: ${wrong}`) };
       }
@@ -70,6 +76,7 @@ export function selectForClient(firstBytes: Buffer, listenerTransport: Handshake
     nodeTransport: config.nodeTransport,
     maxBytes: config.handshake.maxBufferedBytes,
     maxHeaderBytes: config.handshake.maxHeaderBytes,
+    resume: config.onActiveLost === 'resume',
   });
 }
 

@@ -1,8 +1,10 @@
 import type { Logger } from '../log.js';
 import type { RouterConfig } from '../config/schema.js';
 import type { RouterObserver } from '../observe.js';
-import type { SessionRegistry } from '../session/registry.js';
-import type { Session, SessionSummary } from '../session/session.js';
+import type { Committed } from '../session/open-session.js';
+import type { RegisteredSession, SessionRegistry } from '../session/registry.js';
+import type { TrialResult } from '../upstream/node-trial.js';
+import type { SessionSummary } from '../session/session.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Evidence } from '../upstream/evidence.js';
 import type { HoldQueue } from '../upstream/hold-queue.js';
@@ -18,7 +20,9 @@ export interface ConnectionContext {
   readonly log: Logger;
   readonly observer: RouterObserver;
   /** One function for every session's end: out of the registry, into the metrics. */
-  readonly sessionEnded: (session: Session, summary: SessionSummary) => void;
+  readonly sessionEnded: (session: RegisteredSession, summary: SessionSummary) => void;
+  /** onActiveLost: resume: opens a resumable session when the commit carries a resume kit. */
+  readonly openResumable?: (c: Committed, result: Extract<TrialResult, { kind: 'committed' }>) => RegisteredSession | undefined;
   /** Connections between accept and commit; each removes itself when it commits or closes. */
   readonly handshakes: Set<{ close(reason: string): void }>;
   nextId(): number;

@@ -78,7 +78,7 @@ export class DownstreamConnection {
       return;
     }
     if (check.reply) this.socket.write(check.reply);
-    if (this.trial) this.trial.forwardClientBytes(chunk);
+    if (this.trial) this.trial.forwardClientBytes(check.forward ?? chunk);
     else if (hs.readyToDial && this.state === 'first-bytes') this.begin();
   };
 
@@ -213,12 +213,12 @@ export class DownstreamConnection {
     socket.pause();
     this.detach();
     for (const b of result.toClient) socket.write(b);
-    const { transport, user } = this.handshake!;
+    const { transport, user, resumeKit } = this.handshake!;
     this.cleanUp('committed');
     this.log.debug({ node: result.node.config.name, transport, proof: result.proof }, 'connection opened');
     openSession(
       this.ctx,
-      { id: this.id, client: socket, clientAddress: this.clientAddress, transport, user, heldMs: this.heldMs, clientEnded: this.clientEnded },
+      { id: this.id, client: socket, clientAddress: this.clientAddress, transport, user, heldMs: this.heldMs, clientEnded: this.clientEnded, resumeKit },
       result,
     );
   }

@@ -18,6 +18,16 @@ export function closeOnActiveLost(cluster: ClusterState, registry: SessionRegist
     if (open === 0) return;
     const reason = `active node ${name} lost: ${change.reason}`;
     const { onActiveLost, activeLostGraceMs: grace } = config();
+    if (onActiveLost === 'resume') {
+      // Sessions that can move do (resume-coordinator.ts); the rest are closed as today.
+      let resumed = 0;
+      for (const s of registry.sessionsOn(name)) {
+        if (s.resume?.(reason)) resumed++;
+        else s.destroy(`${reason}; not resumable`);
+      }
+      log.info({ node: name, resuming: resumed, closed: open - resumed }, `${reason}; resuming ${resumed} session(s) (onActiveLost=resume)`);
+      return;
+    }
     if (onActiveLost === 'keep') {
       log.info({ node: name, open }, `${reason}; keeping ${open} connection(s) (onActiveLost=keep)`);
       return;

@@ -1,6 +1,8 @@
 import type net from 'node:net';
+import type { ResumeKit } from '../handshake/handshake.js';
 import type { ConnectionContext } from '../listener/connection-context.js';
 import type { TrialResult } from '../upstream/node-trial.js';
+import type { RegisteredSession } from './registry.js';
 import { Session } from './session.js';
 
 export interface Committed {
@@ -13,13 +15,17 @@ export interface Committed {
   /** Time the client was held waiting for an active node. */
   readonly heldMs: number;
   readonly clientEnded: boolean;
+  /** Set for a session that can resume (onActiveLost: resume, binary PLAIN or NOSASL). */
+  readonly resumeKit?: ResumeKit | undefined;
 }
 
 /**
  * The commit: both sockets become a Session, which owns them from here to their close and tells
  * the registry of its end itself. Nothing else keeps a committed connection alive.
  */
-export function openSession(ctx: ConnectionContext, c: Committed, result: Extract<TrialResult, { kind: 'committed' }>): Session {
+export function openSession(ctx: ConnectionContext, c: Committed, result: Extract<TrialResult, { kind: 'committed' }>): RegisteredSession {
+  const resumable = ctx.openResumable?.(c, result);
+  if (resumable) return resumable;
   const nodeName = result.node.config.name;
   const session = new Session({
     id: c.id,

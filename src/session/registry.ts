@@ -1,23 +1,41 @@
-import type { Session } from './session.js';
+/** A committed session as the registry sees it: a plain Session, or a resumable one. */
+export interface RegisteredSession {
+  readonly nodeName: string;
+  readonly done: Promise<unknown>;
+  destroy(reason: string): void;
+  close(reason: string): void;
+  /** onActiveLost: resume: move to the new active; false when this session cannot. */
+  resume?(reason: string): boolean;
+}
 
 /**
- * Every committed session, by node: what is closed when a node stops being the active one.
+ * Every committed session, by node: what is closed (or resumed) when a node stops being the active one.
  */
 export class SessionRegistry {
-  private readonly byNode = new Map<string, Set<Session>>();
+  private readonly byNode = new Map<string, Set<RegisteredSession>>();
 
-  add(session: Session): void {
+  add(session: RegisteredSession): void {
     let set = this.byNode.get(session.nodeName);
     if (!set) this.byNode.set(session.nodeName, (set = new Set()));
     set.add(session);
   }
 
   /** The session has ended (its `onDone`). */
-  remove(session: Session): void {
-    const set = this.byNode.get(session.nodeName);
+  remove(session: RegisteredSession, nodeName = session.nodeName): void {
+    const set = this.byNode.get(nodeName);
     if (!set) return;
     set.delete(session);
     if (set.size === 0) this.byNode.delete(session.nodeName);
+  }
+
+  /** A resumed session moved from `from` to its current node. */
+  move(session: RegisteredSession, from: string): void {
+    this.remove(session, from);
+    this.add(session);
+  }
+
+  sessionsOn(node: string): RegisteredSession[] {
+    return [...(this.byNode.get(node) ?? [])];
   }
 
   count(node?: string): number {

@@ -1,0 +1,141 @@
+// Where resumable sessions go when their node is lost: it waits for an active node other than the
+// lost one (up to holdMs), reattaches at most `resumeConcurrency` sessions at a time (a thousand
+// sessions must not stampede the new active), stops re-logging-in a user the new node refused (no
+// LDAP lockout by a storm of re-logins), logs each outcome once and feeds the metrics.
+import type { Logger } from '../log.js';
+import type { RouterConfig } from '../config/schema.js';
+import type { RouterObserver } from '../observe.js';
+import type { RegisteredSession, SessionRegistry } from '../session/registry.js';
+import type { ClusterState } from '../upstream/cluster-state.js';
+import type { DialTarget } from '../upstream/dial.js';
+import { reattach, ResumeError, type Reattached, type ResumeFailure } from './reattach.js';
+import type { ResumableSession, ResumeHost } from './resumable-session.js';
+
+/** How many session-state statements, and how many bytes of them, a session may keep. */
+export const HISTORY_LIMITS = { maxStatements: 200, maxBytes: 256 * 1024 };
+
+export class ResumeCoordinator implements ResumeHost {
+  readonly history = HISTORY_LIMITS;
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+  /** user -> until when its re-logins are not tried (the new node refused one). */
+  private readonly refusedUsers = new Map<string, number>();
+  private readonly users = new WeakMap<ResumableSession, string | undefined>();
+  /** The owner of each session for the registry (the connection object it filed). */
+  private readonly owners = new WeakMap<ResumableSession, RegisteredSession>();
+
+  constructor(
+    private readonly cluster: ClusterState,
+    private readonly registry: SessionRegistry,
+    private readonly config: () => RouterConfig,
+    private readonly log: Logger,
+    private readonly observer: RouterObserver,
+  ) {}
+
+  get maxBytes(): number {
+    return this.config().handshake.maxBufferedBytes;
+  }
+
+  /** A new resumable session: its login name and the object the registry holds for it. */
+  track(session: ResumableSession, user: string | undefined, owner: RegisteredSession): void {
+    this.users.set(session, user);
+    this.owners.set(session, owner);
+  }
+
+  async reattach(session: ResumableSession, lost: string): Promise<{ node: string; result: Reattached }> {
+    const config = this.config();
+    const deadline = Date.now() + config.holdMs + config.handshake.timeoutMs;
+    await this.slot(deadline);
+    try {
+      const user = this.users.get(session) ?? '';
+      if ((this.refusedUsers.get(user) ?? 0) > Date.now())
+        throw new ResumeError('login-refused', 'the new active refused this user a moment ago: not tried again');
+      const target = await this.activeOtherThan(lost, Date.now() + config.holdMs);
+      const result = await reattach(target, session.kit, session.historyStatements, {
+        connectTimeoutMs: config.connectTimeoutMs,
+        deadline,
+        maxBytes: this.maxBytes,
+      });
+      return { node: target.name, result };
+    } finally {
+      this.release();
+    }
+  }
+
+  moved(session: ResumableSession, from: string): void {
+    const owner = this.owners.get(session);
+    if (owner) this.registry.move(owner, from);
+  }
+
+  resumed(session: ResumableSession, from: string, ms: number, r: Reattached): void {
+    this.log.info(
+      { conn: session.id, from, node: session.nodeName, ms, reattached: r.reattached, replayed: r.replayed },
+      r.reattached
+        ? 'session resumed on the new active (same Livy session)'
+        : 'session resumed on the new active (a new Livy session: its application changed)',
+    );
+    this.observer.sessionResumed?.({ from, to: session.nodeName, transport: session.kit.framing, ms, replayed: r.replayed, reattached: r.reattached });
+  }
+
+  failed(session: ResumableSession, from: string, reason: ResumeFailure, message: string): void {
+    if (reason === 'login-refused') {
+      const user = this.users.get(session) ?? '';
+      this.refusedUsers.set(user, Date.now() + this.config().holdMs);
+    }
+    this.log.warn({ conn: session.id, from, reason, why: message }, 'session not resumed: the client is closed');
+    this.observer.resumeFailed?.(reason);
+  }
+
+  private async slot(deadline: number): Promise<void> {
+    if (this.running < this.config().resumeConcurrency) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          const i = this.waiting.indexOf(go);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(new ResumeError('timeout', 'no resume slot before the deadline'));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      const go = (): void => {
+        clearTimeout(timer);
+        this.running++;
+        resolve();
+      };
+      this.waiting.push(go);
+    });
+  }
+
+  private release(): void {
+    this.running--;
+    this.waiting.shift()?.();
+  }
+
+  /** The active node, once it is not `lost`; rejects with no-active at the deadline. */
+  private activeOtherThan(lost: string, deadline: number): Promise<DialTarget> {
+    const pick = (): DialTarget | undefined => {
+      const active = this.cluster.active();
+      if (!active || active.config.name === lost) return undefined;
+      const { name, host, port } = active.config;
+      return { name, host, port };
+    };
+    const now = pick();
+    if (now) return Promise.resolve(now);
+    return new Promise<DialTarget>((resolve, reject) => {
+      const done = (err?: Error, target?: DialTarget): void => {
+        clearTimeout(timer);
+        unsubscribe();
+        if (target) resolve(target);
+        else reject(err);
+      };
+      const timer = setTimeout(() => done(new ResumeError('no-active', `no active node other than ${lost} within holdMs`)), Math.max(0, deadline - Date.now()));
+      const unsubscribe = this.cluster.onChange(() => {
+        const target = pick();
+        if (target) done(undefined, target);
+      });
+    });
+  }
+}
