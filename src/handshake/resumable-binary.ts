@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BinaryHandshake } from './binary.js';
 import type { ClientCheck, Handshake, NodeAnswer, Rejection, ResumeKit } from './handshake.js';
-import { readSaslFrame, SaslStatus } from './sasl-frame.js';
+import { readSaslFrame, SaslStatus } from '../wire/sasl-frame.js';
 import { MessageSplitter, type BinaryFraming } from '../wire/message-splitter.js';
 import { clientSessionName, withSessionName } from '../wire/tcli-compose.js';
 

@@ -1,13 +1,11 @@
 import type { Logger } from '../log.js';
 import type { RouterConfig } from '../config/schema.js';
 import type { RouterObserver } from '../observe.js';
-import type { Committed } from '../session/open-session.js';
-import type { RegisteredSession, SessionRegistry } from '../session/registry.js';
-import type { TrialResult } from '../upstream/node-trial.js';
-import type { SessionSummary } from '../session/session.js';
-import type { ClusterState } from '../upstream/cluster-state.js';
-import type { Evidence } from '../upstream/evidence.js';
-import type { HoldQueue } from '../upstream/hold-queue.js';
+import type { OpenRequest, SessionRegistry } from '../session/registry.js';
+import type { ResumeKit } from '../handshake/handshake.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
+import type { Evidence } from '../cluster/evidence.js';
+import type { HoldQueue } from '../cluster/hold-queue.js';
 
 /** What every DownstreamConnection shares: the router's parts, read through, never copied. */
 export interface ConnectionContext {
@@ -19,10 +17,8 @@ export interface ConnectionContext {
   readonly registry: SessionRegistry;
   readonly log: Logger;
   readonly observer: RouterObserver;
-  /** One function for every session's end: out of the registry, into the metrics. */
-  readonly sessionEnded: (session: RegisteredSession, summary: SessionSummary) => void;
-  /** onActiveLost: resume: opens a resumable session when the commit carries a resume kit. */
-  readonly openResumable?: (c: Committed, result: Extract<TrialResult, { kind: 'committed' }>) => RegisteredSession | undefined;
+  /** onActiveLost: resume: opens a resumable session for a commit with a resume kit (true), or not. */
+  readonly openResumable?: (req: OpenRequest, kit: ResumeKit) => boolean;
   /** Connections between accept and commit; each removes itself when it commits or closes. */
   readonly handshakes: Set<{ close(reason: string): void }>;
   nextId(): number;

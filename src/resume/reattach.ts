@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type net from 'node:net';
 import type { ResumeKit } from '../handshake/handshake.js';
-import { readSaslFrame, SaslStatus } from '../handshake/sasl-frame.js';
+import { readSaslFrame, SaslStatus } from '../wire/sasl-frame.js';
 import { dial, type DialTarget } from '../upstream/dial.js';
-import type { NodeReader } from '../upstream/node-reader.js';
+import type { NodeReader } from '../session/node-reader.js';
 import { MessageSplitter } from '../wire/message-splitter.js';
 import { closeOperationCall, executeStatementCall, withSessionName } from '../wire/tcli-compose.js';
 import { handleBytes, readReplyView, type ReplyView } from '../wire/tcli-view.js';

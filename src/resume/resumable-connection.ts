@@ -3,8 +3,8 @@
 // The node socket can change under it (a resume); the client socket never does.
 import type net from 'node:net';
 import type { Logger } from '../log.js';
-import type { NodeReader } from '../upstream/node-reader.js';
-import type { SessionSummary } from '../session/session.js';
+import type { NodeReader } from '../session/node-reader.js';
+import type { SessionSummary } from '../observe.js';
 import type { ResumableSession } from './resumable-session.js';
 
 export interface ConnectionInit {

@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import type { ResumeKit } from '../handshake/handshake.js';
 import type { Logger } from '../log.js';
-import { writeView, type NodeReader } from '../upstream/node-reader.js';
+import { writeView, type NodeReader } from '../session/node-reader.js';
 import { MessageSplitter } from '../wire/message-splitter.js';
 import { handleBytes, readCall, readReplyView, type CallView, type ReplyView } from '../wire/tcli-view.js';
 import { lostOperation, outcomeUnknown, type OperationRecord } from './operations.js';

@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import type { RouterConfig } from '../config/schema.js';
 import type { RouterObserver } from '../observe.js';
 import type { RegisteredSession, SessionRegistry } from '../session/registry.js';
-import type { ClusterState } from '../upstream/cluster-state.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
 import type { DialTarget } from '../upstream/dial.js';
 import { reattach, ResumeError, type Reattached, type ResumeFailure } from './reattach.js';
 import type { ResumableSession, ResumeHost } from './resumable-session.js';

@@ -1,3 +1,6 @@
+import { noopObserver, type RouterObserver, type SessionSummary } from '../observe.js';
+import { Session, type SessionInit } from './session.js';
+
 /** A committed session as the registry sees it: a plain Session, or a resumable one. */
 export interface RegisteredSession {
   readonly nodeName: string;
@@ -8,35 +11,63 @@ export interface RegisteredSession {
   resume?(reason: string): boolean;
 }
 
+export interface OpenRequest extends Omit<SessionInit, 'onDone'> {
+  /** The client had half-closed before the commit. */
+  readonly clientEnded: boolean;
+}
+
 /**
- * Every committed session, by node: what is closed (or resumed) when a node stops being the active one.
+ * Every committed session, by node, from its open to its end: what is closed when a node stops
+ * being the active one. The commit opens a session here and the session's end takes it out.
  */
 export class SessionRegistry {
   private readonly byNode = new Map<string, Set<RegisteredSession>>();
 
-  add(session: RegisteredSession): void {
-    let set = this.byNode.get(session.nodeName);
-    if (!set) this.byNode.set(session.nodeName, (set = new Set()));
+  constructor(private readonly observer: RouterObserver = noopObserver) {}
+
+  /** The commit: both sockets become a Session, which owns them from here to their close. */
+  open(req: OpenRequest): Session {
+    const { clientEnded, ...init } = req;
+    const session = new Session({ ...init, onDone: this.ended });
+    this.adopt(session, init.transport);
+    session.start(clientEnded);
+    return session;
+  }
+
+  /** A session opened elsewhere (a resumable one): filed here; it calls `ended` when done. */
+  adopt(session: RegisteredSession, transport: string): void {
+    this.file(session, session.nodeName);
+    this.observer.sessionOpened(session.nodeName, transport);
+  }
+
+  private file(session: RegisteredSession, node: string): void {
+    let set = this.byNode.get(node);
+    if (!set) this.byNode.set(node, (set = new Set()));
     set.add(session);
   }
 
-  /** The session has ended (its `onDone`). */
-  remove(session: RegisteredSession, nodeName = session.nodeName): void {
-    const set = this.byNode.get(nodeName);
+  private unfile(session: RegisteredSession, node: string): void {
+    const set = this.byNode.get(node);
     if (!set) return;
     set.delete(session);
-    if (set.size === 0) this.byNode.delete(session.nodeName);
+    if (set.size === 0) this.byNode.delete(node);
   }
 
   /** A resumed session moved from `from` to its current node. */
   move(session: RegisteredSession, from: string): void {
-    this.remove(session, from);
-    this.add(session);
+    this.unfile(session, from);
+    this.file(session, session.nodeName);
   }
 
   sessionsOn(node: string): RegisteredSession[] {
     return [...(this.byNode.get(node) ?? [])];
   }
+
+  /** Every session's `onDone`: out of the registry, into the metrics. */
+  readonly ended = (session: RegisteredSession, summary: SessionSummary): void => {
+    this.unfile(session, session.nodeName);
+    this.observer.sessionClosed(summary);
+  };
 
   count(node?: string): number {
     if (node !== undefined) return this.byNode.get(node)?.size ?? 0;

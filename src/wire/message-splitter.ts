@@ -2,7 +2,7 @@
 // messages out, for the two binary transports. After SASL PLAIN every message is a 4-byte length
 // and the message (Livy's PLAIN server negotiates no QOP, so nothing is wrapped); NOSASL messages
 // come back to back with no prefix and end where a walk of their struct by type ends.
-import { Incomplete, Reader, readMessageHeader } from '../handshake/thrift-codec.js';
+import { Incomplete, Reader, readMessageHeader } from './thrift-codec.js';
 
 export type BinaryFraming = 'sasl' | 'nosasl';
 

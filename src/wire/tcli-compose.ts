@@ -1,7 +1,8 @@
 // Messages the resume stage writes itself: answers to a client's call (an error that names the
 // failover, or a success for closing an operation the new node never knew), the calls that replay
 // a session's history, and OpenSession with a `livy.session.name` the router chose.
-import { MessageType, Reader, TType, Writer, readMessageHeader } from '../handshake/thrift-codec.js';
+import { MessageType, Reader, TType, readMessageHeader } from './thrift-codec.js';
+import { Writer } from './thrift-writer.js';
 
 export interface StatusAnswer {
   /** TStatusCode: 0 SUCCESS, 3 ERROR. */

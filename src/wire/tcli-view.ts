@@ -1,7 +1,7 @@
 // What the resume stage reads of a TCLIService message (service-rpc/if/TCLIService.thrift): the
 // method, seqid, and where the handles it names or returns sit, so that a handle can be swapped in
 // place (THandleIdentifier = 16-byte guid + 16-byte secret: same length, no re-framing).
-import { Malformed, MessageType, Reader, TType, readMessageHeader } from '../handshake/thrift-codec.js';
+import { Malformed, MessageType, Reader, TType, readMessageHeader } from './thrift-codec.js';
 
 /** Offset of a THandleIdentifier's guid and secret (16 bytes each) inside a message. */
 export interface HandleAt {
