@@ -53,10 +53,10 @@ export class ReplyDelays {
   }
 }
 
-/** `METHOD=MS` (the node process's --delay flag). */
+/** `METHOD:MS` (the node process's --delay-reply flag). */
 export function parseDelay(spec: string): [string, number] {
-  const eq = spec.indexOf('=');
-  const ms = Number(spec.slice(eq + 1));
-  if (eq <= 0 || !Number.isInteger(ms) || ms < 0) throw new TypeError(`--delay must be METHOD=MS, got ${spec}`);
-  return [spec.slice(0, eq), ms];
+  const colon = spec.indexOf(':');
+  const ms = Number(spec.slice(colon + 1));
+  if (colon <= 0 || !/^\d+$/.test(spec.slice(colon + 1))) throw new TypeError(`--delay-reply must be METHOD:MS, got ${spec}`);
+  return [spec.slice(0, colon), ms];
 }

@@ -11,7 +11,7 @@ import { parseDelay } from './delays.js';
 const USAGE = `usage: node-process.js --name NAME [--host 127.0.0.1] [--thrift-port 0] [--rest-port 0]
   [--transport binary|http] [--auth plain|nosasl] [--passive-style STYLE] [--role leader|follower]
   [--leader-rest-url URL] [--leader-thrift-url URL] [--user NAME:PASSWORD ...] [--tls-dir DIR] [--http-path PATH]
-  [--keep-connections-on-demote] [--state-dir DIR] [--delay METHOD=MS ...] [--log-level info]`;
+  [--keep-connections-on-demote] [--state-dir DIR] [--delay-reply METHOD:MS ...] [--log-level info]`;
 
 interface Parsed {
   node: SimNodeOptions;
@@ -61,7 +61,7 @@ function parse(argv: string[]): Parsed {
         'http-path': { type: 'string' },
         'keep-connections-on-demote': { type: 'boolean' },
         'state-dir': { type: 'string' },
-        delay: { type: 'string', multiple: true },
+        'delay-reply': { type: 'string', multiple: true },
         'log-level': { type: 'string' },
       },
     }));
@@ -75,11 +75,11 @@ function parse(argv: string[]): Parsed {
     if (colon <= 0) fail(`--user must be NAME:PASSWORD, got ${entry}`);
     users = { ...users, [entry.slice(0, colon)]: entry.slice(colon + 1) };
   }
-  const replyDelays: Record<string, number> = {};
-  for (const spec of values.delay ?? []) {
+  const delayReplies: Record<string, number> = {};
+  for (const spec of values['delay-reply'] ?? []) {
     try {
       const [method, ms] = parseDelay(spec);
-      replyDelays[method] = ms;
+      delayReplies[method] = ms;
     } catch (err) {
       fail((err as Error).message);
     }
@@ -111,7 +111,7 @@ function parse(argv: string[]): Parsed {
       httpPath: values['http-path'],
       keepConnectionsOnDemote: values['keep-connections-on-demote'] ?? false,
       stateDir: values['state-dir'],
-      replyDelays,
+      delayReplies,
     },
     role: oneOf(values.role, ['leader', 'follower'] as const, '--role') ?? 'follower',
     leaderRestUrl: values['leader-rest-url'],

@@ -90,7 +90,7 @@ export class SimNode {
   private readonly httpThrift: http.Server | undefined;
   private readonly secureContext: tls.SecureContext | undefined;
   private readonly service: SimService;
-  /** The reply-delay switch (delayReplies, REST /_sim/delay, --delay). */
+  /** The reply-delay switch (delayReplies(), REST /_sim/delay, --delay-reply). */
   readonly delays: ReplyDelays;
   private readonly cookies = new Set<string>();
   private readonly counters = zeroCounters();
@@ -117,7 +117,7 @@ export class SimNode {
     this.restPortValue = this.options.restPort;
     this.logger = (logger ?? pino({ level: 'silent' })).child({ node: this.name });
     const gate = (fn: () => void): void => this.gate(fn);
-    this.delays = new ReplyDelays(this.options.replyDelays);
+    this.delays = new ReplyDelays(this.options.delayReplies);
     this.service = new SimService(
       {
         name: this.name,
@@ -259,6 +259,11 @@ export class SimNode {
   }
 
   /** The next `calls` HTTP Thrift calls are answered 503 "busy" (overload), whatever the role. */
+  /** Every later reply of `method` comes `ms` late; 0 answers at once again. */
+  delayReplies(method: string, ms: number): void {
+    this.delays.set(method, ms);
+  }
+
   busyFor(calls: number): void {
     this.busyAnswers = calls;
   }

@@ -49,8 +49,8 @@ export interface SimNodeOptions {
   /** The recovered state store's directory, shared by every node of a cluster (Livy's
    * filesystem state store); undefined: this node's memory only. */
   stateDir?: string;
-  /** TCLIService method -> ms its replies wait (see delays.ts). */
-  replyDelays?: Record<string, number>;
+  /** TCLIService method -> ms its replies wait: the call runs at once, its reply is held (delays.ts). */
+  delayReplies?: Readonly<Record<string, number>>;
 }
 
 const TCP_STYLES: readonly PassiveStyle[] = ['refuse', 'reset', 'close', 'hang', 'open-session-error'];
@@ -70,7 +70,7 @@ export interface ResolvedNodeOptions {
   httpPath: string;
   keepConnectionsOnDemote: boolean;
   stateDir: string | undefined;
-  replyDelays: Readonly<Record<string, number>>;
+  delayReplies: Readonly<Record<string, number>>;
 }
 
 function checkPort(name: string, field: string, port: number | undefined): number {
@@ -103,6 +103,6 @@ export function resolveNodeOptions(opts: SimNodeOptions): ResolvedNodeOptions {
     httpPath: (opts.httpPath ?? 'cliservice').replace(/^\/+/, ''),
     keepConnectionsOnDemote: opts.keepConnectionsOnDemote ?? false,
     stateDir: opts.stateDir,
-    replyDelays: Object.freeze({ ...opts.replyDelays }),
+    delayReplies: Object.freeze({ ...opts.delayReplies }),
   });
 }

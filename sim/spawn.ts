@@ -21,7 +21,7 @@ export interface SpawnSimNodeOptions {
   /** The recovered state store every node of the cluster shares (see livy-store.ts). */
   stateDir?: string;
   /** Method -> ms its replies wait from the start; change it later with setReplyDelay. */
-  replyDelays?: Record<string, number>;
+  delayReplies?: Readonly<Record<string, number>>;
   /** The child's pino level (logs go to its stderr); default 'warn'. */
   logLevel?: string;
   /** Default 10 000 ms. */
@@ -63,9 +63,9 @@ function argsFor(opts: SpawnSimNodeOptions): string[] {
   add('--http-path', opts.httpPath);
   add('--tls-dir', opts.tlsDir);
   add('--state-dir', opts.stateDir);
-  for (const [method, ms] of Object.entries(opts.replyDelays ?? {})) add('--delay', `${method}=${ms}`);
   for (const [user, password] of Object.entries(opts.users ?? {})) add('--user', `${user}:${password}`);
   if (opts.keepConnectionsOnDemote) args.push('--keep-connections-on-demote');
+  for (const [method, ms] of Object.entries(opts.delayReplies ?? {})) args.push('--delay-reply', `${method}:${ms}`);
   return args;
 }
 

@@ -1,14 +1,10 @@
-import type { ClientCheck, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
+import type { ClientCheck, CommittedStream, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
 import { KeptBytes } from '../wire/kept-bytes.js';
 import { encodeSaslFrame, mechanismPreview, printable, readSaslFrame, SaslStatus, saslStatusName } from '../wire/sasl-frame.js';
 import { Incomplete, Malformed, MessageType, readMessageHeader, readReply, Reader, StatusCode } from '../wire/thrift-codec.js';
 import { frame, openSessionErrorReply } from '../wire/thrift-writer.js';
 
 type Stage = 'sasl' | 'thrift';
-interface FirstCall {
-  name: string;
-  seqid: number;
-}
 
 const WAIT: NodeAnswer = { verdict: { kind: 'wait' }, toClient: [] };
 const MECHANISM = /^[A-Z0-9_-]{1,20}$/;
@@ -31,10 +27,12 @@ export class BinaryHandshake implements Handshake {
   private opaque = false;
   /** Offset in the kept bytes where the client's Thrift messages start (after SASL negotiation). */
   private thriftStart: number | undefined;
-  private firstCall: FirstCall | undefined;
+  private firstCall: { name: string; seqid: number } | undefined;
   private clientSawComplete = false;
   private nodeBuf: Buffer = Buffer.alloc(0);
   private nodePhase: 'sasl' | 'reply' = 'sasl';
+  /** The node's Thrift bytes handed to the client at the commit. */
+  private nodeRelayed: Buffer | undefined;
 
   constructor(
     firstByte: number,
@@ -202,6 +200,7 @@ export class BinaryHandshake implements Handshake {
   }
 
   takeNodeBytes(): Buffer[] {
+    if (this.nodePhase === 'reply') this.nodeRelayed = this.nodeBuf;
     const pending = this.nodeBuf.length ? [this.nodeBuf] : [];
     this.nodeBuf = Buffer.alloc(0);
     return pending;
@@ -237,6 +236,11 @@ export class BinaryHandshake implements Handshake {
 
   timeoutReply(ms: number): Buffer | undefined {
     return this.ownAnswer(`no complete first message within ${ms} ms`);
+  }
+
+  committedStream(): CommittedStream | undefined {
+    if (this.thriftStart === undefined) return undefined; // GSSAPI: opaque
+    return { fromClient: Buffer.from(this.kept.view().subarray(this.thriftStart)), toClient: this.nodeRelayed ?? Buffer.alloc(0) };
   }
 
   release(): void {

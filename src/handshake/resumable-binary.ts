@@ -5,7 +5,7 @@
 // name is what lets the session reattach to the same Livy session (Spark application) elsewhere.
 import { randomUUID } from 'node:crypto';
 import type { BinaryHandshake } from './binary.js';
-import type { ClientCheck, Handshake, NodeAnswer, Rejection, ResumeKit } from './handshake.js';
+import type { ClientCheck, CommittedStream, Handshake, NodeAnswer, Rejection, ResumeKit } from './handshake.js';
 import { readSaslFrame, SaslStatus } from '../wire/sasl-frame.js';
 import { MessageSplitter, type BinaryFraming } from '../wire/message-splitter.js';
 import { clientSessionName, withSessionName } from '../wire/tcli-compose.js';
@@ -119,6 +119,9 @@ export class ResumableBinaryHandshake implements Handshake {
   }
   timeoutReply(ms: number): Buffer | undefined {
     return this.inner.timeoutReply(ms);
+  }
+  committedStream(): CommittedStream | undefined {
+    return this.inner.committedStream();
   }
   release(): void {
     this.held = EMPTY;

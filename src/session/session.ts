@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type { Logger } from '../log.js';
 import type { SessionSummary } from '../observe.js';
 import { writeView, type NodeReader } from './node-reader.js';
+import type { FilterFactory, SessionFilter, SessionOutputs } from './filter.js';
 
 export interface SessionOptions {
   idleTimeoutMs: number;
@@ -26,6 +27,19 @@ export interface SessionInit {
   readonly log: Logger;
   /** Called once, when both sides have closed (one function for every session: the registry's). */
   readonly onDone: (session: Session, summary: SessionSummary) => void;
+  /** A stage between the pipes (filter.ts); absent by default, and then no read pays for it. */
+  readonly filter?: FilterFactory;
+}
+
+/** One committed session as /status lists it (with a filter only). */
+export interface SessionReport extends Record<string, unknown> {
+  id: number;
+  client: string;
+  node: string;
+  transport: string;
+  openedAt: string;
+  bytesFromClient: number;
+  bytesToClient: number;
 }
 
 /** How long a client that was sent our FIN may take to finish reading before it is destroyed. */
@@ -49,10 +63,22 @@ export class Session {
   /** Who awaits `done`: only a drain does, so no Promise is kept per session. */
   private waiters: Array<(s: SessionSummary) => void> | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
+  readonly filter: SessionFilter | undefined;
 
   constructor(private readonly init: SessionInit) {
     this.id = init.id;
     this.nodeName = init.nodeName;
+    this.filter = init.filter?.(this.outputs);
+  }
+
+  /** How an `own` stage writes: the pipes' backpressure rule, the stage choosing what goes. */
+  private get outputs(): SessionOutputs {
+    const { client, node } = this.init;
+    const pipe = (to: net.Socket, from: net.Socket, b: Buffer) => to.write(b) || (from.pause(), false);
+    return {
+      toNode: (b) => ((this.bytesFromClient += b.length), pipe(node, client, b)),
+      toClient: (b) => ((this.bytesToClient += b.length), pipe(client, node, b)),
+    };
   }
 
   /** Resolves with the summary once both sides have closed. */
@@ -73,8 +99,10 @@ export class Session {
     }
     client.on('error', this.onClientError);
     node.on('error', this.onNodeError);
-    client.on('data', this.onClientData);
-    this.init.nodeReader.sink = this.onNodeData;
+    // Chosen once: without a filter the pipes run exactly the handlers they always ran.
+    const filter = this.filter;
+    client.on('data', filter === undefined ? this.onClientData : filter.mode === 'tap' ? this.onClientDataTapped : filter.fromClient.bind(filter));
+    this.init.nodeReader.sink = filter === undefined ? this.onNodeData : filter.mode === 'tap' ? this.onNodeDataTapped : (view) => filter.fromNode(view);
     client.on('drain', this.onClientDrain);
     node.on('drain', this.onNodeDrain);
     client.on('end', this.onClientEnd);
@@ -97,6 +125,15 @@ export class Session {
   private readonly onNodeData = (view: Buffer, borrowed: boolean) => {
     this.bytesToClient += view.length;
     if (!writeView(this.init.client, view, borrowed, this.init.nodeReader)) this.init.node.pause();
+  };
+  private readonly onClientDataTapped = (chunk: Buffer) => {
+    this.onClientData(chunk);
+    this.filter!.fromClient(chunk);
+  };
+  // Written on first (the view stays valid to the end of this call, pinned or not), then shown.
+  private readonly onNodeDataTapped = (view: Buffer, borrowed: boolean) => {
+    this.onNodeData(view, borrowed);
+    this.filter!.fromNode(view);
   };
   private readonly onClientDrain = () => this.init.node.resume();
   private readonly onNodeDrain = () => this.init.client.resume();
@@ -145,6 +182,21 @@ export class Session {
     this.lingerTimer = setTimeout(() => client.destroy(), CLOSE_LINGER_MS);
   }
 
+  report(now = Date.now()): SessionReport {
+    const { init } = this;
+    return {
+      id: this.id,
+      client: init.clientAddress,
+      ...(init.user === undefined ? {} : { user: init.user }),
+      node: this.nodeName,
+      transport: init.transport,
+      openedAt: new Date(this.startedAt).toISOString(),
+      bytesFromClient: this.bytesFromClient,
+      bytesToClient: this.bytesToClient,
+      ...this.filter?.describe(now),
+    };
+  }
+
   private finish(): void {
     clearTimeout(this.lingerTimer);
     const { id, nodeName, init } = this;
@@ -171,6 +223,7 @@ export class Session {
         bytesToClient: summary.bytesToClient,
         durationMs: summary.durationMs,
         reason: summary.reason,
+        ...this.filter?.end(),
       },
       'connection closed',
     );
