@@ -94,6 +94,10 @@ export class Router {
         this.listeners.push(bound);
         this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');
       }
+      if (this.config.onActiveLost === 'resume') {
+        const what = 'binary SASL PLAIN and NOSASL sessions move to the new active; TLS, Kerberos and HTTP sessions are closed as with close';
+        this.log.info({ onActiveLost: 'resume' }, `onActiveLost=resume: ${what} (docs/failover.md)`);
+      }
     } catch (err) {
       await Promise.all(this.listeners.map((l) => l.close()));
       this.listeners = [];
@@ -175,6 +179,7 @@ export class Router {
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
     this.stopClosingOnFailover();
+    this.resume.stop();
     this.hold.close();
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && (this.registry.count() > 0 || this.handshakes.size > 0)) {

@@ -202,7 +202,9 @@ export class DownstreamConnection {
       ...(filter && { filter }),
     };
     // A resumable session reads its own messages (resume/): the observe tap is not installed on it.
-    if (!(resumeKit && this.ctx.openResumable?.(req, resumeKit))) this.ctx.registry.open(req);
+    if (resumeKit && this.ctx.openResumable?.(req, resumeKit)) return;
+    const notResumable = this.ctx.config().onActiveLost === 'resume' ? notResumableWhy(transport) : undefined;
+    this.ctx.registry.open({ ...req, ...(notResumable && { notResumable }) });
   }
 
   /** The client gets our last words (if any), a FIN, and the socket is destroyed soon after. */
@@ -237,4 +239,11 @@ export class DownstreamConnection {
     socket.off('close', this.onClose);
     socket.off('error', this.onError);
   }
+}
+
+/** Why a session of this transport is closed, not resumed, at a failover (docs/failover.md). */
+function notResumableWhy(transport: string): string {
+  if (transport === 'tls') return 'TLS is passed through: the router cannot read or repeat its bytes';
+  if (transport === 'http') return 'HTTP sessions are not resumed yet';
+  return 'a login the router cannot repeat (Kerberos) or a first call other than OpenSession';
 }

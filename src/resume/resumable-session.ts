@@ -21,6 +21,8 @@ export interface ResumeHost {
   reattach(session: ResumableSession, lost: string): Promise<{ node: string; result: Reattached }>;
   /** The session now lives on another node (the registry files it there). */
   moved(session: ResumableSession, from: string): void;
+  /** Closes the socket to the lost node once closing it cannot stop the Livy session's application. */
+  retire(socket: net.Socket, node: string): void;
   resumed(session: ResumableSession, from: string, ms: number, result: Reattached): void;
   failed(session: ResumableSession, from: string, reason: ResumeFailure, message: string): void;
 }
@@ -195,7 +197,7 @@ export class ResumableSession {
     this.log.info({ conn: this.id, node: from, reason }, 'resuming session');
     this.host.reattach(this, from).then(
       ({ node, result }) => {
-        old.destroy(); // kept open (sending nothing) until the reattach succeeded
+        this.host.retire(old, from); // kept open, sending nothing, until the old node cannot stop the application
         if (this.state !== 'resuming') {
           result.socket.destroy();
           return;

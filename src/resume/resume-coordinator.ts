@@ -2,6 +2,7 @@
 // lost one (up to holdMs), reattaches at most `resumeConcurrency` sessions at a time (a thousand
 // sessions must not stampede the new active), stops re-logging-in a user the new node refused (no
 // LDAP lockout by a storm of re-logins), logs each outcome once and feeds the metrics.
+import type net from 'node:net';
 import type { Logger } from '../log.js';
 import type { RouterConfig } from '../config/schema.js';
 import type { RouterObserver } from '../observe.js';
@@ -14,7 +15,11 @@ import type { ResumableSession, ResumeHost } from './resumable-session.js';
 /** How many session-state statements, and how many bytes of them, a session may keep. */
 export const HISTORY_LIMITS = { maxStatements: 200, maxBytes: 256 * 1024 };
 
+/** The longest the router keeps a socket to a lost node that is neither down nor passive. */
+const RETIRE_MS = 60_000;
+
 export class ResumeCoordinator implements ResumeHost {
+  private readonly retiring = new Set<() => void>();
   readonly history = HISTORY_LIMITS;
   private running = 0;
   private readonly waiting: Array<() => void> = [];
@@ -60,6 +65,39 @@ export class ResumeCoordinator implements ResumeHost {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * Livy closes a binary connection's session when the connection drops, and closing the last user
+   * of a session it started stops the application, which the session now uses on the new active.
+   * A killed node's socket is closed already, and a passive node no longer owns the session: close
+   * the old socket once the checks see the node passive, or after RETIRE_MS (a node hung that long
+   * lost its leadership when its ZooKeeper session expired). 'down' is not enough: a hung node is
+   * marked down by its failed checks, and may wake up still believing it leads.
+   */
+  retire(socket: net.Socket, node: string): void {
+    const safe = (): boolean => (this.cluster.get(node)?.state ?? 'passive') === 'passive';
+    if (socket.destroyed || safe()) return void socket.destroy();
+    let retired = false;
+    const done = (): void => {
+      if (retired) return;
+      retired = true;
+      clearTimeout(timer);
+      unsubscribe();
+      this.retiring.delete(done);
+      socket.destroy();
+    };
+    const timer = setTimeout(done, RETIRE_MS);
+    const unsubscribe = this.cluster.onChange((change) => {
+      if (change.node.name === node && safe()) done();
+    });
+    socket.once('close', done);
+    this.retiring.add(done);
+  }
+
+  /** The router stops: every socket kept for retirement is closed now. */
+  stop(): void {
+    for (const done of [...this.retiring]) done();
   }
 
   moved(session: ResumableSession, from: string): void {

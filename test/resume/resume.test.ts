@@ -1,7 +1,7 @@
 // onActiveLost: resume through the real router process, hive-driver clients (binary SASL PLAIN and
 // NOSASL) and sim node processes sharing a Livy state store: kill -9, SIGSTOP and demotion of the
 // active, with sessions idle, a metadata call, a SELECT and an INSERT in flight at the fault.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -10,6 +10,7 @@ import { readExecutions } from '../../sim/livy-store.js';
 import { setReplyDelay, type SimNodeProcess } from '../../sim/spawn.js';
 import { startRouterProcess, type RouterProcess } from '../helpers/router-process.js';
 import { openHiveSession, spawnSimNode } from '../helpers/sim.js';
+import { TLS_FIXTURE_DIR } from '../helpers/tls.js';
 
 const PASSWORD = 'Res7umePw!q';
 const dirs: string[] = [];
@@ -25,12 +26,12 @@ interface Rig {
   target: HiveTarget;
 }
 
-async function rig(mode: 'resume' | 'close', auth: 'plain' | 'nosasl' = 'plain', keepConnectionsOnDemote = false): Promise<Rig> {
+async function rig(mode: 'resume' | 'close', auth: 'plain' | 'nosasl' = 'plain', keepConnectionsOnDemote = false, tlsDir?: string): Promise<Rig> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lr-resume-'));
   dirs.push(dir);
   const users = auth === 'plain' ? { alice: PASSWORD } : undefined;
-  const a = await spawnSimNode({ name: 'a', role: 'leader', stateDir: dir, users, auth, keepConnectionsOnDemote });
-  const b = await spawnSimNode({ name: 'b', role: 'follower', leaderRestUrl: a.restUrl, stateDir: dir, users, auth, keepConnectionsOnDemote });
+  const a = await spawnSimNode({ name: 'a', role: 'leader', stateDir: dir, users, auth, keepConnectionsOnDemote, tlsDir });
+  const b = await spawnSimNode({ name: 'b', role: 'follower', leaderRestUrl: a.restUrl, stateDir: dir, users, auth, keepConnectionsOnDemote, tlsDir });
   const node = (n: SimNodeProcess) => `${n.name}=127.0.0.1:${n.thriftPort},rest=${n.restPort}`;
   const router = await startRouterProcess([
     '--node',
@@ -119,15 +120,20 @@ describe('onActiveLost: resume (binary)', () => {
     for (const line of router.raw) for (const form of secret) expect(line).not.toContain(form);
   }, 40_000);
 
-  test('SIGSTOP of the active (NOSASL): the idle session resumes on the new active', async () => {
-    const { a, b, target } = await rig('resume', 'nosasl');
+  test('SIGSTOP of the active (NOSASL): the idle session resumes; the old node, woken as a passive, stops no application', async () => {
+    const { dir, a, b, target } = await rig('resume', 'nosasl');
     const s = await openHiveSession(target);
     const appId = await prepare(s);
     a.child.kill('SIGSTOP');
     await role(b, 'leader');
+    const demoted = role(a, 'follower', b); // answered once it runs again
     await expectSameSession(s, appId);
-    await s.close();
     a.child.kill('SIGCONT');
+    expect((await demoted).status).toBe(204);
+    await delay(800); // the checks see it passive; only then does the router close its socket there
+    expect(readdirSync(path.join(dir, 'sessions')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    expect(await value(s, 'SET spark.app.id')).toBe(appId);
+    await s.close();
   }, 30_000);
 
   test('demotion (connections kept by the old active): the idle session resumes; the application is not stopped', async () => {
@@ -152,5 +158,18 @@ describe('onActiveLost: resume (binary)', () => {
     expect(await value(again, 'SET spark.app.id')).not.toBe(appId);
     expect(await value(again, 'SELECT current_database()')).toBe('default');
     await again.close();
+  }, 30_000);
+
+  test('a TLS session is closed as in close mode, and its closing line says why', async () => {
+    const { a, b, router, target } = await rig('resume', 'plain', false, TLS_FIXTURE_DIR);
+    const s = await openHiveSession({ ...target, tls: { rejectUnauthorized: false } });
+    expect(await value(s, 'SELECT node')).toBe('a');
+    a.child.kill('SIGKILL');
+    await role(b, 'leader');
+    expect((await s.closed).reason).toBe('connection-lost');
+    const closed = () => router.lines.find((l) => l.msg === 'connection closed');
+    for (let i = 0; i < 50 && !closed(); i++) await delay(20);
+    expect(closed()).toMatchObject({ transport: 'tls', resume: expect.stringMatching(/^not resumable: TLS/) });
+    expect(router.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('onActiveLost=resume: binary SASL PLAIN and NOSASL'))).toBe(true);
   }, 30_000);
 });
