@@ -11,21 +11,9 @@ import { MessageSplitter } from '../wire/message-splitter.js';
 import { handleBytes, readCall, readReplyView, type CallView, type ReplyView } from '../wire/tcli-view.js';
 import { lostOperation, outcomeUnknown, type OperationRecord } from './operations.js';
 import type { Reattached, ResumeFailure } from './reattach.js';
+import type { ResumeHost } from './resume-host.js';
 import { SessionLedger, type Pending } from './session-ledger.js';
 import { statementKind } from './statement-kind.js';
-
-export interface ResumeHost {
-  readonly maxBytes: number;
-  readonly history: { maxStatements: number; maxBytes: number };
-  /** Reattach on the active node that is not `lost` (bounded concurrency and time). Throws ResumeError. */
-  reattach(session: ResumableSession, lost: string): Promise<{ node: string; result: Reattached }>;
-  /** The session now lives on another node (the registry files it there). */
-  moved(session: ResumableSession, from: string): void;
-  /** Closes the socket to the lost node once closing it cannot stop the Livy session's application. */
-  retire(socket: net.Socket, node: string): void;
-  resumed(session: ResumableSession, from: string, ms: number, result: Reattached): void;
-  failed(session: ResumableSession, from: string, reason: ResumeFailure, message: string): void;
-}
 
 const OK = new Set([0, 1]);
 

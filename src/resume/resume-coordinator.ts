@@ -10,7 +10,7 @@ import type { RegisteredSession, SessionRegistry } from '../session/registry.js'
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { DialTarget } from '../upstream/dial.js';
 import { reattach, ResumeError, type Reattached, type ResumeFailure } from './reattach.js';
-import type { ResumableSession, ResumeHost } from './resumable-session.js';
+import type { ResumeHost, ResumeSubject } from './resume-host.js';
 
 /** How many session-state statements, and how many bytes of them, a session may keep. */
 export const HISTORY_LIMITS = { maxStatements: 200, maxBytes: 256 * 1024 };
@@ -25,9 +25,9 @@ export class ResumeCoordinator implements ResumeHost {
   private readonly waiting: Array<() => void> = [];
   /** user -> until when its re-logins are not tried (the new node refused one). */
   private readonly refusedUsers = new Map<string, number>();
-  private readonly users = new WeakMap<ResumableSession, string | undefined>();
+  private readonly users = new WeakMap<ResumeSubject, string | undefined>();
   /** The owner of each session for the registry (the connection object it filed). */
-  private readonly owners = new WeakMap<ResumableSession, RegisteredSession>();
+  private readonly owners = new WeakMap<ResumeSubject, RegisteredSession>();
 
   constructor(
     private readonly cluster: ClusterState,
@@ -42,12 +42,12 @@ export class ResumeCoordinator implements ResumeHost {
   }
 
   /** A new resumable session: its login name and the object the registry holds for it. */
-  track(session: ResumableSession, user: string | undefined, owner: RegisteredSession): void {
+  track(session: ResumeSubject, user: string | undefined, owner: RegisteredSession): void {
     this.users.set(session, user);
     this.owners.set(session, owner);
   }
 
-  async reattach(session: ResumableSession, lost: string): Promise<{ node: string; result: Reattached }> {
+  async reattach(session: ResumeSubject, lost: string): Promise<{ node: string; result: Reattached }> {
     const config = this.config();
     const deadline = Date.now() + config.holdMs + config.handshake.timeoutMs;
     await this.slot(deadline);
@@ -100,12 +100,12 @@ export class ResumeCoordinator implements ResumeHost {
     for (const done of [...this.retiring]) done();
   }
 
-  moved(session: ResumableSession, from: string): void {
+  moved(session: ResumeSubject, from: string): void {
     const owner = this.owners.get(session);
     if (owner) this.registry.move(owner, from);
   }
 
-  resumed(session: ResumableSession, from: string, ms: number, r: Reattached): void {
+  resumed(session: ResumeSubject, from: string, ms: number, r: Reattached): void {
     this.log.info(
       { conn: session.id, from, node: session.nodeName, ms, reattached: r.reattached, replayed: r.replayed },
       r.reattached
@@ -115,7 +115,7 @@ export class ResumeCoordinator implements ResumeHost {
     this.observer.sessionResumed?.({ from, to: session.nodeName, transport: session.kit.framing, ms, replayed: r.replayed, reattached: r.reattached });
   }
 
-  failed(session: ResumableSession, from: string, reason: ResumeFailure, message: string): void {
+  failed(session: ResumeSubject, from: string, reason: ResumeFailure, message: string): void {
     if (reason === 'login-refused') {
       const user = this.users.get(session) ?? '';
       this.refusedUsers.set(user, Date.now() + this.config().holdMs);
