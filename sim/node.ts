@@ -9,6 +9,7 @@ import { serveBinary } from './binary-conn.js';
 import { createHttpThriftServer, type HttpPassiveAnswer } from './http-thrift.js';
 import { resolveNodeOptions, type PassiveStyle, type ResolvedNodeOptions, type SimNodeOptions } from './options.js';
 import { createRestServer, type SimRole } from './rest.js';
+import { PASSIVE_SASL_MESSAGE } from './sasl.js';
 import { SimService, type ServiceCounters } from './service.js';
 import { createProcessor } from './tcli.js';
 import { ReplyDelays } from './delays.js';
@@ -125,6 +126,7 @@ export class SimNode {
         counters: this.counters,
         store: createLivyStore(this.options.stateDir),
         delays: this.delays,
+        passiveWords: (m: string) => this.passiveWords(m),
       },
       this.logger,
     );
@@ -487,6 +489,7 @@ export class SimNode {
         users: this.options.users,
         processor: createProcessor(this.service.handlerFor(connection)),
         passiveReject,
+        passiveMessage: this.passiveWords(PASSIVE_SASL_MESSAGE),
         gate: (fn) => this.gate(fn),
         logger: this.logger,
       });
@@ -500,6 +503,11 @@ export class SimNode {
     socket.on('error', (err) => this.logger.debug({ err }, 'TLS socket error'));
     this.track(socket);
     return socket;
+  }
+
+  /** A passive's refusal, naming this node when passiveNamesItself is set. */
+  private passiveWords(message: string): string {
+    return this.options.passiveNamesItself ? `${message}: node ${this.name} at ${this.host}:${this.thriftPortValue}` : message;
   }
 
   private httpPassiveAnswer(): HttpPassiveAnswer | undefined {

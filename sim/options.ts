@@ -51,6 +51,9 @@ export interface SimNodeOptions {
   stateDir?: string;
   /** TCLIService method -> ms its replies wait: the call runs at once, its reply is held (delays.ts). */
   delayReplies?: Readonly<Record<string, number>>;
+  /** As a passive, name this node (name, host:port) in its SASL and OpenSession refusals, as some
+   * builds do ("node n2 is passive"): the passives' words then differ by their names. Default false. */
+  passiveNamesItself?: boolean;
 }
 
 const TCP_STYLES: readonly PassiveStyle[] = ['refuse', 'reset', 'close', 'hang', 'open-session-error'];
@@ -71,6 +74,7 @@ export interface ResolvedNodeOptions {
   keepConnectionsOnDemote: boolean;
   stateDir: string | undefined;
   delayReplies: Readonly<Record<string, number>>;
+  passiveNamesItself: boolean;
 }
 
 function checkPort(name: string, field: string, port: number | undefined): number {
@@ -104,5 +108,6 @@ export function resolveNodeOptions(opts: SimNodeOptions): ResolvedNodeOptions {
     keepConnectionsOnDemote: opts.keepConnectionsOnDemote ?? false,
     stateDir: opts.stateDir,
     delayReplies: Object.freeze({ ...opts.delayReplies }),
+    passiveNamesItself: opts.passiveNamesItself ?? false,
   });
 }

@@ -37,6 +37,8 @@ export interface ServiceHost {
   /** The recovered state store the nodes of a cluster share. */
   readonly store: LivyStore;
   readonly delays: ReplyDelays;
+  /** A follower's words for OpenSession (default INACTIVE_MESSAGE). */
+  passiveWords?(message: string): string;
 }
 
 export interface ServiceCounters {
@@ -166,7 +168,7 @@ export class SimService {
     this.host.counters.openSessionCalls += 1;
     const serverProtocolVersion = Math.min(req.client_protocol ?? PROTOCOL_V10, PROTOCOL_V10);
     if (!this.host.isLeader()) {
-      return { status: error(INACTIVE_MESSAGE), serverProtocolVersion };
+      return { status: error(this.host.passiveWords?.(INACTIVE_MESSAGE) ?? INACTIVE_MESSAGE), serverProtocolVersion };
     }
     const opened = this.sessions.open(req.username ?? 'anonymous', req.configuration, connection);
     if ('error' in opened) return { status: error(opened.error), serverProtocolVersion };
