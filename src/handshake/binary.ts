@@ -31,8 +31,7 @@ export class BinaryHandshake implements Handshake {
   private clientSawComplete = false;
   private nodeBuf: Buffer = Buffer.alloc(0);
   private nodePhase: 'sasl' | 'reply' = 'sasl';
-  /** The node's Thrift bytes handed to the client at the commit. */
-  private nodeRelayed: Buffer | undefined;
+  private nodeRelayed: Buffer = Buffer.alloc(0);
 
   constructor(
     firstByte: number,
@@ -202,8 +201,7 @@ export class BinaryHandshake implements Handshake {
   }
 
   takeNodeBytes(): Buffer[] {
-    if (this.nodePhase === 'reply') this.nodeRelayed = this.nodeBuf;
-    const pending = this.nodeBuf.length ? [this.nodeBuf] : [];
+    const pending = this.nodeBuf.length ? [(this.nodeRelayed = this.nodeBuf)] : [];
     this.nodeBuf = Buffer.alloc(0);
     return pending;
   }
@@ -241,12 +239,12 @@ export class BinaryHandshake implements Handshake {
   }
 
   committedStream(): CommittedStream | undefined {
-    if (this.thriftStart === undefined) return undefined; // GSSAPI: opaque
-    return { fromClient: Buffer.from(this.kept.view().subarray(this.thriftStart)), toClient: this.nodeRelayed ?? Buffer.alloc(0) };
+    const start = this.nodePhase === 'reply' ? this.thriftStart : undefined; // GSSAPI, or a commit during SASL: nothing to read
+    return start === undefined ? undefined : { fromClient: Buffer.from(this.kept.view().subarray(start)), toClient: this.nodeRelayed };
   }
 
   release(): void {
     this.kept.clear();
-    this.nodeBuf = Buffer.alloc(0);
+    this.nodeBuf = this.nodeRelayed = Buffer.alloc(0);
   }
 }

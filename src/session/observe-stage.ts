@@ -34,9 +34,12 @@ export interface ObserveSettings extends Omit<ObserveOptions, 'slowCallMs' | 'lo
 export function observeFilter(primed: CommittedStream | undefined, s: ObserveSettings): FilterFactory | undefined {
   if (!s.session.observe || !primed || !observable(s.transport)) return undefined;
   const { slowCallMs, logStatementDigests } = s.session;
+  // The Session keeps its init (and so this factory) for life: the primed bytes are let go once used.
+  let bytes: CommittedStream | undefined = primed;
   return () => {
     const stage = new ObserveStage({ transport: s.transport, conn: s.conn, user: s.user, log: s.log, observer: s.observer, slowCallMs, logStatementDigests });
-    stage.prime(primed.fromClient, primed.toClient);
+    if (bytes) stage.prime(bytes.fromClient, bytes.toClient);
+    bytes = undefined;
     return stage;
   };
 }

@@ -51,7 +51,7 @@ const CLOSE_LINGER_MS = 5000;
  * A committed connection: two pipes between the client and the node, with backpressure
  * (a full write buffer pauses the other side until 'drain') and half-close (an 'end' on one side
  * becomes end() on the other). Teardown happens once, when both sides have closed. Handshake
- * inspection is over: bytes are not looked at here.
+ * inspection is over: bytes are not looked at here (a filter stage, when configured, sees them: filter.ts).
  */
 export class Session {
   readonly id: number;

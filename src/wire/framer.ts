@@ -28,11 +28,14 @@ export interface Framer {
 export const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 /** A NOSASL message buffer up to this size is kept for the next message. */
 const KEEP_BYTES = 4096;
+/** Never written to: framers share it while they hold nothing. */
+export const EMPTY = Buffer.alloc(0);
 
 /** SASL transport after negotiation (PLAIN, or GSSAPI with QOP auth): a 4-byte length, then the message. */
 export class SaslFramer implements Framer {
-  /** The frame's first 8 bytes as read so far: the length, then the Thrift version word. */
-  private readonly head = Buffer.alloc(8);
+  /** The frame's first 8 bytes as read so far (`headHave` of them): its length, then the Thrift version word. */
+  private length = 0;
+  private word = 0;
   private headHave = 0;
   private body: Buffer | undefined;
   private bodyHave = 0;
@@ -46,10 +49,12 @@ export class SaslFramer implements Framer {
     let pos = 0;
     while (pos < bytes.length) {
       if (this.body === undefined) {
-        const take = Math.min(8 - this.headHave, bytes.length - pos);
-        bytes.copy(this.head, this.headHave, pos, pos + take);
-        this.headHave += take;
-        pos += take;
+        // Numbers, not a Buffer: an idle session's framer holds no memory of its own.
+        while (this.headHave < 8 && pos < bytes.length) {
+          if (this.headHave < 4) this.length = this.length * 256 + bytes[pos++]!;
+          else this.word = this.word * 256 + bytes[pos++]!;
+          this.headHave++;
+        }
         if (this.headHave < 8) return;
         this.body = this.startFrame();
         this.bodyHave = 8;
@@ -61,7 +66,7 @@ export class SaslFramer implements Framer {
       if (this.bodyHave === this.body.length) {
         const raw = this.body;
         this.body = undefined;
-        this.headHave = 0;
+        this.headHave = this.length = this.word = 0;
         this.emit({ raw, payload: raw.subarray(4) });
       }
     }
@@ -73,36 +78,35 @@ export class SaslFramer implements Framer {
    * end the framer here rather than make it buffer whatever length they happen to spell.
    */
   private startFrame(): Buffer {
-    const n = this.head.readUInt32BE(0);
+    const n = this.length;
     if (n < 4 || n > this.maxBytes) throw new Malformed(`frame length ${n} out of range`);
-    const word = this.head.readUInt32BE(4);
+    const word = this.word;
     if ((word & 0xffff0000) >>> 0 !== VERSION_1) throw new Malformed(`frame holds no strict TBinaryProtocol message (0x${word.toString(16)})`);
     // One allocation per frame, of its final size: a big result set is copied once.
     const body = Buffer.allocUnsafe(4 + n);
-    this.head.copy(body, 0);
+    body.writeUInt32BE(n, 0);
+    body.writeUInt32BE(word, 4);
     return body;
   }
 }
 
 /** NOSASL: strict TBinaryProtocol messages back to back, each one's end found by walking it by type. */
 export class NosaslFramer implements Framer {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   private have = 0;
-  private walker: MessageWalker;
+  private walker: MessageWalker | undefined;
 
   constructor(
     private readonly emit: UnitSink,
     private readonly maxBytes = MAX_MESSAGE_BYTES,
-  ) {
-    this.walker = new MessageWalker(maxBytes);
-  }
+  ) {}
 
   push(bytes: Buffer): void {
     let pos = 0;
     if (this.have > 0) {
       // A message begun in an earlier read: it continues in this one.
       this.append(bytes, 0);
-      const end = this.walker.end(this.buf.subarray(0, this.have));
+      const end = this.walker!.end(this.buf.subarray(0, this.have));
       if (end === undefined) return this.checkSize();
       pos = bytes.length - (this.have - end);
       this.done(Buffer.from(this.buf.subarray(0, end)));
@@ -110,7 +114,7 @@ export class NosaslFramer implements Framer {
     // Messages that start in this read are walked in place: a read of many small messages is copied once.
     while (pos < bytes.length) {
       const view = bytes.subarray(pos);
-      const end = this.walker.end(view);
+      const end = (this.walker ??= new MessageWalker(this.maxBytes)).end(view);
       if (end === undefined) {
         this.append(bytes, pos);
         return this.checkSize();
@@ -127,8 +131,8 @@ export class NosaslFramer implements Framer {
   private done(raw: Buffer): void {
     this.have = 0;
     // An idle session keeps no big buffer from its last result set.
-    if (this.buf.length > KEEP_BYTES) this.buf = Buffer.alloc(0);
-    this.walker = new MessageWalker(this.maxBytes);
+    if (this.buf.length > KEEP_BYTES) this.buf = EMPTY;
+    this.walker = undefined;
     this.emit({ raw, payload: raw });
   }
 

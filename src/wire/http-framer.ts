@@ -1,6 +1,6 @@
 import { Malformed } from './thrift-codec.js';
 import { bodyFraming, readHead } from './http-message.js';
-import { MAX_MESSAGE_BYTES, type Framer, type Unit } from './framer.js';
+import { EMPTY, MAX_MESSAGE_BYTES, type Framer, type Unit } from './framer.js';
 
 /** A request or response head larger than this is not HTTP a Thrift client or Livy sends. */
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -22,7 +22,7 @@ type Phase = 'head' | 'length' | 'chunk-line' | 'chunk-data' | 'chunk-crlf' | 't
  * Thrift message of a POST or of a 2xx answer).
  */
 export class HttpFramer implements Framer {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   /** `buf[base, have)` holds the bytes not yet cut; the message being read starts at `base`. */
   private base = 0;
   private have = 0;
@@ -31,7 +31,7 @@ export class HttpFramer implements Framer {
   private phase: Phase = 'head';
   private bodyStart = 0;
   private bodyLeft = 0;
-  private chunks: Array<[number, number]> = [];
+  private chunks: Array<[number, number]> | undefined;
   private status: number | undefined;
   private bodyless = false;
 
@@ -87,7 +87,7 @@ export class HttpFramer implements Framer {
       }
       case 'chunk-data':
         if (have < this.pos + this.bodyLeft) return false;
-        this.chunks.push([this.pos, this.pos + this.bodyLeft]);
+        (this.chunks ??= []).push([this.pos, this.pos + this.bodyLeft]);
         this.pos += this.bodyLeft;
         this.phase = 'chunk-crlf';
         return true;
@@ -107,7 +107,7 @@ export class HttpFramer implements Framer {
         const blank = lineEnd === this.pos;
         this.pos = lineEnd + 2;
         if (!blank) return true;
-        const body = this.bodyless ? undefined : Buffer.concat(this.chunks.map(([a, b]) => buf.subarray(a, b)));
+        const body = this.bodyless ? undefined : Buffer.concat((this.chunks ?? []).map(([a, b]) => buf.subarray(a, b)));
         return this.done(this.pos, body);
       }
     }
@@ -142,7 +142,7 @@ export class HttpFramer implements Framer {
       this.bodyLeft = framing.length;
       this.phase = 'length';
     } else {
-      this.chunks = [];
+      this.chunks = undefined;
       this.phase = 'chunk-line';
     }
     return true;
@@ -155,11 +155,11 @@ export class HttpFramer implements Framer {
     this.base += end;
     if (this.base === this.have) {
       this.base = this.have = 0;
-      if (this.buf.length > KEEP_BYTES) this.buf = Buffer.alloc(0);
+      if (this.buf.length > KEEP_BYTES) this.buf = EMPTY;
     }
     this.pos = 0;
     this.phase = 'head';
-    this.chunks = [];
+    this.chunks = undefined;
     const status = this.status;
     const message = payload?.length ? payload : undefined;
     this.emit(status === undefined ? { raw, payload: message } : { raw, payload: message, status });

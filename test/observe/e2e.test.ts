@@ -99,6 +99,11 @@ describe.each([
     expect(byMethod.GetResultSetMetadata).toBe(1);
     expect(closed.rowsFetched).toBe(25);
     expect(byMethod.FetchResults).toBeGreaterThanOrEqual(1);
+    // What the node itself counted: the router saw the same calls, no more, no fewer.
+    const { stats } = sim.nodes[0]!;
+    expect(byMethod.OpenSession).toBe(stats.openSessionCalls);
+    expect(byMethod.ExecuteStatement + byMethod['ExecuteStatement:error']!).toBe(stats.executeCalls);
+    expect(byMethod.FetchResults).toBe(stats.fetchCalls);
     for (const [key, n] of Object.entries(byMethod)) {
       const [method, outcome = 'ok'] = key.split(':');
       expect(metric(text, 'livy_router_thrift_calls_total', { method: method!, outcome })).toBe(n);
