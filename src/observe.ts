@@ -33,6 +33,8 @@ export interface RouterObserver {
   sessionResumed?(r: { from: string; to: string; transport: string; ms: number; replayed: number; reattached: boolean }): void;
   /** A session could not be resumed and was closed; `reason` is a small fixed set. */
   resumeFailed?(reason: string): void;
+  /** A resumed session ended: its reattached Livy session is not stopped (it lives until Livy's timeout). */
+  resumedSessionEnded?(): void;
   /** With session.observe: a TCLIService call ended; `seconds` from request to reply, when both were seen. */
   thriftCall(method: string, outcome: 'ok' | 'error' | 'no-reply', seconds: number | undefined): void;
 }

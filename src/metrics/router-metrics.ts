@@ -237,6 +237,11 @@ export class RouterMetrics implements RouterObserver {
     this.resumeFailures.inc({ reason });
   }
 
+  private readonly resumedEnded = this.counter('resumed_sessions_ended_total', 'Resumed sessions ended: their applications live until Livy times them out');
+  resumedSessionEnded(): void {
+    this.resumedEnded.inc();
+  }
+
   thriftCall(method: string, outcome: 'ok' | 'error' | 'no-reply', seconds: number | undefined): void {
     this.thriftCalls.inc({ method, outcome });
     if (seconds !== undefined) this.thriftCallDuration.observe({ method }, seconds);

@@ -16,7 +16,10 @@ export function openResumable(coordinator: ResumeCoordinator, registry: SessionR
     user: req.user,
     heldMs: req.heldMs,
     log: req.log,
-    onDone: registry.ended,
+    onDone: (c, summary) => {
+      if (session.resumes > 0) coordinator.resumedSessionEnded();
+      registry.ended(c, summary);
+    },
   });
   coordinator.track(session, req.user, connection);
   registry.adopt(connection, req.transport);

@@ -115,6 +115,11 @@ export class ResumeCoordinator implements ResumeHost {
     this.observer.sessionResumed?.({ from, to: session.nodeName, transport: session.kit.framing, ms, replayed: r.replayed, reattached: r.reattached });
   }
 
+  /** Its reattached Livy session is not managed: it lives until Livy's session timeout (counted). */
+  resumedSessionEnded(): void {
+    this.observer.resumedSessionEnded?.();
+  }
+
   failed(session: ResumeSubject, from: string, reason: ResumeFailure, message: string): void {
     if (reason === 'login-refused') {
       const user = this.users.get(session) ?? '';

@@ -83,15 +83,6 @@ export class SessionRegistry {
     return out;
   }
 
-  /** Closes every session on `node` at once; returns how many. */
-  closeNode(node: string, reason: string): number {
-    const set = this.byNode.get(node);
-    if (!set) return 0;
-    const sessions = [...set];
-    for (const s of sessions) s.destroy(reason);
-    return sessions.length;
-  }
-
   /** Every session gets a FIN after what is queued for it (Session.close), not a reset. */
   closeAll(reason: string): void {
     for (const set of this.byNode.values()) for (const s of [...set]) s.close(reason);
