@@ -1,38 +1,11 @@
-import { isErrorReply, type CallView } from '../wire/tcli-call.js';
+import { isErrorReply, TCLI_METHODS, type CallView } from '../wire/tcli-call.js';
 
 export type CallOutcome = 'ok' | 'error' | 'no-reply';
 
 /** The metric label of a method: TCLIService's own names, anything else 'other' (labels stay bounded). */
-const METHODS = new Set([
-  'OpenSession',
-  'CloseSession',
-  'GetInfo',
-  'ExecuteStatement',
-  'GetTypeInfo',
-  'GetCatalogs',
-  'GetSchemas',
-  'GetTables',
-  'GetTableTypes',
-  'GetColumns',
-  'GetFunctions',
-  'GetPrimaryKeys',
-  'GetCrossReference',
-  'GetOperationStatus',
-  'CancelOperation',
-  'CloseOperation',
-  'GetResultSetMetadata',
-  'FetchResults',
-  'GetDelegationToken',
-  'CancelDelegationToken',
-  'RenewDelegationToken',
-  'GetQueryId',
-  'SetClientInfo',
-  'UploadData',
-  'DownloadData',
-]);
 
 export function methodLabel(method: string): string {
-  return METHODS.has(method) ? method : 'other';
+  return TCLI_METHODS.has(method) ? method : 'other';
 }
 
 export interface InFlight {

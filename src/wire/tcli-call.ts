@@ -1,4 +1,5 @@
 import { Malformed, MessageType, readMessageHeader, Reader, StatusCode, TType } from './thrift-codec.js';
+import { fields, rowCount, RowsCounted } from './tcli-rows.js';
 
 /**
  * What one TCLIService message says, read from the Hive IDL (service-rpc/if/TCLIService.thrift,
@@ -43,10 +44,9 @@ export interface CallView {
 }
 
 /** Requests whose field 1 is a TOperationHandle; every other request's field 1 struct is a TSessionHandle. */
-const NAMES_OPERATION = new Set(['GetOperationStatus', 'CancelOperation', 'CloseOperation', 'GetResultSetMetadata', 'FetchResults', 'GetQueryId']);
-/** Replies that return a new operation handle in field 2. */
-const RETURNS_OPERATION = new Set([
-  'ExecuteStatement',
+const NAMES_OPERATION = ['GetOperationStatus', 'CancelOperation', 'CloseOperation', 'GetResultSetMetadata', 'FetchResults', 'GetQueryId'];
+/** The metadata calls: each names a session and returns a new operation handle in field 2, as ExecuteStatement does. */
+const METADATA_METHODS = [
   'GetTypeInfo',
   'GetCatalogs',
   'GetSchemas',
@@ -56,8 +56,13 @@ const RETURNS_OPERATION = new Set([
   'GetFunctions',
   'GetPrimaryKeys',
   'GetCrossReference',
-  'UploadData',
-  'DownloadData',
+];
+const RETURNS_OPERATION = new Set(['ExecuteStatement', ...METADATA_METHODS, 'UploadData', 'DownloadData']);
+const OPERATION_NAMED = new Set(NAMES_OPERATION);
+/** Every method of the service in the IDL (hive-driver's copy has UploadData and DownloadData too). */
+export const TCLI_METHODS: ReadonlySet<string> = new Set([
+  ...['OpenSession', 'CloseSession', 'GetInfo', 'ExecuteStatement', ...METADATA_METHODS, ...NAMES_OPERATION],
+  ...['GetDelegationToken', 'CancelDelegationToken', 'RenewDelegationToken', 'SetClientInfo', 'UploadData', 'DownloadData'],
 ]);
 
 /** Whether a reply's status counts as an error for the call (EXCEPTION has no status and is one). */
@@ -65,32 +70,35 @@ export function isErrorReply(v: CallView): boolean {
   return v.type === MessageType.EXCEPTION || v.statusCode === StatusCode.ERROR || v.statusCode === StatusCode.INVALID_HANDLE;
 }
 
-/** Reads one whole TCLIService message. Throws Malformed (or Incomplete, a truncated message) on bytes that are not one. */
+/**
+ * Reads one whole TCLIService message. Throws Malformed (or Incomplete, a truncated message) on
+ * bytes that are not one. A FetchResults reply is read up to its first column (tcli-rows.ts).
+ */
 export function readCall(msg: Buffer, maxBytes: number): CallView {
   const r = new Reader(msg, 0, maxBytes);
   const h = readMessageHeader(r);
   const view: CallView = { type: h.type, method: h.name, seqid: h.seqid };
-  if (h.type === MessageType.EXCEPTION) return view;
-  if (h.type !== MessageType.CALL && h.type !== MessageType.ONEWAY && h.type !== MessageType.REPLY) throw new Malformed(`message type ${h.type}`);
+  try {
+    return readBody(r, view);
+  } catch (err) {
+    if (!(err instanceof RowsCounted)) throw err;
+    view.rows = err.rows;
+    return view;
+  }
+}
+
+function readBody(r: Reader, view: CallView): CallView {
+  if (view.type === MessageType.EXCEPTION) return view;
+  if (view.type !== MessageType.CALL && view.type !== MessageType.ONEWAY && view.type !== MessageType.REPLY) throw new Malformed(`message type ${view.type}`);
   // <Method>_args field 1 `req`, or <Method>_result field 0 `success`.
-  const wanted = h.type === MessageType.REPLY ? 0 : 1;
+  const wanted = view.type === MessageType.REPLY ? 0 : 1;
   fields(r, (id, t) => {
     if (id !== wanted || t !== TType.STRUCT) return false;
-    if (h.type === MessageType.REPLY) readResponse(r, view);
+    if (view.type === MessageType.REPLY) readResponse(r, view);
     else readRequest(r, view);
     return true;
   });
   return view;
-}
-
-/** Walks a struct's fields; `take` reads the value and returns true, or returns false to skip it. */
-function fields(r: Reader, take: (id: number, type: number) => boolean): void {
-  for (;;) {
-    const t = r.byte();
-    if (t === TType.STOP) return;
-    const id = r.i16();
-    if (!take(id, t)) r.skip(t);
-  }
 }
 
 /** TSessionHandle / TOperationHandle: field 1 is a THandleIdentifier whose field 1 is the guid. */
@@ -140,7 +148,7 @@ function readRequest(r: Reader, v: CallView): void {
     if (id === 1 && t === TType.STRUCT) {
       const handle = readHandle(r);
       if (handle) {
-        if (NAMES_OPERATION.has(v.method)) v.operation = handle;
+        if (OPERATION_NAMED.has(v.method)) v.operation = handle;
         else v.session = handle;
       }
       return true;
@@ -186,59 +194,4 @@ function readResponse(r: Reader, v: CallView): void {
         return true;
     }
   });
-}
-
-/** TRowSet: the length of the first column's values (columnar, V6+), or the number of rows (row-based). */
-function rowCount(r: Reader): number | undefined {
-  let rows: number | undefined;
-  let columns: number | undefined;
-  fields(r, (id, t) => {
-    if (id === 2 && t === TType.LIST) {
-      const et = r.byte();
-      const n = r.length();
-      for (let i = 0; i < n; i++) r.skip(et);
-      rows = n;
-      return true;
-    }
-    if (id !== 3 || t !== TType.LIST) return false;
-    const et = r.byte();
-    const n = r.length();
-    for (let i = 0; i < n; i++) {
-      if (i === 0 && et === TType.STRUCT) columns = columnLength(r);
-      else r.skip(et);
-    }
-    if (n === 0) columns = 0;
-    return true;
-  });
-  return columns ?? rows;
-}
-
-const FIXED_SIZE: Readonly<Record<number, number>> = { [TType.BOOL]: 1, [TType.BYTE]: 1, [TType.I16]: 2, [TType.I32]: 4, [TType.DOUBLE]: 8, [TType.I64]: 8 };
-
-/** A column of numbers is skipped in one step (a FetchResults reply holds thousands). */
-function skipValues(r: Reader, et: number, n: number): void {
-  const size = FIXED_SIZE[et];
-  if (size === undefined) {
-    for (let i = 0; i < n; i++) r.skip(et);
-    return;
-  }
-  if (r.pos + n * size > r.buf.length) throw new Malformed('column past the message end');
-  r.pos += n * size;
-}
-
-/** TColumn is a union of T*Column structs, each with `1: list values`. */
-function columnLength(r: Reader): number | undefined {
-  let n: number | undefined;
-  fields(r, (_id, t) => {
-    if (t !== TType.STRUCT) return false;
-    fields(r, (cid, ct) => {
-      if (cid !== 1 || ct !== TType.LIST) return false;
-      const et = r.byte();
-      n = r.length();
-      skipValues(r, et, n);
-      return true;
-    });
-    return true;
-  });
-  return n;
 }
