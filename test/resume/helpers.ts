@@ -100,14 +100,15 @@ export async function fail(r: Rig, fault: Fault): Promise<() => Promise<void>> {
 }
 
 /**
- * Four sessions through one failover: one idle after USE, SET and a temporary view; one with a
- * metadata call, one with a SELECT and one with an INSERT in flight (the old active holds their
- * replies). Asserts what docs/failover.md promises for each.
+ * Five sessions through one failover: one idle after USE, SET and a temporary view; one with a
+ * metadata call, one with a SELECT and one with an INSERT in flight, run asynchronously as Hive
+ * JDBC does (the old active holds their replies), and one synchronous SELECT still running.
+ * Asserts what docs/failover.md promises for each.
  */
 export async function fourSessions(r: Rig, fault: Fault): Promise<void> {
   const idle = await openHiveSession(r.target);
   const appId = await prepare(idle);
-  const [meta, reader, writer] = await Promise.all([openHiveSession(r.target), openHiveSession(r.target), openHiveSession(r.target)]);
+  const [meta, reader, writer, sync] = await Promise.all([1, 2, 3, 4].map(() => openHiveSession(r.target)));
   await setReplyDelay(r.a.restUrl, 'GetSchemas', 5000);
   await setReplyDelay(r.a.restUrl, 'GetOperationStatus', 5000);
   const schemas = meta.getSchemas({ timeoutMs: 15_000 });
@@ -116,15 +117,18 @@ export async function fourSessions(r: Rig, fault: Fault): Promise<void> {
     () => 'ran',
     (err: Error) => err.message,
   );
+  // runAsync false: the node answers ExecuteStatement only when the statement is done.
+  const slept = sync.query('SELECT sleep(1500)', { timeoutMs: 15_000, runAsync: false });
   await delay(400);
   const after = await fail(r, fault);
+  expect((await slept).rows).toEqual([{ slept_ms: '1500' }]);
   expect((await schemas).rows.map((row) => row.TABLE_SCHEM)).toContain('default');
   expect((await select).rows).toHaveLength(5);
   expect(await insert).toMatch(/whether it completed is unknown/);
   await expectSameSession(idle, appId);
   expect(await value(writer, 'SELECT node')).toBe('b'); // the session is kept after the error
   expect(readExecutions(r.dir).filter((e) => e.kind === 'insert')).toHaveLength(1);
-  for (const s of [idle, meta, reader, writer]) expect(s.isClosed).toBe(false);
+  for (const s of [idle, meta, reader, writer, sync]) expect(s.isClosed).toBe(false);
   await after();
-  await Promise.all([idle, meta, reader, writer].map((s) => s.close()));
+  await Promise.all([idle, meta, reader, writer, sync].map((s) => s.close()));
 }

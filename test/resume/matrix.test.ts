@@ -1,6 +1,6 @@
 // The full matrix of resume cases (bench/resume-matrix.sh runs it; RESUME_MATRIX=1): binary SASL
 // PLAIN and NOSASL, kill -9 / SIGSTOP / demotion of the active (with the old active dropping its
-// connections, or keeping them), four sessions each (idle, metadata, SELECT, INSERT in flight).
+// connections, or keeping them), five sessions each (idle, metadata, SELECT async and sync, INSERT in flight).
 import { describe, test } from 'vitest';
 import { fourSessions, rig, type Fault } from './helpers.js';
 

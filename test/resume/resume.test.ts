@@ -9,11 +9,11 @@ import { TLS_FIXTURE_DIR } from '../helpers/tls.js';
 import { PASSWORD, delay, expectSameSession, fourSessions, prepare, rig, role, value } from './helpers.js';
 
 describe('onActiveLost: resume (binary)', () => {
-  test('kill -9 (SASL PLAIN): idle session keeps its state; metadata call, SELECT and INSERT in flight; no credential logged', async () => {
+  test('kill -9 (SASL PLAIN): idle session keeps its state; metadata call, SELECT (async and sync) and INSERT in flight; no credential logged', async () => {
     const r = await rig('resume');
     await fourSessions(r, 'kill');
     const resumedLines = r.router.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('session resumed'));
-    expect(resumedLines).toHaveLength(4);
+    expect(resumedLines).toHaveLength(5);
     const secret = [PASSWORD, Buffer.from(PASSWORD).toString('hex').slice(0, 12), Buffer.from(`alice\0${PASSWORD}`).toString('base64').slice(0, 12)];
     for (const line of r.router.raw) for (const form of secret) expect(line).not.toContain(form);
   }, 40_000);
