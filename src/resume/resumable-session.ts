@@ -179,6 +179,9 @@ export class ResumableSession {
     if (this.state !== 'open' || !this.resumable) return false;
     this.state = 'resuming';
     this.client.pause();
+    // Whatever the lost node still says is not read: its calls in flight are answered or re-sent.
+    this.reader.sink = () => {};
+    this.node.pause();
     const from = this.nodeName;
     const old = this.node;
     const started = Date.now();
