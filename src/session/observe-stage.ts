@@ -58,6 +58,8 @@ export class ObserveStage implements SessionFilter {
   private thriftSession: string | undefined;
   private rowsFetched = 0;
   private stopped: string | undefined;
+  /** When the bytes being framed arrived; undefined for the primed handshake call (its start is not known). */
+  private at: number | undefined;
 
   constructor(private readonly o: ObserveOptions) {
     this.user = o.user;
@@ -84,9 +86,6 @@ export class ObserveStage implements SessionFilter {
   fromNode(bytes: Buffer): void {
     this.fromSide(bytes, false, performance.now());
   }
-
-  /** When the bytes arrived; undefined for the primed handshake call (its start is not known). */
-  private at: number | undefined;
 
   private fromSide(bytes: Buffer, fromClient: boolean, at: number | undefined): void {
     const framer = fromClient ? this.client : this.node;

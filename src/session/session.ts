@@ -83,6 +83,21 @@ export class Session {
     };
   }
 
+  /**
+   * A tap sees each read once it was forwarded (a node view is written first: it stays valid to the
+   * end of the call, pinned or not); an own stage forwards what it chooses through `outputs`.
+   */
+  private pipeThrough(filter: SessionFilter): void {
+    const { client, nodeReader } = this.init;
+    if (filter.mode === 'own') {
+      client.on('data', (chunk: Buffer) => filter.fromClient(chunk));
+      nodeReader.sink = (view) => filter.fromNode(view);
+      return;
+    }
+    client.on('data', (chunk: Buffer) => (this.onClientData(chunk), filter.fromClient(chunk)));
+    nodeReader.sink = (view, borrowed) => (this.onNodeData(view, borrowed), filter.fromNode(view));
+  }
+
   /** Resolves with the summary once both sides have closed. */
   get done(): Promise<SessionSummary> {
     if (this.summary) return Promise.resolve(this.summary);
@@ -101,10 +116,12 @@ export class Session {
     }
     client.on('error', this.onClientError);
     node.on('error', this.onNodeError);
-    // Chosen once: without a filter the pipes run exactly the handlers they always ran.
-    const filter = this.filter;
-    client.on('data', filter === undefined ? this.onClientData : filter.mode === 'tap' ? this.onClientDataTapped : filter.fromClient.bind(filter));
-    this.init.nodeReader.sink = filter === undefined ? this.onNodeData : filter.mode === 'tap' ? this.onNodeDataTapped : (view) => filter.fromNode(view);
+    // Chosen once: without a filter the pipes run exactly the handlers they always ran, and no closure is made for one.
+    if (this.filter) this.pipeThrough(this.filter);
+    else {
+      client.on('data', this.onClientData);
+      this.init.nodeReader.sink = this.onNodeData;
+    }
     client.on('drain', this.onClientDrain);
     node.on('drain', this.onNodeDrain);
     client.on('end', this.onClientEnd);
@@ -127,15 +144,6 @@ export class Session {
   private readonly onNodeData = (view: Buffer, borrowed: boolean) => {
     this.bytesToClient += view.length;
     if (!writeView(this.init.client, view, borrowed, this.init.nodeReader)) this.init.node.pause();
-  };
-  private readonly onClientDataTapped = (chunk: Buffer) => {
-    this.onClientData(chunk);
-    this.filter!.fromClient(chunk);
-  };
-  // Written on first (the view stays valid to the end of this call, pinned or not), then shown.
-  private readonly onNodeDataTapped = (view: Buffer, borrowed: boolean) => {
-    this.onNodeData(view, borrowed);
-    this.filter!.fromNode(view);
   };
   private readonly onClientDrain = () => this.init.node.resume();
   private readonly onNodeDrain = () => this.init.client.resume();
