@@ -56,6 +56,8 @@ export class ObserveStage implements SessionFilter {
   private readonly calls = new CallTracker();
   private user: string | undefined;
   private thriftSession: string | undefined;
+  /** The protocol version the node answered OpenSession with (TProtocolVersion: V1 = 0 ... V11 = 10). */
+  private protocol: number | undefined;
   private rowsFetched = 0;
   private stopped: string | undefined;
   /** When the bytes being framed arrived; undefined for the primed handshake call (its start is not known). */
@@ -114,7 +116,10 @@ export class ObserveStage implements SessionFilter {
     if (unit.payload) {
       view = readCall(unit.payload, MAX_MESSAGE_BYTES);
       if (view.type === MessageType.CALL || view.type === MessageType.ONEWAY) throw new Error('node sent a CALL');
-      if (view.method === 'OpenSession' && view.session) this.thriftSession = view.session.guid;
+      if (view.method === 'OpenSession' && view.session) {
+        this.thriftSession = view.session.guid;
+        this.protocol = view.protocol;
+      }
       if (view.rows !== undefined) this.rowsFetched += view.rows;
     }
     const done = this.calls.reply(view, performance.now());
@@ -163,6 +168,7 @@ export class ObserveStage implements SessionFilter {
     return {
       user: this.user ?? null,
       thriftSession: this.thriftSession ?? null,
+      protocol: this.protocol ?? null,
       calls: this.calls.total,
       inFlight: oldest ? { method: oldest.method, ageMs: oldest.startedAt === undefined ? null : Math.round(perfNow - oldest.startedAt) } : null,
       rowsFetched: this.rowsFetched,

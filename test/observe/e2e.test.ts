@@ -85,6 +85,7 @@ describe.each([
     expect(listed).toMatchObject({ node: 'a', transport: wire, user: 'alice', observing: true, inFlight: null });
     expect(listed.calls).toBeGreaterThanOrEqual(5);
     expect(listed.thriftSession).toMatch(/^[0-9a-f]{32}$/);
+    expect(listed.protocol).toBe(9); // V10, what hive-driver asks for and the simulator grants
     expect(listed.bytesToClient).toBeGreaterThan(0);
 
     await session.close();
