@@ -34,6 +34,12 @@ export interface RouterObserver {
   held(delta: 1 | -1): void;
   /** The router ran out of a local resource (EMFILE, ENOBUFS, ...) at accept or dial. */
   localError(): void;
+  /** onActiveLost: resume: a session moved to the new active (`reattached`: same Livy session). */
+  sessionResumed?(r: { from: string; to: string; transport: string; ms: number; replayed: number; reattached: boolean }): void;
+  /** A session could not be resumed and was closed; `reason` is a small fixed set. */
+  resumeFailed?(reason: string): void;
+  /** A resumed session ended: its reattached Livy session is not stopped (it lives until Livy's timeout). */
+  resumedSessionEnded?(): void;
   /** With session.observe: a TCLIService call ended; `seconds` from request to reply, when both were seen. */
   thriftCall(method: string, outcome: 'ok' | 'error' | 'no-reply', seconds: number | undefined): void;
 }

@@ -11,6 +11,8 @@ import { ClusterState } from './cluster/cluster-state.js';
 import { Evidence, type ChecksView } from './cluster/evidence.js';
 import { isLocalError } from './upstream/local-errors.js';
 import { closeOnActiveLost } from './cluster/close-on-failover.js';
+import { openResumable } from './resume/open-resumable.js';
+import { ResumeCoordinator } from './resume/resume-coordinator.js';
 import { SessionRegistry } from './session/registry.js';
 import { HoldQueue } from './cluster/hold-queue.js';
 import { noopObserver, type RouterObserver } from './observe.js';
@@ -59,6 +61,7 @@ export class Router {
   private readonly stopClosingOnFailover: () => void;
   private readonly log: Logger;
   private readonly observer: RouterObserver;
+  private readonly resume: ResumeCoordinator;
 
   constructor(opts: RouterOptions) {
     const { log } = opts;
@@ -71,6 +74,7 @@ export class Router {
     this.hold = new HoldQueue(this.cluster);
     this.evidence = new Evidence({ cluster: this.cluster, checks: opts.checks ?? NO_CHECKS, log, observer: this.observer });
     this.stopClosingOnFailover = closeOnActiveLost(this.cluster, this.registry, () => this.config, log);
+    this.resume = new ResumeCoordinator(this.cluster, this.registry, () => this.config, log, this.observer);
   }
 
   get currentConfig(): RouterConfig {
@@ -88,6 +92,7 @@ export class Router {
       log: this.log,
       observer: this.observer,
       handshakes: this.handshakes,
+      openResumable: (req, kit) => openResumable(this.resume, this.registry, req, kit),
       nextId: () => ++this.lastId,
     };
     try {
@@ -95,6 +100,10 @@ export class Router {
         const bound = await bindListener(l, this.admission, (socket) => new DownstreamConnection(socket, l, ctx), this.listenerEvents(l));
         this.listeners.push(bound);
         this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');
+      }
+      if (this.config.onActiveLost === 'resume') {
+        const what = 'binary SASL PLAIN and NOSASL sessions move to the new active; TLS, Kerberos and HTTP sessions are closed as with close';
+        this.log.info({ onActiveLost: 'resume' }, `onActiveLost=resume: ${what} (docs/failover.md)`);
       }
     } catch (err) {
       await Promise.all(this.listeners.map((l) => l.close()));
@@ -157,6 +166,7 @@ export class Router {
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
     this.stopClosingOnFailover();
+    this.resume.stop();
     this.hold.close();
     // After the listeners closed: no refusal comes after this, and none held back goes unlogged.
     this.limitLog.stop();
