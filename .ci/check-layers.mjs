@@ -19,6 +19,7 @@ const LAYERS = [
   ['service.ts'],
   ['admin', 'discovery', 'metrics', 'rest'],
   ['router.ts'],
+  ['resume'],
   ['listener', 'health'],
   ['cluster'],
   ['upstream'],

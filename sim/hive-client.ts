@@ -25,6 +25,8 @@ export interface HiveTarget {
   tls?: { ca?: string | Buffer; servername?: string; rejectUnauthorized?: boolean };
   /** HTTP mode path; default 'cliservice'. */
   httpPath?: string;
+  /** OpenSession's configuration, e.g. `set:hiveconf:livy.session.name` or `use:database`. */
+  configuration?: Record<string, string>;
   /** Deadline for connect + open session, and separately for each query. Default 10 000 ms. */
   timeoutMs?: number;
 }
@@ -41,8 +43,10 @@ export interface HiveCloseInfo {
 }
 
 export interface HiveSessionHandle {
-  /** Execute, wait, fetch every row, close the operation. */
-  query(sql: string, options?: { timeoutMs?: number }): Promise<QueryResult>;
+  /** Execute, wait, fetch every row, close the operation. runAsync defaults to true (Hive JDBC). */
+  query(sql: string, options?: { timeoutMs?: number; runAsync?: boolean }): Promise<QueryResult>;
+  /** GetSchemas (a metadata call), fetched like a query: the schema names. */
+  getSchemas(options?: { timeoutMs?: number }): Promise<QueryResult>;
   /** GetInfo on this session (13 = CLI_SERVER_NAME, 18 = CLI_DBMS_VER). */
   getInfo(infoType: number, options?: { timeoutMs?: number }): Promise<unknown>;
   /** CloseSession (skipped when the connection is gone or a call timed out), then destroy. */
@@ -67,6 +71,7 @@ type HiveClientInstance = InstanceType<typeof hive.HiveClient>;
 type AuthProvider = NonNullable<Parameters<HiveClientInstance['connect']>[2]>;
 type DriverTransport = Parameters<AuthProvider['authenticate']>[0];
 type DriverSession = Awaited<ReturnType<HiveClientInstance['openSession']>>;
+type DriverOperation = Awaited<ReturnType<DriverSession['executeStatement']>>;
 
 function describe(target: HiveTarget): string {
   return `${target.transport ?? 'binary'}${target.tls ? '+tls' : ''} ${target.host}:${target.port}`;
@@ -264,15 +269,25 @@ class SessionHandle implements HiveSessionHandle {
     this.conn.onClose(listener);
   }
 
-  async query(sql: string, options: { timeoutMs?: number } = {}): Promise<QueryResult> {
-    return this.queryUntil(sql, Date.now() + (options.timeoutMs ?? this.timeoutMs));
+  async query(sql: string, options: { timeoutMs?: number; runAsync?: boolean } = {}): Promise<QueryResult> {
+    return this.queryUntil(sql, Date.now() + (options.timeoutMs ?? this.timeoutMs), options.runAsync ?? true);
   }
 
-  async queryUntil(sql: string, deadline: number): Promise<QueryResult> {
+  async getSchemas(options: { timeoutMs?: number } = {}): Promise<QueryResult> {
+    const deadline = Date.now() + (options.timeoutMs ?? this.timeoutMs);
+    const op = await this.conn.guard(this.session.getSchemas({}), 'GetSchemas', deadline);
+    return this.fetchOperation(op, deadline, performance.now());
+  }
+
+  async queryUntil(sql: string, deadline: number, runAsync = true): Promise<QueryResult> {
     const started = performance.now();
-    const { conn } = this;
     // runAsync as the JDBC driver does: the server answers at once and long-polls the status.
-    const op = await conn.guard(this.session.executeStatement(sql, { runAsync: true }), 'ExecuteStatement', deadline);
+    const op = await this.conn.guard(this.session.executeStatement(sql, { runAsync }), 'ExecuteStatement', deadline);
+    return this.fetchOperation(op, deadline, started);
+  }
+
+  private async fetchOperation(op: DriverOperation, deadline: number, started: number): Promise<QueryResult> {
+    const { conn } = this;
     let failed = false;
     try {
       await conn.guard(utils.waitUntilReady(op, false), 'GetOperationStatus', deadline);
@@ -316,7 +331,12 @@ async function openUntil(target: HiveTarget, deadline: number): Promise<SessionH
   try {
     await conn.connect(deadline);
     const session = await conn.guard(
-      conn.client.openSession({ client_protocol: PROTOCOL_V10, username: target.user, password: target.password }),
+      conn.client.openSession({
+        client_protocol: PROTOCOL_V10,
+        username: target.user,
+        password: target.password,
+        ...(target.configuration ? { configuration: target.configuration } : {}),
+      }),
       'OpenSession',
       deadline,
     );

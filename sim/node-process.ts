@@ -6,11 +6,12 @@ import { pino, type Logger } from 'pino';
 import { startSimNode, type SimNode } from './node.js';
 import type { PassiveStyle, SimNodeOptions } from './options.js';
 import { loadTlsFixture } from './tls-fixture.js';
+import { parseDelay } from './delays.js';
 
 const USAGE = `usage: node-process.js --name NAME [--host 127.0.0.1] [--thrift-port 0] [--rest-port 0]
   [--transport binary|http] [--auth plain|nosasl] [--passive-style STYLE] [--role leader|follower]
   [--leader-rest-url URL] [--leader-thrift-url URL] [--user NAME:PASSWORD ...] [--tls-dir DIR] [--http-path PATH]
-  [--keep-connections-on-demote] [--delay-reply METHOD:MS ...] [--log-level info]`;
+  [--keep-connections-on-demote] [--state-dir DIR] [--delay-reply METHOD:MS ...] [--log-level info]`;
 
 interface Parsed {
   node: SimNodeOptions;
@@ -59,6 +60,7 @@ function parse(argv: string[]): Parsed {
         'tls-dir': { type: 'string' },
         'http-path': { type: 'string' },
         'keep-connections-on-demote': { type: 'boolean' },
+        'state-dir': { type: 'string' },
         'delay-reply': { type: 'string', multiple: true },
         'log-level': { type: 'string' },
       },
@@ -74,10 +76,13 @@ function parse(argv: string[]): Parsed {
     users = { ...users, [entry.slice(0, colon)]: entry.slice(colon + 1) };
   }
   const delayReplies: Record<string, number> = {};
-  for (const entry of values['delay-reply'] ?? []) {
-    const [method, ms] = entry.split(':');
-    if (!method || !/^\d+$/.test(ms ?? '')) fail(`--delay-reply must be METHOD:MS, got ${entry}`);
-    delayReplies[method] = Number(ms);
+  for (const spec of values['delay-reply'] ?? []) {
+    try {
+      const [method, ms] = parseDelay(spec);
+      delayReplies[method] = ms;
+    } catch (err) {
+      fail((err as Error).message);
+    }
   }
   const styles: readonly PassiveStyle[] = [
     'refuse',
@@ -105,6 +110,7 @@ function parse(argv: string[]): Parsed {
       tls: values['tls-dir'] ? loadTlsFixture(values['tls-dir']) : undefined,
       httpPath: values['http-path'],
       keepConnectionsOnDemote: values['keep-connections-on-demote'] ?? false,
+      stateDir: values['state-dir'],
       delayReplies,
     },
     role: oneOf(values.role, ['leader', 'follower'] as const, '--role') ?? 'follower',

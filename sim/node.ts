@@ -11,7 +11,9 @@ import { resolveNodeOptions, type PassiveStyle, type ResolvedNodeOptions, type S
 import { createRestServer, type SimRole } from './rest.js';
 import { PASSIVE_SASL_MESSAGE } from './sasl.js';
 import { SimService, type ServiceCounters } from './service.js';
-import { createProcessor, type TCLIProcessor } from './tcli.js';
+import { createProcessor } from './tcli.js';
+import { ReplyDelays } from './delays.js';
+import { createLivyStore } from './livy-store.js';
 
 export type { SimRole } from './rest.js';
 
@@ -27,6 +29,8 @@ export interface SimNodeStats {
   getInfoCalls: number;
   executeCalls: number;
   fetchCalls: number;
+  writeCalls: number;
+  applicationsStopped: number;
   restRequests: number;
   haStatusRequests: number;
 }
@@ -60,6 +64,8 @@ function zeroCounters(): ServiceCounters & { connectionsAccepted: number; restRe
     getInfoCalls: 0,
     executeCalls: 0,
     fetchCalls: 0,
+    writeCalls: 0,
+    applicationsStopped: 0,
     restRequests: 0,
     haStatusRequests: 0,
   };
@@ -85,10 +91,10 @@ export class SimNode {
   private readonly httpThrift: http.Server | undefined;
   private readonly secureContext: tls.SecureContext | undefined;
   private readonly service: SimService;
-  private readonly serviceProcessor: TCLIProcessor;
+  /** The reply-delay switch (delayReplies(), REST /_sim/delay, --delay-reply). */
+  readonly delays: ReplyDelays;
   private readonly cookies = new Set<string>();
   private readonly counters = zeroCounters();
-  private readonly replyDelays = new Map<string, number>();
 
   /** Every socket this node holds, raw and TLS, on both ports. */
   private readonly sockets = new Set<net.Socket>();
@@ -112,15 +118,18 @@ export class SimNode {
     this.restPortValue = this.options.restPort;
     this.logger = (logger ?? pino({ level: 'silent' })).child({ node: this.name });
     const gate = (fn: () => void): void => this.gate(fn);
-    const host = {
-      name: this.name,
-      isLeader: () => this.roleValue === 'leader',
-      counters: this.counters,
-      passiveWords: (m: string) => this.passiveWords(m),
-      replyDelays: this.replyDelays,
-    };
-    this.service = new SimService(host, this.logger);
-    for (const [method, ms] of Object.entries(this.options.delayReplies)) this.replyDelays.set(method, ms);
+    this.delays = new ReplyDelays(this.options.delayReplies);
+    this.service = new SimService(
+      {
+        name: this.name,
+        isLeader: () => this.roleValue === 'leader',
+        counters: this.counters,
+        store: createLivyStore(this.options.stateDir),
+        delays: this.delays,
+        passiveWords: (m: string) => this.passiveWords(m),
+      },
+      this.logger,
+    );
     const processor = createProcessor(this.service.handler);
     this.secureContext = this.options.tls ? tls.createSecureContext({ key: this.options.tls.key, cert: this.options.tls.cert }) : undefined;
     this.httpThrift =
@@ -142,6 +151,7 @@ export class SimNode {
         role: () => this.roleValue,
         leaderRestUrl: () => this.leaderRest,
         setRole: (role, leaderRestUrl, leaderThriftUrl) => this.setRole(role, leaderRestUrl, leaderThriftUrl),
+        delayReplies: (method, ms) => this.delays.set(method, ms),
         gate,
         restCounters: this.counters,
       },
@@ -149,7 +159,6 @@ export class SimNode {
     );
     // Keep a client's REST keep-alive connection as long as Livy's Jetty would.
     this.restHttp.keepAliveTimeout = 60_000;
-    this.serviceProcessor = processor;
   }
 
   /** Bound port; after the first start it stays the same across kill/restart. */
@@ -254,8 +263,7 @@ export class SimNode {
   /** The next `calls` HTTP Thrift calls are answered 503 "busy" (overload), whatever the role. */
   /** Every later reply of `method` comes `ms` late; 0 answers at once again. */
   delayReplies(method: string, ms: number): void {
-    if (ms > 0) this.replyDelays.set(method, ms);
-    else this.replyDelays.delete(method);
+    this.delays.set(method, ms);
   }
 
   busyFor(calls: number): void {
@@ -472,10 +480,14 @@ export class SimNode {
     } else {
       this.readers.add(socket);
       const passiveReject = style === 'sasl-bad' || style === 'sasl-error' ? style : undefined;
+      // Each binary connection owns its sessions: they close when it drops (as a hung process,
+      // only once it runs again).
+      const connection = {};
+      socket.once('close', () => this.gate(() => this.service.connectionClosed(connection)));
       serveBinary(socket, {
         auth: this.options.auth,
         users: this.options.users,
-        processor: this.serviceProcessor,
+        processor: createProcessor(this.service.handlerFor(connection)),
         passiveReject,
         passiveMessage: this.passiveWords(PASSIVE_SASL_MESSAGE),
         gate: (fn) => this.gate(fn),

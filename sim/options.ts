@@ -46,7 +46,10 @@ export interface SimNodeOptions {
    * (HiveServer2's failover does). true keeps them open and usable, to test a router that must cut
    * them itself. Default false. */
   keepConnectionsOnDemote?: boolean;
-  /** Answer every call of a TCLIService method this many ms late (a slow call; a call in flight at a fault). */
+  /** The recovered state store's directory, shared by every node of a cluster (Livy's
+   * filesystem state store); undefined: this node's memory only. */
+  stateDir?: string;
+  /** TCLIService method -> ms its replies wait: the call runs at once, its reply is held (delays.ts). */
   delayReplies?: Readonly<Record<string, number>>;
   /** As a passive, name this node (name, host:port) in its SASL and OpenSession refusals, as some
    * builds do ("node n2 is passive"): the passives' words then differ by their names. Default false. */
@@ -69,6 +72,7 @@ export interface ResolvedNodeOptions {
   tls: { key: string | Buffer; cert: string | Buffer; optional?: boolean } | undefined;
   httpPath: string;
   keepConnectionsOnDemote: boolean;
+  stateDir: string | undefined;
   delayReplies: Readonly<Record<string, number>>;
   passiveNamesItself: boolean;
 }
@@ -102,6 +106,7 @@ export function resolveNodeOptions(opts: SimNodeOptions): ResolvedNodeOptions {
     tls: opts.tls,
     httpPath: (opts.httpPath ?? 'cliservice').replace(/^\/+/, ''),
     keepConnectionsOnDemote: opts.keepConnectionsOnDemote ?? false,
+    stateDir: opts.stateDir,
     delayReplies: Object.freeze({ ...opts.delayReplies }),
     passiveNamesItself: opts.passiveNamesItself ?? false,
   });

@@ -42,7 +42,7 @@ function noNulls(count: number): Buffer {
   return Buffer.alloc(Math.ceil(count / 8));
 }
 
-function singleString(name: string, value: string): ResultShape {
+export function singleString(name: string, value: string): ResultShape {
   return {
     columns: [column(name, TTypeId.STRING, 1)],
     rowCount: 1,
@@ -75,4 +75,17 @@ export function resultOf(query: SimQuery, nodeName: string): ResultShape {
         },
       };
   }
+}
+
+/** GetSchemas' result set: TABLE_SCHEM, TABLE_CATALOG (empty), one row per database. */
+export function schemaRows(names: string[]): ResultShape {
+  return {
+    columns: [column('TABLE_SCHEM', TTypeId.STRING, 1), column('TABLE_CATALOG', TTypeId.STRING, 2)],
+    rowCount: names.length,
+    rows: (from, count) => {
+      const values = names.slice(from, from + count);
+      const nulls = noNulls(values.length);
+      return [{ stringVal: { values, nulls } }, { stringVal: { values: values.map(() => ''), nulls } }];
+    },
+  };
 }

@@ -13,6 +13,8 @@ export interface RestHost {
   /** The leader's REST base URL as this node knows it (its own when it leads). */
   leaderRestUrl(): string | undefined;
   setRole(role: SimRole, leaderRestUrl?: string, leaderThriftUrl?: string): void;
+  /** Throws RangeError on a bad ms. */
+  delayReplies(method: string, ms: number): void;
   gate(fn: () => void): void;
   readonly restCounters: { restRequests: number; haStatusRequests: number };
 }
@@ -54,6 +56,10 @@ function route(host: RestHost, api: RestApi, logger: Logger, req: http.IncomingM
   }
   if (url.pathname === '/_sim/role') {
     control(host, logger, req, res, url);
+    return;
+  }
+  if (url.pathname === '/_sim/delay') {
+    delayControl(host, req, res, url);
     return;
   }
   if (host.role() === 'leader') {
@@ -103,6 +109,21 @@ function control(host: RestHost, logger: Logger, req: http.IncomingMessage, res:
   const leaderThrift = url.searchParams.get('leaderThrift') ?? undefined;
   logger.info({ role, leader }, 'role set through the control endpoint');
   host.setRole(role, leader, leaderThrift);
+  res.writeHead(204);
+  res.end();
+}
+
+/** `POST /_sim/delay?method=GetOperationStatus&ms=2000` (ms=0 removes it). */
+function delayControl(host: RestHost, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  const method = url.searchParams.get('method');
+  const ms = Number(url.searchParams.get('ms'));
+  try {
+    if (req.method !== 'POST' || !method) throw new RangeError('use POST /_sim/delay?method=<TCLIService method>&ms=<ms>');
+    host.delayReplies(method, ms);
+  } catch (err) {
+    json(res, 400, { error: (err as Error).message });
+    return;
+  }
   res.writeHead(204);
   res.end();
 }

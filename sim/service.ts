@@ -2,7 +2,10 @@
 // Livy Thrift server, so a restart or a failover invalidates every handle a client holds.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { parseQuery, resultOf, type ResultShape } from './queries.js';
+import type { ReplyDelays } from './delays.js';
+import type { LivyStore } from './livy-store.js';
+import { schemaRows, type ResultShape } from './queries.js';
+import { ThriftSessions, keyOf, type ThriftSession } from './thrift-sessions.js';
 import {
   EXECUTE_STATEMENT_OPERATION,
   PROTOCOL_V10,
@@ -31,8 +34,9 @@ export interface ServiceHost {
   /** A follower refuses OpenSession; everything else needs a session it cannot have. */
   isLeader(): boolean;
   readonly counters: ServiceCounters;
-  /** Milliseconds by which to delay each reply of a method (SimNode.delayReplies). */
-  readonly replyDelays: Map<string, number>;
+  /** The recovered state store the nodes of a cluster share. */
+  readonly store: LivyStore;
+  readonly delays: ReplyDelays;
   /** A follower's words for OpenSession (default INACTIVE_MESSAGE). */
   passiveWords?(message: string): string;
 }
@@ -43,21 +47,21 @@ export interface ServiceCounters {
   getInfoCalls: number;
   executeCalls: number;
   fetchCalls: number;
+  /** Statements that changed data (INSERT, CREATE TABLE) this node ran. */
+  writeCalls: number;
+  /** Applications this node stopped (the last Thrift user of a managed session closed). */
+  applicationsStopped: number;
 }
 
 export const INACTIVE_MESSAGE = 'Cannot open sessions on an inactive HS2 instance';
 export const SIM_DBMS_VERSION = '0.8.0-sim';
+/** TOperationType.GET_SCHEMAS. */
+const GET_SCHEMAS_OPERATION = 3;
 
 /** HiveServer2's hive.server2.thrift.resultset.max.fetch.size: the most rows one fetch returns. */
 const MAX_FETCH_ROWS = 10_000;
 /** GetOperationStatus waits this long for a running operation, like HiveServer2's long polling. */
 const LONG_POLL_MS = 1_000;
-
-interface Session {
-  id: string;
-  secret: Buffer;
-  user: string;
-}
 
 interface Operation {
   id: string;
@@ -90,17 +94,14 @@ function newIdentifier(): THandleIdentifier {
   return { guid: randomBytes(16), secret: randomBytes(16) };
 }
 
-function keyOf(id: THandleIdentifier | undefined): string {
-  return id?.guid ? Buffer.from(id.guid).toString('hex') : '';
-}
-
 function sameSecret(a: Buffer, id: THandleIdentifier): boolean {
   return Buffer.isBuffer(id.secret) && a.equals(id.secret);
 }
 
 export class SimService {
+  /** For HTTP mode, where sessions outlive connections. */
   readonly handler: TCLIHandler;
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions: ThriftSessions;
   private readonly operations = new Map<string, Operation>();
   /** Long-poll timers, so reset() can clear every one of them. */
   private readonly pollTimers = new Set<NodeJS.Timeout>();
@@ -109,28 +110,41 @@ export class SimService {
     private readonly host: ServiceHost,
     private readonly logger: Logger,
   ) {
-    this.handler = this.buildHandler();
+    this.sessions = new ThriftSessions(host.store, host.name, () => host.isLeader());
+    this.handler = this.buildHandler(undefined);
   }
 
   get openSessions(): number {
     return this.sessions.size;
   }
 
+  /** A binary connection's own handler: its sessions close when it does (see connectionClosed). */
+  handlerFor(connection: object): TCLIHandler {
+    return this.buildHandler(connection);
+  }
+
+  /** livy.server.thrift.close.session.on.disconnect (default true): binary mode only. */
+  connectionClosed(connection: object): void {
+    for (const session of this.sessions.onConnection(connection)) this.endSession(session);
+  }
+
   /** Forget every session and operation and cancel every timer (node killed or demoted). */
   reset(): void {
     for (const op of this.operations.values()) this.settle(op, TOperationState.CLOSED);
     this.operations.clear();
-    this.sessions.clear();
+    this.sessions.reset();
+    this.host.delays.clearPending();
     for (const timer of this.pollTimers) clearTimeout(timer);
     this.pollTimers.clear();
   }
 
-  private buildHandler(): TCLIHandler {
+  private buildHandler(connection: object | undefined): TCLIHandler {
     const implemented: TCLIHandler = {
-      OpenSession: async (req) => this.openSession(req as TOpenSessionReq),
+      OpenSession: async (req) => this.openSession(req as TOpenSessionReq, connection),
       CloseSession: async (req) => this.closeSession(req as TSessionReq),
       GetInfo: async (req) => this.getInfo(req as TGetInfoReq),
       ExecuteStatement: async (req) => this.executeStatement(req as TExecuteStatementReq),
+      GetSchemas: async (req) => this.getSchemas(req as TSessionReq),
       GetOperationStatus: async (req) => this.getOperationStatus(req as TOperationReq),
       GetResultSetMetadata: async (req) => this.getResultSetMetadata(req as TOperationReq),
       FetchResults: async (req) => this.fetchResults(req as TFetchResultsReq),
@@ -140,66 +154,53 @@ export class SimService {
     const handler: TCLIHandler = {};
     for (const method of TCLI_METHODS) {
       // The generated processor calls a one-argument handler and awaits its promise.
-      const answer =
+      handler[method] =
         implemented[method] ??
         (async (_req: unknown) => {
           this.logger.debug({ method }, 'unsupported TCLIService call');
           return { status: error(`${method} is not supported by the simulator`) };
         });
-      handler[method] = async (req) => {
-        const delayMs = this.host.replyDelays.get(method);
-        if (delayMs) await this.sleep(delayMs);
-        return answer(req);
-      };
     }
-    return handler;
+    return this.host.delays.wrap(handler);
   }
 
-  /** A delay reset() cancels with the other timers (the call then never answers, as on a killed node). */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pollTimers.delete(timer);
-        resolve();
-      }, ms);
-      this.pollTimers.add(timer);
-    });
-  }
-
-  private openSession(req: TOpenSessionReq): TResponse {
+  private openSession(req: TOpenSessionReq, connection: object | undefined): TResponse {
     this.host.counters.openSessionCalls += 1;
     const serverProtocolVersion = Math.min(req.client_protocol ?? PROTOCOL_V10, PROTOCOL_V10);
     if (!this.host.isLeader()) {
       return { status: error(this.host.passiveWords?.(INACTIVE_MESSAGE) ?? INACTIVE_MESSAGE), serverProtocolVersion };
     }
-    const id = newIdentifier();
-    const session: Session = { id: keyOf(id), secret: id.secret, user: req.username ?? 'anonymous' };
-    this.sessions.set(session.id, session);
+    const opened = this.sessions.open(req.username ?? 'anonymous', req.configuration, connection);
+    if ('error' in opened) return { status: error(opened.error), serverProtocolVersion };
     this.host.counters.sessionsOpened += 1;
-    this.logger.debug({ session: session.id, user: session.user }, 'session opened');
+    const { session, reattached } = opened;
+    this.logger.debug({ session: session.key, user: session.user, livySession: session.livy.id, reattached }, 'session opened');
     return {
       status: ok(),
       serverProtocolVersion,
-      sessionHandle: { sessionId: id },
+      sessionHandle: { sessionId: opened.handle },
       configuration: {},
     };
   }
 
-  private findSession(req: TSessionReq): Session | undefined {
-    const id = req.sessionHandle?.sessionId;
-    const session = this.sessions.get(keyOf(id));
-    return session && id && sameSecret(session.secret, id) ? session : undefined;
+  private findSession(req: TSessionReq): ThriftSession | undefined {
+    return this.sessions.find(req.sessionHandle?.sessionId);
   }
 
   private closeSession(req: TSessionReq): TResponse {
     const session = this.findSession(req);
     if (!session) return { status: invalidHandle('SessionHandle') };
-    for (const op of this.operations.values()) {
-      if (op.sessionId === session.id) this.dropOperation(op);
-    }
-    this.sessions.delete(session.id);
-    this.logger.debug({ session: session.id }, 'session closed');
+    this.endSession(session);
     return { status: ok() };
+  }
+
+  private endSession(session: ThriftSession): void {
+    for (const op of this.operations.values()) {
+      if (op.sessionId === session.key) this.dropOperation(op);
+    }
+    const stopped = this.sessions.close(session);
+    if (stopped) this.host.counters.applicationsStopped += 1;
+    this.logger.debug({ session: session.key, livySession: session.livy.id, applicationStopped: stopped }, 'session closed');
   }
 
   /** Answered for any handle, even an all-zero one, and never opens a session: a safe probe. */
@@ -224,18 +225,40 @@ export class SimService {
     this.host.counters.executeCalls += 1;
     const session = this.findSession(req);
     if (!session) return { status: invalidHandle('SessionHandle') };
-    const query = parseQuery(req.statement ?? '');
-    if (!query) {
-      return {
-        status: error(`Error while compiling statement: the simulator does not support: ${req.statement}`, '42000', 40000),
-      };
+    const outcome = session.spark.run(req.statement ?? '');
+    if (!outcome.ok) return { status: error(outcome.message, outcome.sqlState, 40000) };
+    if (outcome.write) {
+      this.host.counters.writeCalls += 1;
+      this.host.store.recordExecution({ appId: session.livy.appId, ...outcome.write });
     }
+    const query = outcome.query;
+    const { op, handle } = this.newOperation(session, outcome.shape, EXECUTE_STATEMENT_OPERATION);
+    if (query?.kind === 'sleep') {
+      op.state = TOperationState.RUNNING;
+      op.finishTimer = setTimeout(() => this.settle(op, TOperationState.FINISHED), query.ms);
+      // A synchronous statement is answered only when it is done, as HiveServer2 does.
+      if (!req.runAsync) await new Promise<void>((resolve) => op.waiters.push(resolve));
+    }
+    this.logger.debug({ session: session.key, operation: op.id, query: query?.kind ?? outcome.write?.kind ?? 'state' }, 'statement');
+    return { status: ok(), operationHandle: handle };
+  }
+
+  /** A metadata call: the databases this session has used, as TABLE_SCHEM / TABLE_CATALOG. */
+  private getSchemas(req: TSessionReq): TResponse {
+    const session = this.findSession(req);
+    if (!session) return { status: invalidHandle('SessionHandle') };
+    const names = [...new Set(['default', session.spark.database])];
+    const { handle } = this.newOperation(session, schemaRows(names), GET_SCHEMAS_OPERATION);
+    return { status: ok(), operationHandle: handle };
+  }
+
+  private newOperation(session: ThriftSession, shape: ResultShape, operationType: number): { op: Operation; handle: TOperationHandle } {
     const id = newIdentifier();
     const op: Operation = {
       id: keyOf(id),
       secret: id.secret,
-      sessionId: session.id,
-      shape: resultOf(query, this.host.name),
+      sessionId: session.key,
+      shape,
       state: TOperationState.FINISHED,
       cursor: 0,
       startedAt: Date.now(),
@@ -244,19 +267,7 @@ export class SimService {
       waiters: [],
     };
     this.operations.set(op.id, op);
-    if (query.kind === 'sleep') {
-      op.state = TOperationState.RUNNING;
-      op.finishTimer = setTimeout(() => this.settle(op, TOperationState.FINISHED), query.ms);
-      // A synchronous statement is answered only when it is done, as HiveServer2 does.
-      if (!req.runAsync) await new Promise<void>((resolve) => op.waiters.push(resolve));
-    }
-    this.logger.debug({ session: session.id, operation: op.id, query: query.kind }, 'statement');
-    const operationHandle: TOperationHandle = {
-      operationId: id,
-      operationType: EXECUTE_STATEMENT_OPERATION,
-      hasResultSet: true,
-    };
-    return { status: ok(), operationHandle };
+    return { op, handle: { operationId: id, operationType, hasResultSet: true } };
   }
 
   private findOperation(req: TOperationReq): Operation | undefined {

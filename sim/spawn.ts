@@ -18,6 +18,9 @@ export interface SpawnSimNodeOptions {
   tlsDir?: string;
   httpPath?: string;
   keepConnectionsOnDemote?: boolean;
+  /** The recovered state store every node of the cluster shares (see livy-store.ts). */
+  stateDir?: string;
+  /** Method -> ms its replies wait from the start; change it later with setReplyDelay. */
   delayReplies?: Readonly<Record<string, number>>;
   /** The child's pino level (logs go to its stderr); default 'warn'. */
   logLevel?: string;
@@ -59,6 +62,7 @@ function argsFor(opts: SpawnSimNodeOptions): string[] {
   add('--leader-thrift-url', opts.leaderThriftUrl);
   add('--http-path', opts.httpPath);
   add('--tls-dir', opts.tlsDir);
+  add('--state-dir', opts.stateDir);
   for (const [user, password] of Object.entries(opts.users ?? {})) add('--user', `${user}:${password}`);
   if (opts.keepConnectionsOnDemote) args.push('--keep-connections-on-demote');
   for (const [method, ms] of Object.entries(opts.delayReplies ?? {})) args.push('--delay-reply', `${method}:${ms}`);
@@ -135,4 +139,10 @@ export function spawnSimNodeProcess(opts: SpawnSimNodeOptions): Promise<SimNodeP
       finish(new Error(`sim node process ${opts.name}: unexpected stdout ${JSON.stringify(stdout.slice(0, 200))}`));
     });
   });
+}
+
+/** Delay the replies of `method` by `ms` (0: no delay) on a running node, through its REST port. */
+export async function setReplyDelay(restUrl: string, method: string, ms: number): Promise<void> {
+  const res = await fetch(`${restUrl}/_sim/delay?method=${encodeURIComponent(method)}&ms=${ms}`, { method: 'POST' });
+  if (res.status !== 204) throw new Error(`setReplyDelay ${method}=${ms}: HTTP ${res.status} ${await res.text()}`);
 }

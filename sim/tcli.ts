@@ -63,6 +63,7 @@ export interface TOpenSessionReq {
   client_protocol: number;
   username?: string | null;
   password?: string | null;
+  configuration?: Record<string, string> | null;
 }
 
 export interface TSessionReq {

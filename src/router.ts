@@ -4,11 +4,15 @@ import type { RouterConfig } from './config/schema.js';
 import type { ConnectionContext } from './listener/connection-context.js';
 import { DownstreamConnection } from './listener/downstream-connection.js';
 import { bindListener, type BoundListener, type ListenerEvents } from './listener/listener.js';
-import { SourceLimit } from './listener/source-limit.js';
+import { Admission, type LimitRefusal } from './listener/admission.js';
+import { countOpenDescriptors, planDescriptors, type DescriptorBudget } from './listener/descriptor-budget.js';
+import { LimitLog } from './listener/limit-log.js';
 import { ClusterState } from './cluster/cluster-state.js';
 import { Evidence, type ChecksView } from './cluster/evidence.js';
 import { isLocalError } from './upstream/local-errors.js';
 import { closeOnActiveLost } from './cluster/close-on-failover.js';
+import { openResumable } from './resume/open-resumable.js';
+import { ResumeCoordinator } from './resume/resume-coordinator.js';
 import { SessionRegistry } from './session/registry.js';
 import { HoldQueue } from './cluster/hold-queue.js';
 import { noopObserver, type RouterObserver } from './observe.js';
@@ -43,23 +47,34 @@ export class Router {
   private readonly handshakes = new Set<DownstreamConnection>();
   private config: RouterConfig;
   private lastId = 0;
-  /** Client connections per source address, over every listener (the REST one included). */
-  readonly perSource = new SourceLimit(() => this.config.maxClientConnectionsPerSource);
-  private sourceRefusals = { count: 0, sources: new Set<string>(), lastLog: 0 };
+  /** What the descriptor limit fits (listener/descriptor-budget.ts); undefined: not known, not enforced. */
+  private descriptors: DescriptorBudget | undefined;
+  readonly admission = new Admission(() => ({
+    perSource: this.config.maxClientConnectionsPerSource,
+    perListener: this.config.maxClientConnections,
+    descriptorBudget: this.descriptors?.clients,
+    descriptorLimit: this.descriptors?.limit,
+  }));
+  private readonly limitLog: LimitLog;
+  /** Descriptors open when the router was made, before it or the service opened any (runtime, stdio, log). */
+  private readonly openDescriptorsAtStart = countOpenDescriptors() ?? 32;
   private readonly stopClosingOnFailover: () => void;
   private readonly log: Logger;
   private readonly observer: RouterObserver;
+  private readonly resume: ResumeCoordinator;
 
   constructor(opts: RouterOptions) {
     const { log } = opts;
     this.config = opts.config;
     this.log = log;
     this.observer = opts.observer ?? noopObserver;
+    this.limitLog = new LimitLog(log);
     this.registry = new SessionRegistry(this.observer);
     this.cluster = new ClusterState(opts.config.nodes, log);
     this.hold = new HoldQueue(this.cluster);
     this.evidence = new Evidence({ cluster: this.cluster, checks: opts.checks ?? NO_CHECKS, log, observer: this.observer });
     this.stopClosingOnFailover = closeOnActiveLost(this.cluster, this.registry, () => this.config, log);
+    this.resume = new ResumeCoordinator(this.cluster, this.registry, () => this.config, log, this.observer);
   }
 
   get currentConfig(): RouterConfig {
@@ -67,6 +82,7 @@ export class Router {
   }
 
   async start(): Promise<net.AddressInfo[]> {
+    this.descriptors = planDescriptors(this.config, this.openDescriptorsAtStart, this.log);
     const ctx: ConnectionContext = {
       hold: this.hold,
       config: () => this.config,
@@ -76,19 +92,18 @@ export class Router {
       log: this.log,
       observer: this.observer,
       handshakes: this.handshakes,
+      openResumable: (req, kit) => openResumable(this.resume, this.registry, req, kit),
       nextId: () => ++this.lastId,
     };
     try {
       for (const l of this.config.listeners) {
-        const bound = await bindListener(
-          l,
-          this.config.maxClientConnections,
-          this.perSource,
-          (socket) => new DownstreamConnection(socket, l, ctx),
-          this.listenerEvents(l),
-        );
+        const bound = await bindListener(l, this.admission, (socket) => new DownstreamConnection(socket, l, ctx), this.listenerEvents(l));
         this.listeners.push(bound);
         this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');
+      }
+      if (this.config.onActiveLost === 'resume') {
+        const what = 'binary SASL PLAIN and NOSASL sessions move to the new active; TLS, Kerberos and HTTP sessions are closed as with close';
+        this.log.info({ onActiveLost: 'resume' }, `onActiveLost=resume: ${what} (docs/failover.md)`);
       }
     } catch (err) {
       await Promise.all(this.listeners.map((l) => l.close()));
@@ -98,46 +113,27 @@ export class Router {
     return this.addresses();
   }
 
-  /** Accept errors and drops are logged, at most one line per listener every 10 s for drops. */
+  /** Accept errors are logged (local ones through the evidence, rate-limited); limit refusals by LimitLog. */
   private listenerEvents(l: RouterConfig['listeners'][number]): ListenerEvents {
     const address = `${l.host}:${l.port}`;
-    let dropped = 0;
-    let lastLog = 0;
     return {
       acceptError: (err) => {
         if (isLocalError(err.code)) this.evidence.localError(`accepting on ${address}`, err.code ?? err.message);
         else this.log.error({ err, listener: address }, `accept failed on ${address}: ${err.code ?? err.message}`);
       },
-      dropped: () => {
-        dropped++;
-        this.observer.clientRefused('listener full');
-        const now = Date.now();
-        if (now - lastLog < 10_000) return;
-        this.log.warn(
-          { listener: address, dropped, maxClientConnections: this.config.maxClientConnections },
-          `listener ${address} full: dropped ${dropped} client(s)`,
-        );
-        lastLog = now;
-        dropped = 0;
-      },
-      sourceLimited: (source) => this.sourceLimited(source),
+      limited: (refusal, source, answering) => this.limitRefused(refusal, source, answering),
     };
   }
 
-  /** Refusals for the per-source limit, shared by every listener: at most one line every 10 s. */
-  sourceLimited(source: string): void {
-    const r = this.sourceRefusals;
-    r.count++;
-    if (r.sources.size < 10) r.sources.add(source);
-    this.observer.clientRefused('source address at its limit');
-    const now = Date.now();
-    if (now - r.lastLog < 10_000) return;
-    const limit = this.config.maxClientConnectionsPerSource;
-    this.log.warn(
-      { refused: r.count, sources: [...r.sources], maxClientConnectionsPerSource: limit },
-      `refused ${r.count} client(s) from ${[...r.sources].join(', ')}: source address at its limit of ${limit} connections`,
-    );
-    this.sourceRefusals = { count: 0, sources: new Set(), lastLog: now };
+  /** A client refused over a limit on any listener, the REST one too: counted, and logged by LimitLog. */
+  limitRefused(refusal: LimitRefusal, source: string, answering: boolean): void {
+    this.observer.clientRefused(refusal.message);
+    this.observer.limitRefused(refusal.kind);
+    this.limitLog.refused(refusal, source, answering);
+  }
+
+  get descriptorBudget(): DescriptorBudget | undefined {
+    return this.descriptors;
   }
 
   /**
@@ -146,9 +142,12 @@ export class Router {
    * timeouts and limits. Listeners are kept as they are: changing them needs a restart.
    */
   reconfigure(config: RouterConfig): void {
+    const before = this.config;
     this.config = config;
-    for (const l of this.listeners) l.server.maxConnections = config.maxClientConnections;
     this.cluster.replaceNodes(config.nodes);
+    // What the router holds besides its clients, or what the listeners want, may have changed.
+    const shape = (c: RouterConfig) => JSON.stringify([c.nodes.length, c.health.kind, c.admin.enabled, !!c.discovery.zookeeper, c.maxClientConnections]);
+    if (shape(before) !== shape(config)) this.descriptors = planDescriptors(config, this.openDescriptorsAtStart, this.log);
   }
 
   /** Client sockets open on every listener, handshakes included. */
@@ -161,7 +160,6 @@ export class Router {
     return this.listeners.map((l) => l.address);
   }
 
-  /** Stops accepting, lets connections finish for `graceMs`, then closes the rest. */
   /**
    * Stops accepting, lets connections finish for `graceMs` (handshakes in flight count: one that
    * commits during the grace finishes its stream too), then closes the rest: handshakes get the
@@ -171,7 +169,10 @@ export class Router {
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
     this.stopClosingOnFailover();
+    this.resume.stop();
     this.hold.close();
+    // After the listeners closed: no refusal comes after this, and none held back goes unlogged.
+    this.limitLog.stop();
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && (this.registry.count() > 0 || this.handshakes.size > 0)) {
       await new Promise((r) => setTimeout(r, Math.min(DRAIN_POLL_MS, deadline - Date.now())));

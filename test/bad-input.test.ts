@@ -2,6 +2,7 @@ import net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectBulk, PLAIN_HELLO_ANSWER_BYTES, plainClientHello, startBulkNode, type BulkNode } from './helpers/bulk-node.js';
 import { exchange } from './helpers/net.js';
+import { REFUSAL_FIRST_BYTES_WAIT_MS } from '../src/listener/limit-refusal.js';
 import { startTestRouter, type LogLine } from './helpers/router.js';
 import type { Service } from '../src/service.js';
 
@@ -92,7 +93,7 @@ describe('idle timeout', () => {
 });
 
 describe('maxClientConnections', () => {
-  it('drops clients past the limit at once, logs it, and serves again when a slot frees', async () => {
+  it('refuses clients past the limit, in their protocol when they speak at once, logs it, and serves again when a slot frees', async () => {
     const node = await startBulkNode();
     node.setMode({ kind: 'sink' });
     const { service, port, lines } = await startTestRouter([{ name: 'bulk', port: node.port }], { maxClientConnections: 2 });
@@ -105,9 +106,15 @@ describe('maxClientConnections', () => {
         await new Promise((r) => s.once('connect', r));
       }
       await expect.poll(() => service.router.clientConnections()).toBe(2);
-      const third = await exchange(port, undefined, { timeoutMs: 2000 });
-      expect(third.closedAfterMs).toBeLessThan(1000);
-      await expect.poll(() => lines.some((l) => /full: dropped 1 client/.test(l.msg))).toBe(true);
+      // A silent third client is closed once the short wait for its first bytes is over.
+      const third = await exchange(port, undefined, { timeoutMs: 3000 });
+      expect(third.answer.length).toBe(0);
+      expect(third.closedAfterMs).toBeLessThan(REFUSAL_FIRST_BYTES_WAIT_MS + 500);
+      // One that speaks SASL is told why, in a SASL ERROR frame.
+      const fourth = await exchange(port, plainClientHello(), { timeoutMs: 3000 });
+      expect(fourth.answer[0]).toBe(0x04);
+      expect(fourth.answer.subarray(5).toString()).toBe(`livy-router: listener 127.0.0.1:${port} is full: maxClientConnections is 2`);
+      await expect.poll(() => lines.some((l) => /refused 1 client\(s\): listener .* is full/.test(l.msg))).toBe(true);
       held.pop()!.destroy();
       await expect.poll(() => service.router.clientConnections()).toBe(1);
       const answer = await healthyHandshake(port);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../src/config/validate.js';
 import { applyCliFlags, splitHostPort } from '../src/config/cli-overrides.js';
 import { CLI } from './helpers/router-process.js';
+import { copyCliTo } from './helpers/readable-copy.js';
 
 describe('config validation', () => {
   it('fills defaults and freezes the result', () => {
@@ -152,16 +154,61 @@ describe('command-line flags', () => {
       expect(r3.status).toBe(1);
       expect(r3.stderr).toContain('no Livy nodes configured: add `nodes:` to the config file or give --node');
       if (process.getuid?.() === 0) {
-        // Only root can run the CLI as another user; the message must name both sides.
+        // Only root can run the CLI as another user; the message must name both sides. The CLI runs
+        // from a copy in the temp dir: uid 65534 may not be able to read the checkout itself.
         const secret = join(dir, 'secret.yaml');
         writeFileSync(secret, 'nodes: [a:1]\n', { mode: 0o640 });
         chmodSync(dir, 0o755);
-        const denied = spawnSync(process.execPath, [CLI, 'check-config', '--config', secret], { encoding: 'utf8', uid: 65534, gid: 65534 });
+        const cli = copyCliTo(dir);
+        const denied = spawnSync(process.execPath, [cli, 'check-config', '--config', secret], { encoding: 'utf8', uid: 65534, gid: 65534, cwd: dir });
         expect(denied.status).toBe(1);
         expect(denied.stderr).toContain('cannot read the file: EACCES (the process runs as uid 65534 gid 65534; the file is mode 0640, owner uid 0 gid 0)');
       }
       const example = spawnSync(process.execPath, [CLI, 'check-config', '--config', 'config/livy-router.example.yaml'], { encoding: 'utf8' });
       expect(example.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('settings that do not do what they say', () => {
+  it('the example config shows every option that has a default', () => {
+    const example = parseYaml(readFileSync('config/livy-router.example.yaml', 'utf8')) as Record<string, unknown>;
+    const v = validateConfig({ nodes: [{ host: 'a' }] });
+    if (!v.ok) throw new Error(v.problems.join('\n'));
+    const missing: string[] = [];
+    const walk = (value: unknown, shown: unknown, path: string) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+      for (const [k, v2] of Object.entries(value)) {
+        const there = typeof shown === 'object' && shown !== null ? (shown as Record<string, unknown>)[k] : undefined;
+        // An empty default (discovery: {}) is an optional block, shown commented out.
+        const emptyBlock = typeof v2 === 'object' && v2 !== null && Object.keys(v2).length === 0;
+        if (there === undefined && !emptyBlock) missing.push(`${path}${k}`);
+        else walk(v2, there, `${path}${k}.`);
+      }
+    };
+    walk(v.config, example, '');
+    expect(missing).toEqual([]);
+  });
+
+  it('warns when handshake.timeoutMs is set above handshake.deadlineMs, which caps it; never about the defaults', () => {
+    const nodes = [{ host: 'a' }];
+    const raised = validateConfig({ nodes, handshake: { timeoutMs: 30000 } });
+    expect(raised.ok && raised.warnings).toEqual([
+      "handshake.timeoutMs: 30000 is longer than handshake.deadlineMs (10000), which caps a client's whole handshake from accept to commit: a node gets at most 10000 ms; raise handshake.deadlineMs too",
+    ]);
+    const both = validateConfig({ nodes, handshake: { timeoutMs: 30000, deadlineMs: 40000 } });
+    expect(both.ok && both.warnings).toEqual([]);
+    const defaults = validateConfig({ nodes });
+    expect(defaults.ok && defaults.warnings).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'lr-warn-'));
+    try {
+      const file = join(dir, 'c.yaml');
+      writeFileSync(file, 'nodes: [a:1]\nhandshake: { timeoutMs: 30000 }\n');
+      const r = spawnSync(process.execPath, [CLI, 'check-config', '--config', file], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain(`${file}: warning: handshake.timeoutMs: 30000 is longer than handshake.deadlineMs (10000)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -75,7 +75,7 @@ describe('maxClientConnectionsPerSource', () => {
 
     const extra = await open(port, '127.0.0.1');
     expect(await closedWithin(extra, 2000)).toBe(true);
-    await expect.poll(() => lines.some((l) => /from 127\.0\.0\.1: source address at its limit of 32/.test(l.msg))).toBe(true);
+    await expect.poll(() => lines.some((l) => /too many connections from 127\.0\.0\.1: maxClientConnectionsPerSource is 32/.test(l.msg))).toBe(true);
 
     const results: boolean[] = [];
     for (let round = 0; round < 5; round++) {

@@ -3,6 +3,7 @@ import type net from 'node:net';
 import type { Logger } from '../log.js';
 import { refusal, type AdminAccess } from './access.js';
 import { AdminBindError } from './errors.js';
+import { ADMIN_MAX_CONNECTIONS } from '../listener/descriptor-budget.js';
 
 /** What the admin endpoint serves; the service composes these from the router and metrics. */
 export interface AdminHandlers {
@@ -67,6 +68,8 @@ export function startAdminServer(where: { host: string; port: number }, handlers
         return json(res, 404, { error: `no ${path}; try /status, /metrics, /healthz or /readyz` });
     }
   });
+  // Bounded, so the descriptor budget can count it (probes and scrapers need a few at once).
+  server.maxConnections = ADMIN_MAX_CONNECTIONS;
   return new Promise((resolve, reject) => {
     const onBindError = (err: NodeJS.ErrnoException) => reject(new AdminBindError(where.host, where.port, err));
     server.once('error', onBindError);

@@ -12,6 +12,8 @@ export interface LastCheck {
   readonly at: number;
   readonly latencyMs: number;
   readonly result: string;
+  /** What the check saw, also when it could not tell the node's role. */
+  readonly reason: string;
 }
 
 export interface ListenerStatus {
@@ -29,7 +31,7 @@ export interface NodeStatusReport {
   reason: string;
   /** Committed client connections on this node now. */
   connections: number;
-  lastCheck: { at: string; latencyMs: number; result: string } | null;
+  lastCheck: { at: string; latencyMs: number; result: string; reason: string } | null;
 }
 
 /** The JSON of GET /status; `livy-router status` renders it as a table. */
@@ -43,6 +45,12 @@ export interface StatusReport {
   healthCheck: string;
   listeners: ListenerStatus[];
   connections: { open: number; held: number };
+  /**
+   * The descriptor budget and its use: `limit` open files, `reserved` for the router itself,
+   * `budget` client connections that fit, `clients` open now (handshakes and sessions); null when
+   * the limit is not known.
+   */
+  descriptors: { limit: number; reserved: number; budget: number; clients: number } | null;
   nodes: NodeStatusReport[];
   /** The ZooKeeper registration; null when `discovery.zookeeper` is not configured. */
   discovery: (Omit<RegistrationStatus, 'since'> & { since: string }) | null;
@@ -64,6 +72,7 @@ export interface StatusSources {
 export function buildStatus(src: StatusSources, now = Date.now()): StatusReport {
   const { router } = src;
   const registration = src.discovery?.();
+  const budget = router.descriptorBudget;
   const nodes = router.cluster.all().map((s): NodeStatusReport => {
     const check = src.lastCheck(s.config.name);
     return {
@@ -72,9 +81,11 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
       restPort: s.config.restPort,
       state: s.state,
       since: new Date(s.since).toISOString(),
-      reason: s.reason,
+      // A check that cannot tell the role changes no state, so the model still holds its start-up
+      // reason ("not checked yet"): say what the check saw instead.
+      reason: check && s.source === 'config' ? `last check: ${check.reason}` : s.reason,
       connections: router.registry.count(s.config.name),
-      lastCheck: check ? { at: new Date(check.at).toISOString(), latencyMs: check.latencyMs, result: check.result } : null,
+      lastCheck: check ? { at: new Date(check.at).toISOString(), latencyMs: check.latencyMs, result: check.result, reason: check.reason } : null,
     };
   });
   return {
@@ -86,6 +97,7 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
     healthCheck: router.currentConfig.health.kind,
     listeners: [...src.listeners],
     connections: { open: router.registry.count(), held: src.held() },
+    descriptors: budget ? { limit: budget.limit, reserved: budget.reserved, budget: budget.clients, clients: router.admission.open } : null,
     nodes,
     discovery: registration ? { ...registration, since: new Date(registration.since).toISOString() } : null,
     ...(router.currentConfig.session.observe ? { sessions: router.registry.list(MAX_LISTED_SESSIONS).map((s) => s.report(now)) } : {}),

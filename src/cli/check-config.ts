@@ -16,5 +16,6 @@ export async function checkConfigCommand(args: ConfigArgs): Promise<number> {
       `  health check: ${c.health.kind}\n` +
       (c.rest ? `  REST: ${c.rest.host}:${c.rest.port} (${c.rest.tls ? 'https' : 'http'}) -> the active node's REST port\n` : ''),
   );
+  for (const warning of validation.warnings) process.stderr.write(`${source}: warning: ${warning}\n`);
   return 0;
 }

@@ -15,6 +15,11 @@ export function withConfigFlags<T>(y: Argv<T>) {
       describe: "[NAME=]HOST:PORT[,rest=RESTPORT] of a Livy node (repeatable; order is priority; replaces the file's nodes)",
     })
     .option('node-transport', { type: 'string', choices: ['binary', 'http'], describe: 'what the Livy nodes speak' })
+    .option('on-active-lost', {
+      type: 'string',
+      choices: ['close', 'keep', 'resume'],
+      describe: 'what happens to sessions on a lost active node: close (default), keep, or resume them on the new active (docs/failover.md)',
+    })
     .option('connect-timeout-ms', { type: 'number', describe: 'TCP connect timeout per node' })
     .option('check', { type: 'string', choices: ['ha-status', 'rest', 'thrift', 'tcp', 'none'], describe: 'health-check kind for every node' })
     .option('admin', { type: 'string', describe: 'HOST:PORT of the admin endpoint (/status, /metrics, /healthz, /readyz), or off' })
@@ -41,6 +46,7 @@ export interface ConfigArgs {
   listen?: string[];
   node?: string[];
   nodeTransport?: string;
+  onActiveLost?: string;
   connectTimeoutMs?: number;
   check?: string;
   admin?: string;

@@ -42,6 +42,7 @@ export async function reloadConfig(args: ConfigArgs, service: Service, log: Logg
     );
     return false;
   }
+  for (const warning of validation.warnings) log.warn({ source }, warning);
   const plan = planReload(service.config, validation.config);
   try {
     await service.reconfigure(validation.config);

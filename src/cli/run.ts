@@ -1,3 +1,5 @@
+import { AdminBindError } from '../admin/errors.js';
+import { ListenerBindError } from '../listener/errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { Service } from '../service.js';
 import type { ConfigArgs } from './options.js';
@@ -42,6 +44,7 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
   }
   const config = validation.config;
   const log = createLogger(config.log);
+  for (const warning of validation.warnings) log.warn({ source }, warning);
   // Signals that arrive while starting (the first health-check round can take a moment) are
   // kept and acted on once started: SIGHUP's default action would end the process.
   const early: NodeJS.Signals[] = [];
@@ -51,7 +54,9 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
   try {
     service = await Service.start(config, log);
   } catch (err) {
-    log.fatal({ err }, `cannot start: ${(err as Error).message}`);
+    // A port that cannot be bound is the operator's to fix, not a bug: the message, no stack.
+    const expected = err instanceof AdminBindError || err instanceof ListenerBindError;
+    log.fatal(expected ? { code: err.code } : { err }, `cannot start: ${(err as Error).message}`);
     return 1;
   } finally {
     for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(sig, keep);

@@ -65,19 +65,49 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-/** The human view of GET /status: one line per node, the active marked with `*`. */
-export function formatStatus(s: StatusReport, from: string, now = Date.now()): string {
-  const head =
-    `livy-router at ${from} (pid ${s.pid}, up ${ago(s.startedAt, now).replace(' ago', '')}${s.draining ? ', DRAINING' : ''})\n` +
-    `active: ${s.active ?? 'NONE (new clients wait or are refused)'}   ` +
-    `connections: ${s.connections.open} open, ${s.connections.held} waiting   health check: ${s.healthCheck}\n` +
-    `listening: ${s.listeners.map((l) => `${l.address} (${l.transport})`).join(', ')}\n\n`;
-  const rows = [['', 'NODE', 'ADDRESS', 'STATE', 'SINCE', 'CONNS', 'LAST CHECK', 'REASON']];
-  for (const n of s.nodes) {
-    const check = n.lastCheck ? `${n.lastCheck.result} ${n.lastCheck.latencyMs} ms, ${ago(n.lastCheck.at, now)}` : '-';
-    rows.push([n.name === s.active ? '*' : '', n.name, n.address, n.state, ago(n.since, now), String(n.connections), check, n.reason]);
+/** Columns the human view keeps within (a terminal of 100 columns, a journal, a ticket). */
+export const STATUS_WIDTH = 100;
+
+/** `text` cut into lines of at most `width` characters, at spaces where it can. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    const cut = rest.lastIndexOf(' ', width);
+    const at = cut > width / 2 ? cut : width;
+    lines.push(rest.slice(0, at));
+    rest = rest.slice(at).trimStart();
   }
-  return `${head}${table(rows)}\n`;
+  return [...lines, rest];
+}
+
+/**
+ * The human view of GET /status: one line per node, the active marked with `*`, and under it why
+ * the node is in its state; every line within STATUS_WIDTH columns (the reasons are wrapped).
+ */
+export function formatStatus(s: StatusReport, from: string, now = Date.now()): string {
+  const d = s.descriptors;
+  const head = [
+    `livy-router at ${from} (pid ${s.pid}, up ${ago(s.startedAt, now).replace(' ago', '')}${s.draining ? ', DRAINING' : ''})`,
+    `active: ${s.active ?? 'NONE (new clients wait or are refused)'}   health check: ${s.healthCheck}`,
+    `connections: ${s.connections.open} open, ${s.connections.held} waiting` +
+      (d ? `   clients: ${d.clients} of ${d.budget} (open files limit ${d.limit})` : ''),
+    `listening: ${s.listeners.map((l) => `${l.address} (${l.transport})`).join(', ')}`,
+  ].flatMap((line) => wrap(line, STATUS_WIDTH));
+  const rows = [['', 'NODE', 'ADDRESS', 'STATE', 'SINCE', 'CONNS', 'LAST CHECK']];
+  for (const n of s.nodes) {
+    const check = n.lastCheck ? `${n.lastCheck.result}, ${n.lastCheck.latencyMs} ms, ${ago(n.lastCheck.at, now)}` : '-';
+    rows.push([n.name === s.active ? '*' : '', n.name, n.address, n.state, ago(n.since, now), String(n.connections), check]);
+  }
+  const lines = table(rows).split('\n');
+  // Under ADDRESS, so the reason reads as part of its node's row, not as another node.
+  const indent = ' '.repeat(Math.min(lines[0]!.indexOf('ADDRESS'), 24));
+  const body = [lines[0]!];
+  s.nodes.forEach((n, i) => {
+    body.push(lines[i + 1]!);
+    body.push(...wrap(n.reason, STATUS_WIDTH - indent.length).map((l) => indent + l));
+  });
+  return `${head.join('\n')}\n\n${body.join('\n')}\n`;
 }
 
 /** `livy-router status`: asks a running router's admin endpoint and prints a table (or the JSON). */

@@ -22,16 +22,24 @@ export function closeOnActiveLost(cluster: ClusterState, registry: SessionRegist
       log.info({ node: name, open }, `${reason}; keeping ${open} connection(s) (onActiveLost=keep)`);
       return;
     }
-    if (grace === 0) {
-      log.info({ node: name, closed: registry.closeNode(name, reason) }, reason);
-      return;
+    let closing = registry.sessionsOn(name);
+    if (onActiveLost === 'resume') {
+      // Sessions that can move do (resume/); the rest follow activeLostGraceMs as with close.
+      closing = closing.filter((s) => !s.resume?.(reason));
+      const resuming = open - closing.length;
+      log.info({ node: name, resuming, closing: closing.length }, `${reason}; resuming ${resuming} session(s) (onActiveLost=resume)`);
+      if (closing.length === 0) return;
     }
-    log.info({ node: name, open, graceMs: grace }, `${reason}; closing its connections in ${grace} ms`);
+    const closeThem = (): void => {
+      for (const s of closing) s.destroy(reason);
+      log.info({ node: name, closed: closing.length }, reason);
+    };
+    if (grace === 0) return closeThem();
+    log.info({ node: name, open: closing.length, graceMs: grace }, `${reason}; closing its connections in ${grace} ms`);
     const timer = setTimeout(() => {
       graceTimers.delete(timer);
       // The node may have become active again during the grace period: then its clients stay.
-      if (cluster.get(name)?.state === 'active') return;
-      log.info({ node: name, closed: registry.closeNode(name, reason) }, reason);
+      if (cluster.get(name)?.state !== 'active') closeThem();
     }, grace);
     graceTimers.add(timer);
   };

@@ -6,6 +6,7 @@ export interface CliFlags {
   listen?: string[];
   node?: string[];
   nodeTransport?: string;
+  onActiveLost?: string;
   connectTimeoutMs?: number;
   logLevel?: string;
   logPretty?: boolean;
@@ -101,6 +102,7 @@ export function applyCliFlags(raw: Record<string, unknown>, flags: CliFlags): Ov
     values.nodes = flags.node.map((n) => parseNodeSpec(n, '--node', problems)).filter(Boolean);
   }
   if (flags.nodeTransport !== undefined) values.nodeTransport = flags.nodeTransport;
+  if (flags.onActiveLost !== undefined) values.onActiveLost = flags.onActiveLost;
   if (flags.connectTimeoutMs !== undefined) values.connectTimeoutMs = flags.connectTimeoutMs;
   if (flags.logLevel !== undefined) setIn(values, 'log', 'level', flags.logLevel);
   if (flags.logPretty !== undefined) setIn(values, 'log', 'pretty', flags.logPretty);

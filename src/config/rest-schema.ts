@@ -3,6 +3,9 @@ import { count, host, listenPort, ms } from './fields.js';
 
 const MiB = 1024 * 1024;
 
+/** Idle kept-alive connections the REST pool keeps per node (more are closed): the descriptor budget counts them. */
+export const REST_IDLE_SOCKETS_PER_NODE = 16;
+
 /**
  * Livy's REST API on a second port (issue 21): every request goes to the node the cluster model
  * holds active, so REST clients that lose credentials on a 307 (Python requests, curl -L, Livy's

@@ -73,7 +73,9 @@ export const configSchema = z
       .prefault({}),
     health: checkSchema.prefault({}),
     /** What happens to client connections on a node that stops being the active one. */
-    onActiveLost: z.enum(['close', 'keep'], { error: 'must be close or keep' }).default('close'),
+    onActiveLost: z.enum(['close', 'keep', 'resume'], { error: 'must be close, keep or resume' }).default('close'),
+    /** With onActiveLost=resume: sessions re-opened on the new active at the same time, at most. */
+    resumeConcurrency: count(16),
     /** With onActiveLost=close: wait this long before closing (lets running queries finish). */
     activeLostGraceMs: ms(0, { allowZero: true }),
     /** While no node is active, new connections wait up to holdMs for one. */

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import { configSchema, type NodeConfig, type RouterConfig } from './schema.js';
 import { expandShorthands } from './shorthands.js';
+import { configWarnings } from './warnings.js';
 import { closest, keysAt } from './suggest.js';
 
-export type Validation = { ok: true; config: RouterConfig } | { ok: false; problems: string[] };
+/** `warnings`: valid settings that do not do what they say (config/warnings.ts). */
+export type Validation = { ok: true; config: RouterConfig; warnings: string[] } | { ok: false; problems: string[] };
 
 /** `nodes[1].port`, as an operator would write it. */
 function formatPath(path: readonly PropertyKey[]): string {
@@ -82,5 +84,6 @@ export function validateConfig(input: unknown): Validation {
     });
   }
   if (problems.length) return { ok: false, problems };
-  return { ok: true, config: deepFreeze({ ...parsed.data, nodes }) };
+  const config: RouterConfig = deepFreeze({ ...parsed.data, nodes });
+  return { ok: true, config, warnings: configWarnings(expanded.values, config) };
 }

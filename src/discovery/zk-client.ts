@@ -49,6 +49,8 @@ interface Internals {
   connectionManager?: EventEmitter & { state?: number; setState(state: number): void; socket?: LibSocket; connectTimeoutHandler?: NodeJS.Timeout };
 }
 type LibSocket = { destroy(): void } | undefined;
+const CONNECTED_STATE = 2;
+const CONNECTED_READ_ONLY_STATE = 3;
 const CLOSING_STATE = -1;
 const CLOSED_STATE = -2;
 
@@ -163,10 +165,18 @@ export class ZkClient extends EventEmitter<{ state: [ZkState] }> {
         resolve();
       };
       manager.on('state', onState);
-      // Before its first socket exists the library's close() would write to no socket (a
-      // TypeError): there is no session to end yet, so only stop it from retrying.
-      if (socket) this.client.close();
-      else manager.setState(CLOSING_STATE);
+      // Only a connected client has a session to end. Otherwise the library's close() is
+      // unsafe: before its first socket exists it writes to no socket (a TypeError), and on a
+      // socket still connecting its close packet goes out before the connect request, so the
+      // server's connect answer is read as a reply and throws 'Unknown code' from a 'data'
+      // handler. There, stop it from retrying and end the socket (the server expires a
+      // session it had after sessionTimeoutMs).
+      if (manager.state === CONNECTED_STATE || manager.state === CONNECTED_READ_ONLY_STATE) {
+        this.client.close();
+      } else {
+        manager.setState(CLOSING_STATE);
+        socket?.destroy();
+      }
     }));
   }
 

@@ -1,6 +1,6 @@
 import type { ClientCheck, CommittedStream, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
 import { KeptBytes } from '../wire/kept-bytes.js';
-import { encodeSaslFrame, mechanismPreview, printable, readSaslFrame, SaslStatus, saslStatusName } from '../wire/sasl-frame.js';
+import { encodeSaslFrame, mechanismPreview, printable, readSaslFrame, SaslStatus, saslStatusName, wrongProtocolReason } from '../wire/sasl-frame.js';
 import { Incomplete, Malformed, MessageType, readMessageHeader, readReply, Reader, StatusCode } from '../wire/thrift-codec.js';
 import { frame, openSessionErrorReply } from '../wire/thrift-writer.js';
 
@@ -126,7 +126,7 @@ export class BinaryHandshake implements Handshake {
     if (this.nodePhase === 'sasl') {
       const read = readSaslFrame(this.nodeBuf, 0, this.maxBytes);
       if (read.kind === 'incomplete') return WAIT;
-      if (read.kind === 'invalid') return this.reject(`node sent an invalid SASL frame: ${read.reason}`);
+      if (read.kind === 'invalid') return this.reject(wrongProtocolReason(this.nodeBuf, `node sent an invalid SASL frame: ${read.reason}`));
       const { status, payload, end } = read.frame;
       const frameBytes = this.nodeBuf.subarray(0, end);
       switch (status) {
@@ -192,7 +192,7 @@ export class BinaryHandshake implements Handshake {
       return this.reject(`node expects SASL: SASL ${saslStatusName(sasl.frame.status)} "${message}"`, toClient, rejection);
     }
     if (sasl.kind === 'incomplete' && (buf[0] === SaslStatus.BAD || buf[0] === SaslStatus.ERROR)) return { verdict: { kind: 'wait' }, toClient };
-    return this.reject(`unreadable first reply: ${err.message}`, toClient);
+    return this.reject(wrongProtocolReason(buf, `unreadable first reply: ${err.message}`), toClient);
   }
 
   private commit(toClient: Buffer[], proof: Proof): NodeAnswer {

@@ -35,12 +35,28 @@ export interface NodeAnswer {
 }
 
 export type ClientCheck =
-  /** `reply`: bytes the router answers the client itself (an HTTP 100 Continue). */
-  | { kind: 'ok'; reply?: Buffer }
+  /** `reply`: bytes the router answers the client itself (an HTTP 100 Continue). `forward`: what
+   * goes to a node being tried instead of the chunk (a rewritten or still-held first call). */
+  | { kind: 'ok'; reply?: Buffer; forward?: Buffer }
   /** The client has sent something the router cannot replay or inspect further: commit the current node. */
   | { kind: 'commit-now'; reason: string }
   /** The client's bytes are not what they claim to be; `reply` is an error in the client's protocol. */
   | { kind: 'bad'; reason: string; reply?: Buffer };
+
+/**
+ * What a resumable session keeps of its handshake (onActiveLost: resume): memory only, never
+ * logged. `login` holds the SASL PLAIN password and `openSession` may hold one too.
+ */
+export interface ResumeKit {
+  readonly framing: 'sasl' | 'nosasl';
+  /** SASL START and PLAIN frames as the client sent them; empty for NOSASL. */
+  readonly login: Buffer;
+  /** The OpenSession call (unframed) as sent to the node, with the session's livy.session.name. */
+  readonly openSession: Buffer;
+  /** The client's OpenSession before the router named it (for a fresh session under a new name). */
+  readonly clientOpenSession: Buffer;
+  readonly sessionName: string;
+}
 
 export interface CommittedStream {
   readonly fromClient: Buffer;
@@ -50,6 +66,8 @@ export interface CommittedStream {
 export interface Handshake {
   /** `sasl`, `nosasl`, `http` or `tls`: for logs and metrics. */
   readonly transport: string;
+  /** Set when this session can be resumed on another node (resume mode, PLAIN or NOSASL). */
+  readonly resumeKit?: ResumeKit;
   /** True once a complete first message is here: only then is a node dialled. */
   readonly readyToDial: boolean;
   /** The user the client logs in as, where the router can read it (SASL PLAIN); never a password. */

@@ -8,12 +8,15 @@ import { encodeSaslFrame, SaslStatus } from '../wire/sasl-frame.js';
 import { Incomplete, readMessageHeader, Reader } from '../wire/thrift-codec.js';
 import { openSessionErrorReply } from '../wire/thrift-writer.js';
 import { TlsPassthrough } from './tls.js';
+import { ResumableBinaryHandshake } from './resumable-binary.js';
 
 export interface HandshakeContext {
   listenerTransport: 'binary' | 'http' | 'auto';
   nodeTransport: 'binary' | 'http';
   maxBytes: number;
   maxHeaderBytes: number;
+  /** onActiveLost: resume: binary sessions keep what a resume needs (resumable-binary.ts). */
+  resume: boolean;
 }
 
 export type Selection =
@@ -53,7 +56,10 @@ export function selectHandshake(protocol: ClientProtocol, firstBytes: Buffer, ct
           : ctx.nodeTransport === 'http'
             ? `this Livy cluster speaks Thrift over HTTP, not binary; use ${HTTP_URL}`
             : undefined;
-      if (!wrong) return { kind: 'handshake', handshake: new BinaryHandshake(firstBytes[0]!, ctx.maxBytes) };
+      if (!wrong) {
+        const binary = new BinaryHandshake(firstBytes[0]!, ctx.maxBytes);
+        return { kind: 'handshake', handshake: ctx.resume ? new ResumableBinaryHandshake(binary, ctx.maxBytes) : binary };
+      }
       if (protocol === 'sasl') {
         return { kind: 'refuse', reason: `binary (SASL) client: ${wrong}`, reply: encodeSaslFrame(SaslStatus.ERROR, `livy-router: ${wrong}`) };
       }
@@ -71,6 +77,7 @@ export function selectForClient(firstBytes: Buffer, listenerTransport: Handshake
     nodeTransport: config.nodeTransport,
     maxBytes: config.handshake.maxBufferedBytes,
     maxHeaderBytes: config.handshake.maxHeaderBytes,
+    resume: config.onActiveLost === 'resume',
   });
 }
 

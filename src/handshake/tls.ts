@@ -2,7 +2,7 @@ import type { ClientCheck, Handshake, NodeAnswer } from './handshake.js';
 import { KeptBytes } from '../wire/kept-bytes.js';
 
 /** A fatal TLS alert (internal_error), readable by a client that has sent only its ClientHello. */
-const TLS_ALERT_INTERNAL_ERROR = Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50]);
+export const TLS_ALERT_INTERNAL_ERROR = Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50]);
 /** A TLS record's payload is at most 2^14 bytes (RFC 8446 5.1); a ClientHello record claiming more is not one. */
 const MAX_RECORD_BYTES = 16_384;
 

@@ -13,8 +13,11 @@ export function httpFailureOutcome(f: HttpFailure): CheckOutcome {
         reason: `TLS to the REST port failed (${(f.error as NodeJS.ErrnoException).code ?? f.error.message}); trust the node's CA (NODE_EXTRA_CA_CERTS) or set tlsVerify: false`,
         misconfigured: true,
       };
-    case 'refused':
-      return { state: 'down', reason: `REST port: ${(f.error as NodeJS.ErrnoException).code ?? f.error.message}` };
+    case 'refused': {
+      // A connect error carries the address and port it tried: name the port, the REST one (not the Thrift one).
+      const err = f.error as NodeJS.ErrnoException & { port?: number };
+      return { state: 'down', reason: `REST port${err.port === undefined ? '' : ` ${err.port}`}: ${err.code ?? err.message}` };
+    }
     default:
       return { state: 'down', reason: f.error.message };
   }

@@ -14,6 +14,8 @@ export interface CheckDone {
   readonly latencyMs: number;
   /** The check's own answer (before rise/fall): active, passive, down or alive. */
   readonly result: CheckState;
+  /** What the check saw (also when it could not tell the node's role). */
+  readonly reason: string;
 }
 
 export interface MonitorOptions {
@@ -151,7 +153,7 @@ export class HealthMonitor {
     w.running = false;
     if (this.stopped) return;
     const at = Date.now();
-    w.lastDone = { node: w.node.name, at, latencyMs: at - w.lastStartAt, result: outcome.state };
+    w.lastDone = { node: w.node.name, at, latencyMs: at - w.lastStartAt, result: outcome.state, reason: outcome.reason };
     this.opts.onCheckDone?.(w.lastDone);
     this.apply(w, outcome);
     if (!w.checked) {

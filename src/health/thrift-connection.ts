@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { encodeSaslFrame, printable, readSaslFrame, SaslStatus, saslStatusName } from '../wire/sasl-frame.js';
+import { encodeSaslFrame, printable, readSaslFrame, SaslStatus, saslStatusName, wrongProtocolReason } from '../wire/sasl-frame.js';
 import { Incomplete, Malformed, MessageType, readReply, Reader, TType, type ReplySummary } from '../wire/thrift-codec.js';
 import { frame, Writer } from '../wire/thrift-writer.js';
 import type { CheckConfig } from '../config/health-schema.js';
@@ -159,7 +159,7 @@ export class ThriftProbeConnection {
     await this.wait(deadline, 'SASL negotiation', () => {
       const read = readSaslFrame(this.buf, 0, MAX_REPLY_BYTES);
       if (read.kind === 'incomplete') return false;
-      if (read.kind === 'invalid') throw new CheckGarbageError('SASL negotiation', this.address, read.reason);
+      if (read.kind === 'invalid') throw new CheckGarbageError('SASL negotiation', this.address, wrongProtocolReason(this.buf, read.reason));
       const { status, payload } = read.frame;
       if (status === SaslStatus.COMPLETE) {
         end = read.frame.end;

@@ -1,7 +1,8 @@
 import type { Logger } from '../log.js';
 import type { RouterConfig } from '../config/schema.js';
 import type { RouterObserver } from '../observe.js';
-import type { SessionRegistry } from '../session/registry.js';
+import type { OpenRequest, SessionRegistry } from '../session/registry.js';
+import type { ResumeKit } from '../handshake/handshake.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Evidence } from '../cluster/evidence.js';
 import type { HoldQueue } from '../cluster/hold-queue.js';
@@ -16,6 +17,8 @@ export interface ConnectionContext {
   readonly registry: SessionRegistry;
   readonly log: Logger;
   readonly observer: RouterObserver;
+  /** onActiveLost: resume: opens a resumable session for a commit with a resume kit (true), or not. */
+  readonly openResumable?: (req: OpenRequest, kit: ResumeKit) => boolean;
   /** Connections between accept and commit; each removes itself when it commits or closes. */
   readonly handshakes: Set<{ close(reason: string): void }>;
   nextId(): number;

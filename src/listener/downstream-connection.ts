@@ -74,7 +74,7 @@ export class DownstreamConnection {
       return;
     }
     if (check.reply) this.socket.write(check.reply);
-    if (this.trial) this.trial.forwardClientBytes(chunk);
+    if (this.trial) this.trial.forwardClientBytes(check.forward ?? chunk);
     else if (hs.readyToDial && this.state === 'first-bytes') this.begin();
   };
 
@@ -179,7 +179,7 @@ export class DownstreamConnection {
     socket.pause();
     this.detach();
     for (const b of result.toClient) socket.write(b);
-    const { transport, user } = this.handshake!;
+    const { transport, user, resumeKit } = this.handshake!;
     const { session: opts } = this.ctx.config();
     const primed = opts.observe ? this.handshake!.committedStream() : undefined;
     this.cleanUp('committed');
@@ -188,8 +188,7 @@ export class DownstreamConnection {
     this.log.debug({ node: nodeName, transport, proof: result.proof }, 'connection opened');
     const sockets = { client: socket, node: result.socket, nodeReader: result.reader };
     const filter = observeFilter(primed, { transport, conn: id, user, log: this.ctx.log, observer: this.ctx.observer, session: opts });
-    const log = this.ctx.log;
-    this.ctx.registry.open({
+    const req = {
       id,
       ...sockets,
       nodeName,
@@ -198,10 +197,14 @@ export class DownstreamConnection {
       user,
       heldMs: this.wait.heldMs,
       opts,
-      log,
+      log: this.ctx.log,
       clientEnded,
       ...(filter && { filter }),
-    });
+    };
+    // A resumable session reads its own messages (resume/): the observe tap is not installed on it.
+    if (resumeKit && this.ctx.openResumable?.(req, resumeKit)) return;
+    const notResumable = this.ctx.config().onActiveLost === 'resume' ? notResumableWhy(transport) : undefined;
+    this.ctx.registry.open({ ...req, ...(notResumable && { notResumable }) });
   }
 
   /** The client gets our last words (if any), a FIN, and the socket is destroyed soon after. */
@@ -236,4 +239,11 @@ export class DownstreamConnection {
     socket.off('close', this.onClose);
     socket.off('error', this.onError);
   }
+}
+
+/** Why a session of this transport is closed, not resumed, at a failover (docs/failover.md). */
+function notResumableWhy(transport: string): string {
+  if (transport === 'tls') return 'TLS is passed through: the router cannot read or repeat its bytes';
+  if (transport === 'http') return 'HTTP sessions are not resumed yet';
+  return 'a login the router cannot repeat (Kerberos) or a first call other than OpenSession';
 }

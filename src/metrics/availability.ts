@@ -9,11 +9,17 @@ import type { ClusterState } from '../cluster/cluster-state.js';
 export const NO_ACTIVE_ERROR_AFTER_MS = 2000;
 
 /**
+ * How long nobody must have waited for an active node before a hold episode is over: longer than
+ * the hold queue's retry interval (1 s at most) plus a quick trial of the nodes.
+ */
+export const HOLD_EPISODE_END_MS = 2000;
+
+/**
  * The log lines an on-call engineer alerts on, derived from the cluster model and the hold queue
  * without touching either: "no active Livy node" at error when no node is active and none might
  * be (every node passive or down) for `errorAfterMs`; one info line with the gap's duration when
- * a node is active again; clients waiting for an active node at warn, and at info when none is
- * left waiting, with how many waited.
+ * a node is active again; clients waiting for an active node at warn once per episode, and at
+ * info when the episode is really over, with how many waited at once and for how long.
  */
 export class Availability {
   /** Epoch ms since which no node has been active (from the start when none has been yet). */
@@ -22,13 +28,16 @@ export class Availability {
   private errorLogged = false;
   private errorTimer: NodeJS.Timeout | undefined;
   private heldNow = 0;
-  private heldEpisode: { startedAt: number; count: number } | undefined;
+  /** From the first client held to the last one released; `mostWaiting`: the most held at once. */
+  private heldEpisode: { startedAt: number; lastHeldAt: number; mostWaiting: number } | undefined;
+  private episodeEnd: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
     private readonly cluster: ClusterState,
     private readonly log: Logger,
     private readonly errorAfterMs = NO_ACTIVE_ERROR_AFTER_MS,
+    private readonly episodeEndMs = HOLD_EPISODE_END_MS,
   ) {
     this.unsubscribe = cluster.onChange(() => this.update());
     this.update();
@@ -39,27 +48,45 @@ export class Availability {
     return this.noActiveSince === undefined ? undefined : now - this.noActiveSince;
   }
 
-  /** The hold queue's size changed (through the router's observer). */
+  /**
+   * The hold queue's size changed (through the router's observer). A held client is released now
+   * and then to try the nodes (every 250 ms, or 1 s with role-aware checks) and held again when
+   * they still refuse: the episode ends only once nobody has waited for HOLD_EPISODE_END_MS.
+   */
   heldChanged(delta: 1 | -1): void {
     this.heldNow += delta;
     if (delta === 1) {
+      clearTimeout(this.episodeEnd);
+      this.episodeEnd = undefined;
       if (!this.heldEpisode) {
-        this.heldEpisode = { startedAt: Date.now(), count: 0 };
+        this.heldEpisode = { startedAt: Date.now(), lastHeldAt: Date.now(), mostWaiting: 0 };
         this.log.warn({ waiting: this.heldNow }, 'clients are waiting for an active Livy node');
       }
-      this.heldEpisode.count++;
+      this.heldEpisode.mostWaiting = Math.max(this.heldEpisode.mostWaiting, this.heldNow);
     } else if (this.heldNow === 0 && this.heldEpisode) {
-      const { startedAt, count } = this.heldEpisode;
-      this.heldEpisode = undefined;
-      const waitedMs = Date.now() - startedAt;
-      this.log.info({ clientsHeld: count, waitedMs }, `no client waiting for an active Livy node any more: ${count} waited, over ${waitedMs} ms`);
+      this.heldEpisode.lastHeldAt = Date.now();
+      this.episodeEnd ??= setTimeout(() => this.endEpisode(), this.episodeEndMs);
     }
+  }
+
+  private endEpisode(): void {
+    this.episodeEnd = undefined;
+    if (!this.heldEpisode || this.heldNow > 0) return;
+    const { startedAt, lastHeldAt, mostWaiting } = this.heldEpisode;
+    this.heldEpisode = undefined;
+    const waitedMs = lastHeldAt - startedAt;
+    this.log.info(
+      { clientsHeld: mostWaiting, waitedMs },
+      `no client waiting for an active Livy node any more: up to ${mostWaiting} waited at once, over ${waitedMs} ms`,
+    );
   }
 
   stop(): void {
     this.unsubscribe();
     clearTimeout(this.errorTimer);
     this.errorTimer = undefined;
+    clearTimeout(this.episodeEnd);
+    this.episodeEnd = undefined;
   }
 
   private nothingToTry(): boolean {

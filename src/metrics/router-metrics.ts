@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RejectKind, RouterObserver, SessionSummary } from '../observe.js';
+import type { LimitKind, RejectKind, RouterObserver, SessionSummary } from '../observe.js';
 import type { ClusterState, NodeState } from '../cluster/cluster-state.js';
 import { VERSION } from '../version.js';
 
@@ -32,6 +32,11 @@ export class RouterMetrics implements RouterObserver {
   private readonly refused = this.counter(
     'connections_refused_total',
     'Client connections refused before reaching a node (bad first bytes, timeout, no node accepted)',
+  );
+  private readonly limitRefusals = this.counter(
+    'limit_refusals_total',
+    'Clients refused at accept by a connection limit: source (maxClientConnectionsPerSource), listener (maxClientConnections), descriptors (the descriptor budget)',
+    ['limit'],
   );
   private readonly opened = this.counter('connections_opened_total', 'Client connections committed to a node, by node and transport', ['node', 'transport']);
   private readonly closed = this.counter('connections_closed_total', 'Committed connections that ended, by node and transport', ['node', 'transport']);
@@ -131,6 +136,7 @@ export class RouterMetrics implements RouterObserver {
   /** Series at 0 for every listener from the start, so rate() and alerts see them before the first client. */
   declareListeners(listeners: readonly string[]): void {
     for (const listener of listeners) this.accepted.inc({ listener }, 0);
+    for (const limit of ['source', 'listener', 'descriptors'] as const) this.limitRefusals.inc({ limit }, 0);
   }
 
   /** Called after each change of the number of clients waiting for an active node. */
@@ -178,6 +184,10 @@ export class RouterMetrics implements RouterObserver {
     this.refused.inc();
   }
 
+  limitRefused(kind: LimitKind): void {
+    this.limitRefusals.inc({ limit: kind });
+  }
+
   dialAttempt(node: string): void {
     this.dials.inc({ node });
   }
@@ -212,6 +222,34 @@ export class RouterMetrics implements RouterObserver {
 
   localError(): void {
     this.localErrors.inc();
+  }
+
+  private readonly resumed = this.counter('sessions_resumed_total', 'Sessions moved to a new active (reattached: the same Livy session)', ['reattached']);
+  private readonly resumeFailures = this.counter('session_resume_failures_total', 'Sessions that could not be resumed and were closed, by reason', ['reason']);
+  private readonly replayed = this.counter('session_statements_replayed_total', 'Session-state statements replayed on a new active');
+  private readonly resumeTime = new Histogram({
+    name: `${PREFIX}session_resume_seconds`,
+    help: 'From the loss of the node to the session serving on the new active',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  sessionResumed(r: { from: string; to: string; transport: string; ms: number; replayed: number; reattached: boolean }): void {
+    this.resumed.inc({ reattached: String(r.reattached) });
+    this.replayed.inc(r.replayed);
+    this.resumeTime.observe(r.ms / 1000);
+    // The connection is open on its new node now (sessionClosed will name that one).
+    this.open.dec({ node: r.from, transport: r.transport });
+    this.open.inc({ node: r.to, transport: r.transport });
+  }
+
+  resumeFailed(reason: string): void {
+    this.resumeFailures.inc({ reason });
+  }
+
+  private readonly resumedEnded = this.counter('resumed_sessions_ended_total', 'Resumed sessions ended: their applications live until Livy times them out');
+  resumedSessionEnded(): void {
+    this.resumedEnded.inc();
   }
 
   thriftCall(method: string, outcome: 'ok' | 'error' | 'no-reply', seconds: number | undefined): void {

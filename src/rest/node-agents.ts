@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { NodeConfig } from '../config/schema.js';
+import { REST_IDLE_SOCKETS_PER_NODE } from '../config/rest-schema.js';
 
 /**
  * An idle kept-alive connection to a node is closed after this: under Jetty's default idle
@@ -30,7 +31,13 @@ export class NodeAgents {
     const key = `${node.name}|${node.host}:${node.restPort}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      const options = { keepAlive: true, maxSockets: this.maxSockets, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+      const options = {
+        keepAlive: true,
+        maxSockets: this.maxSockets,
+        maxFreeSockets: REST_IDLE_SOCKETS_PER_NODE,
+        timeout: IDLE_SOCKET_MS,
+        scheduling: 'lifo' as const,
+      };
       agent = this.tls ? new https.Agent({ ...options, ...(this.ca ? { ca: this.ca } : {}) }) : new http.Agent(options);
       this.agents.set(key, agent);
     }

@@ -6,7 +6,8 @@ import type { Logger } from '../log.js';
 import type { RouterConfig } from '../config/schema.js';
 import type { RestConfig } from '../config/rest-schema.js';
 import { RouterError } from '../errors.js';
-import { sourceOf, type SourceLimit } from '../listener/source-limit.js';
+import type { Admission, LimitRefusal } from '../listener/admission.js';
+import { sourceOf } from '../listener/source-limit.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import { RestExchange } from './exchange.js';
 import { NodeAgents } from './node-agents.js';
@@ -15,10 +16,10 @@ import type { RestMetrics } from './rest-metrics.js';
 export interface RestListenerDeps {
   config(): RouterConfig;
   readonly cluster: ClusterState;
-  /** The router's per-source limit: REST connections count against the same budget as Thrift ones. */
-  readonly perSource: SourceLimit;
-  /** A connection refused for the per-source limit: counted and logged with the Thrift ones. */
-  sourceLimited(source: string): void;
+  /** The router's admission: REST clients count against the per-source, per-listener and descriptor limits. */
+  readonly admission: Admission;
+  /** A client refused over a limit: counted and logged with the Thrift ones. */
+  limitRefused(refusal: LimitRefusal, source: string, answering: boolean): void;
   roleAware(): boolean;
   checkNow(node: string): void;
   readonly metrics: RestMetrics;
@@ -72,7 +73,6 @@ export class RestListener {
     const server = rest.tls
       ? https.createServer({ ...options, cert: readPem(rest.tls.cert, 'rest.tls.cert'), key: readPem(rest.tls.key, 'rest.tls.key') })
       : http.createServer(options);
-    server.maxConnections = config.maxClientConnections;
     const listener = await new Promise<RestListener>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: rest.host, port: rest.port }, () => {
@@ -105,14 +105,24 @@ export class RestListener {
     const proto = this.tls ? 'https' : 'http';
     const started = deps.config().rest!;
     const ctx = { ...deps, rest: () => deps.config().rest ?? started, agents: this.agents, proto } as const;
+    const name = `${this.address.address}:${this.address.port}`;
+    let open = 0;
     this.server.on('connection', (socket: net.Socket) => {
       const source = sourceOf(socket.remoteAddress);
-      if (!deps.perSource.admit(source)) {
-        deps.sourceLimited(source);
-        socket.destroy();
+      const refusal = deps.admission.admit(source, name, open);
+      if (refusal) {
+        // The client learns why, in HTTP, before the socket goes.
+        const body = JSON.stringify({ error: 'over_limit', msg: refusal.message, router: 'livy-router' });
+        const head = `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+        socket.end(head + body, () => socket.destroy());
+        deps.limitRefused(refusal, source, true);
         return;
       }
-      socket.once('close', () => deps.perSource.release(source));
+      open++;
+      socket.once('close', () => {
+        open--;
+        deps.admission.release(source);
+      });
     });
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (this.stopping) {

@@ -24,8 +24,8 @@ export async function startRest(
   return RestListener.start({
     config: () => router.currentConfig,
     cluster: router.cluster,
-    perSource: router.perSource,
-    sourceLimited: (source) => router.sourceLimited(source),
+    admission: router.admission,
+    limitRefused: (refusal, source, answering) => router.limitRefused(refusal, source, answering),
     // Role-aware checks announce the active node; without them the first node is tried and its 307 followed.
     roleAware: () => roleAwareChecks(router.currentConfig),
     checkNow,

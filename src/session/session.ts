@@ -22,6 +22,8 @@ export interface SessionInit {
   readonly user: string | undefined;
   /** Time the client was held waiting for an active node before its commit. */
   readonly heldMs: number;
+  /** onActiveLost: resume, for a session that cannot resume (TLS, Kerberos, HTTP): why, for its closing line. */
+  readonly notResumable?: string;
   readonly opts: SessionOptions;
   /** The router's logger: the closing line names the connection itself (no child kept per session). */
   readonly log: Logger;
@@ -231,6 +233,7 @@ export class Session {
         bytesToClient: summary.bytesToClient,
         durationMs: summary.durationMs,
         reason: summary.reason,
+        ...(init.notResumable === undefined ? {} : { resume: `not resumable: ${init.notResumable}` }),
         ...this.filter?.end(),
       },
       'connection closed',

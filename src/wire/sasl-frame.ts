@@ -33,6 +33,23 @@ export function readSaslFrame(buf: Buffer, offset: number, maxPayload: number): 
   return { kind: 'frame', frame: { status, payload: buf.subarray(offset + SASL_HEADER_BYTES, end), end } };
 }
 
+/**
+ * The status line when `buf` is an HTTP answer (`HTTP/1.1 400 Bad Request`), else undefined: a
+ * binary Thrift peer answering HTTP is on the wrong port, or the cluster speaks HTTP. Its first
+ * byte 0x48 ('H') would otherwise read as an invalid SASL status or Thrift header.
+ */
+export function httpStatusLine(buf: Buffer): string | undefined {
+  if (buf.toString('latin1', 0, 5) !== 'HTTP/') return undefined;
+  const end = buf.indexOf('\r\n');
+  return buf.toString('latin1', 0, Math.min(end < 0 ? buf.length : end, 80)).replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** Why a node's answer is not what a binary Thrift client expects, naming an HTTP answer for what it is. */
+export function wrongProtocolReason(buf: Buffer, fallback: string): string {
+  const line = httpStatusLine(buf);
+  return line === undefined ? fallback : `the node answered HTTP ("${line}"): wrong port, or nodeTransport?`;
+}
+
 export function encodeSaslFrame(status: number, payload: Buffer | string): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   const out = Buffer.allocUnsafe(SASL_HEADER_BYTES + body.length);

@@ -65,6 +65,31 @@ describe('two routers on one host, and finding the admin endpoint', () => {
     expect(String(fatal?.msg)).toContain('set another admin.port in the config or --admin HOST:PORT, or turn it off with admin: off / --admin off');
   });
 
+  it('a second router on a taken client port exits 1 naming the port and the fix; no stack, pretty or JSON', async () => {
+    node = await startBulkNode();
+    const first = await startRouterProcess(['--node', `a=127.0.0.1:${node.port}`, '--check', 'none', '--admin', 'off']);
+    routers.push(first);
+    const taken = `127.0.0.1:${first.port}`;
+    const args = ['run', '--listen', taken, '--node', `a=127.0.0.1:${node.port}`, '--check', 'none', '--admin', 'off'];
+    const json = await run(args);
+    expect(json.code).toBe(1);
+    const fatal = json.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.level === 60);
+    expect(fatal).toMatchObject({ code: 'LR_LISTENER_BIND' });
+    expect(fatal?.err).toBeUndefined();
+    expect(String(fatal?.msg)).toBe(
+      `cannot start: cannot listen for clients on ${taken}: EADDRINUSE (another process has the port: another livy-router, or a Livy server on this host, perhaps); ` +
+        'set another port in listeners: in the config or --listen HOST:PORT',
+    );
+    const pretty = await run([...args, '--log-pretty']);
+    expect(pretty.code).toBe(1);
+    expect(pretty.stdout).toContain(`cannot listen for clients on ${taken}: EADDRINUSE`);
+    expect(pretty.stdout + pretty.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('`status` reads LIVY_ROUTER_ADMIN and works on a port fetch() refuses; --healthz answers for HEALTHCHECK', async () => {
     node = await startBulkNode();
     const port = await freeBadPort();

@@ -1,0 +1,184 @@
+// Where resumable sessions go when their node is lost: it waits for an active node other than the
+// lost one (up to holdMs), reattaches at most `resumeConcurrency` sessions at a time (a thousand
+// sessions must not stampede the new active), stops re-logging-in a user the new node refused (no
+// LDAP lockout by a storm of re-logins), logs each outcome once and feeds the metrics.
+import type net from 'node:net';
+import type { Logger } from '../log.js';
+import type { RouterConfig } from '../config/schema.js';
+import type { RouterObserver } from '../observe.js';
+import type { RegisteredSession, SessionRegistry } from '../session/registry.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
+import type { DialTarget } from '../upstream/dial.js';
+import { reattach, ResumeError, type Reattached, type ResumeFailure } from './reattach.js';
+import type { ResumeHost, ResumeSubject } from './resume-host.js';
+
+/** How many session-state statements, and how many bytes of them, a session may keep. */
+export const HISTORY_LIMITS = { maxStatements: 200, maxBytes: 256 * 1024 };
+
+/** The longest the router keeps a socket to a lost node that is neither down nor passive. */
+const RETIRE_MS = 60_000;
+
+export class ResumeCoordinator implements ResumeHost {
+  private readonly retiring = new Set<() => void>();
+  readonly history = HISTORY_LIMITS;
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+  /** user -> until when its re-logins are not tried (the new node refused one). */
+  private readonly refusedUsers = new Map<string, number>();
+  private readonly users = new WeakMap<ResumeSubject, string | undefined>();
+  /** The owner of each session for the registry (the connection object it filed). */
+  private readonly owners = new WeakMap<ResumeSubject, RegisteredSession>();
+
+  constructor(
+    private readonly cluster: ClusterState,
+    private readonly registry: SessionRegistry,
+    private readonly config: () => RouterConfig,
+    private readonly log: Logger,
+    private readonly observer: RouterObserver,
+  ) {}
+
+  get maxBytes(): number {
+    return this.config().handshake.maxBufferedBytes;
+  }
+
+  /** A new resumable session: its login name and the object the registry holds for it. */
+  track(session: ResumeSubject, user: string | undefined, owner: RegisteredSession): void {
+    this.users.set(session, user);
+    this.owners.set(session, owner);
+  }
+
+  async reattach(session: ResumeSubject, lost: string): Promise<{ node: string; result: Reattached }> {
+    const config = this.config();
+    const deadline = Date.now() + config.holdMs + config.handshake.timeoutMs;
+    await this.slot(deadline);
+    try {
+      const user = this.users.get(session) ?? '';
+      if ((this.refusedUsers.get(user) ?? 0) > Date.now())
+        throw new ResumeError('login-refused', 'the new active refused this user a moment ago: not tried again');
+      const target = await this.activeOtherThan(lost, Date.now() + config.holdMs);
+      const result = await reattach(target, session.kit, session.historyStatements, {
+        connectTimeoutMs: config.connectTimeoutMs,
+        deadline,
+        maxBytes: this.maxBytes,
+      });
+      return { node: target.name, result };
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Livy closes a binary connection's session when the connection drops, and closing the last user
+   * of a session it started stops the application, which the session now uses on the new active.
+   * A killed node's socket is closed already, and a passive node no longer owns the session: close
+   * the old socket once the checks see the node passive, or after RETIRE_MS (a node hung that long
+   * lost its leadership when its ZooKeeper session expired). 'down' is not enough: a hung node is
+   * marked down by its failed checks, and may wake up still believing it leads.
+   */
+  retire(socket: net.Socket, node: string): void {
+    const safe = (): boolean => (this.cluster.get(node)?.state ?? 'passive') === 'passive';
+    if (socket.destroyed || safe()) return void socket.destroy();
+    let retired = false;
+    const done = (): void => {
+      if (retired) return;
+      retired = true;
+      clearTimeout(timer);
+      unsubscribe();
+      this.retiring.delete(done);
+      socket.destroy();
+    };
+    const timer = setTimeout(done, RETIRE_MS);
+    const unsubscribe = this.cluster.onChange((change) => {
+      if (change.node.name === node && safe()) done();
+    });
+    socket.once('close', done);
+    this.retiring.add(done);
+  }
+
+  /** The router stops: every socket kept for retirement is closed now. */
+  stop(): void {
+    for (const done of [...this.retiring]) done();
+  }
+
+  moved(session: ResumeSubject, from: string): void {
+    const owner = this.owners.get(session);
+    if (owner) this.registry.move(owner, from);
+  }
+
+  resumed(session: ResumeSubject, from: string, ms: number, r: Reattached): void {
+    this.log.info(
+      { conn: session.id, from, node: session.nodeName, ms, reattached: r.reattached, replayed: r.replayed },
+      r.reattached
+        ? 'session resumed on the new active (same Livy session)'
+        : 'session resumed on the new active (a new Livy session: its application changed)',
+    );
+    this.observer.sessionResumed?.({ from, to: session.nodeName, transport: session.kit.framing, ms, replayed: r.replayed, reattached: r.reattached });
+  }
+
+  /** Its reattached Livy session is not managed: it lives until Livy's session timeout (counted). */
+  resumedSessionEnded(): void {
+    this.observer.resumedSessionEnded?.();
+  }
+
+  failed(session: ResumeSubject, from: string, reason: ResumeFailure, message: string): void {
+    if (reason === 'login-refused') {
+      const user = this.users.get(session) ?? '';
+      this.refusedUsers.set(user, Date.now() + this.config().holdMs);
+    }
+    this.log.warn({ conn: session.id, from, reason, why: message }, 'session not resumed: the client is closed');
+    this.observer.resumeFailed?.(reason);
+  }
+
+  private async slot(deadline: number): Promise<void> {
+    if (this.running < this.config().resumeConcurrency) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          const i = this.waiting.indexOf(go);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(new ResumeError('timeout', 'no resume slot before the deadline'));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      const go = (): void => {
+        clearTimeout(timer);
+        this.running++;
+        resolve();
+      };
+      this.waiting.push(go);
+    });
+  }
+
+  private release(): void {
+    this.running--;
+    this.waiting.shift()?.();
+  }
+
+  /** The active node, once it is not `lost`; rejects with no-active at the deadline. */
+  private activeOtherThan(lost: string, deadline: number): Promise<DialTarget> {
+    const pick = (): DialTarget | undefined => {
+      const active = this.cluster.active();
+      if (!active || active.config.name === lost) return undefined;
+      const { name, host, port } = active.config;
+      return { name, host, port };
+    };
+    const now = pick();
+    if (now) return Promise.resolve(now);
+    return new Promise<DialTarget>((resolve, reject) => {
+      const done = (err?: Error, target?: DialTarget): void => {
+        clearTimeout(timer);
+        unsubscribe();
+        if (target) resolve(target);
+        else reject(err);
+      };
+      const timer = setTimeout(() => done(new ResumeError('no-active', `no active node other than ${lost} within holdMs`)), Math.max(0, deadline - Date.now()));
+      const unsubscribe = this.cluster.onChange(() => {
+        const target = pick();
+        if (target) done(undefined, target);
+      });
+    });
+  }
+}
