@@ -11,6 +11,7 @@ import { isLocalError } from './upstream/local-errors.js';
 import { closeOnActiveLost } from './session/close-on-failover.js';
 import { SessionRegistry } from './session/registry.js';
 import { HoldQueue } from './upstream/hold-queue.js';
+import { ReadyConnections } from './upstream/ready-connections.js';
 import { noopObserver, type RouterObserver } from './observe.js';
 
 export interface RouterOptions {
@@ -38,6 +39,8 @@ export class Router {
   /** Clients waiting for an active node during a failover. */
   readonly hold: HoldQueue;
   readonly evidence: Evidence;
+  /** Connected sockets to the active node, taken by clients whose first message is complete. */
+  readonly ready: ReadyConnections;
   private listeners: BoundListener[] = [];
   /** Client connections not committed yet (a drain waits for them too). */
   private readonly handshakes = new Set<DownstreamConnection>();
@@ -57,6 +60,7 @@ export class Router {
     this.cluster = new ClusterState(opts.config.nodes, log);
     this.hold = new HoldQueue(this.cluster);
     this.evidence = new Evidence({ cluster: this.cluster, checks: opts.checks ?? NO_CHECKS, log, observer: this.observer });
+    this.ready = new ReadyConnections(this.cluster, () => this.config, log);
     this.stopClosingOnFailover = closeOnActiveLost(this.cluster, this.registry, () => this.config, log);
   }
 
@@ -70,6 +74,7 @@ export class Router {
       config: () => this.config,
       cluster: this.cluster,
       evidence: this.evidence,
+      ready: this.ready,
       registry: this.registry,
       log: this.log,
       observer: this.observer,
@@ -97,6 +102,7 @@ export class Router {
       this.listeners = [];
       throw err;
     }
+    this.ready.start();
     return this.addresses();
   }
 
@@ -173,6 +179,7 @@ export class Router {
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
     this.stopClosingOnFailover();
+    this.ready.close();
     this.hold.close();
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && (this.registry.count() > 0 || this.handshakes.size > 0)) {

@@ -1,6 +1,7 @@
 import type { Router } from '../router.js';
 import type { NodeState } from '../upstream/cluster-state.js';
 import type { RegistrationStatus } from '../discovery/registration.js';
+import type { ReadyStats } from '../upstream/ready-connections.js';
 
 /** The last health check of one node, when a health monitor runs. */
 export interface LastCheck {
@@ -39,6 +40,8 @@ export interface StatusReport {
   healthCheck: string;
   listeners: ListenerStatus[];
   connections: { open: number; held: number };
+  /** Ready connections to the active node; `taken` counts only clients whose first message was complete. */
+  readyConnections: ReadyStats;
   nodes: NodeStatusReport[];
   /** The ZooKeeper registration; null when `discovery.zookeeper` is not configured. */
   discovery: (Omit<RegistrationStatus, 'since'> & { since: string }) | null;
@@ -80,6 +83,7 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
     healthCheck: router.currentConfig.health.kind,
     listeners: [...src.listeners],
     connections: { open: router.registry.count(), held: src.held() },
+    readyConnections: router.ready.stats(),
     nodes,
     discovery: registration ? { ...registration, since: new Date(registration.since).toISOString() } : null,
   };

@@ -6,6 +6,7 @@ import type { Session, SessionSummary } from '../session/session.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Evidence } from '../upstream/evidence.js';
 import type { HoldQueue } from '../upstream/hold-queue.js';
+import type { ReadySource } from '../upstream/node-trial.js';
 
 /** What every DownstreamConnection shares: the router's parts, read through, never copied. */
 export interface ConnectionContext {
@@ -14,6 +15,8 @@ export interface ConnectionContext {
   readonly config: () => RouterConfig;
   readonly cluster: ClusterState;
   readonly evidence: Evidence;
+  /** Connected sockets to the active node; a trial takes one only for a complete first message. */
+  readonly ready: ReadySource;
   readonly registry: SessionRegistry;
   readonly log: Logger;
   readonly observer: RouterObserver;

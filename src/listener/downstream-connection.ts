@@ -154,6 +154,7 @@ export class DownstreamConnection {
       handshakeTimeoutMs: config.handshake.timeoutMs,
       log: this.log,
       observer: this.ctx.observer,
+      ready: this.ctx.ready,
       onInterimAnswer: (bytes) => {
         for (const b of bytes) this.socket.write(b);
       },
