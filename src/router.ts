@@ -91,8 +91,9 @@ export class Router {
           l,
           this.config.maxClientConnections,
           this.perSource,
-          (socket) => new DownstreamConnection(socket, l, ctx),
+          (socket, inherited) => new DownstreamConnection(socket, l, ctx, inherited),
           this.listenerEvents(l),
+          this.config.session,
         );
         this.listeners.push(bound);
         this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');

@@ -11,6 +11,7 @@ import { shouldWait } from '../upstream/hold-policy.js';
 import { NodeTrial, type TrialResult } from '../upstream/node-trial.js';
 import { openSession } from '../session/open-session.js';
 import { hexPreview } from './classify.js';
+import type { SocketPreset } from './inherited-options.js';
 
 /**
  * One client connection, from accept to 'close' (Envoy's downstream connection): wait for a
@@ -22,7 +23,8 @@ import { hexPreview } from './classify.js';
 export class DownstreamConnection {
   state: ConnectionState = 'first-bytes';
   readonly id: number;
-  private readonly log: Logger;
+  /** Made on first use: most connections never log before their commit (issue 22: a child costs a few us). */
+  private childLog: Logger | undefined;
   private readonly clientAddress: string;
   private pending: Buffer = Buffer.alloc(0);
   private handshake: Handshake | undefined;
@@ -43,10 +45,11 @@ export class DownstreamConnection {
     private readonly socket: net.Socket,
     private readonly listener: ListenerConfig,
     private readonly ctx: ConnectionContext,
+    /** The socket options the client socket inherited from the listening socket, if any. */
+    private readonly inherited?: SocketPreset,
   ) {
     this.id = ctx.nextId();
     this.clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.log = ctx.log.child({ conn: this.id, client: this.clientAddress });
     socket.on('error', this.onError);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -60,6 +63,16 @@ export class DownstreamConnection {
       const reason = `no complete handshake within ${deadlineMs} ms (handshake.deadlineMs)`;
       this.refuse(reason, this.handshake?.timeoutReply(deadlineMs));
     });
+  }
+
+  /** One pino child per connection, bound with its id and client address (STYLE.md 7). */
+  private get log(): Logger {
+    return (this.childLog ??= this.ctx.log.child({ conn: this.id, client: this.clientAddress }));
+  }
+
+  /** Debug lines only when debug is on: their arguments and the child logger cost even when pino drops them. */
+  private get debugging(): boolean {
+    return this.ctx.log.isLevelEnabled('debug');
   }
 
   private readonly onError = (err: NodeJS.ErrnoException) => this.log.debug({ err }, 'client socket error during handshake');
@@ -91,7 +104,7 @@ export class DownstreamConnection {
       return false;
     }
     this.handshake = sel.handshake;
-    this.log.debug({ transport: sel.handshake.transport }, 'client transport');
+    if (this.debugging) this.log.debug({ transport: sel.handshake.transport }, 'client transport');
     return true;
   }
 
@@ -152,12 +165,11 @@ export class DownstreamConnection {
       order,
       connectTimeoutMs: config.connectTimeoutMs,
       handshakeTimeoutMs: config.handshake.timeoutMs,
-      log: this.log,
+      // The trial logs at debug only: without debug it gets the router's logger, no child made.
+      log: this.debugging ? this.log : this.ctx.log,
       observer: this.ctx.observer,
       ready: this.ctx.ready,
-      onInterimAnswer: (bytes) => {
-        for (const b of bytes) this.socket.write(b);
-      },
+      onInterimAnswer: (bytes) => this.writeAll(bytes),
     });
     this.trial = trial;
     // When the checks overtake the trial, start over in the new order.
@@ -213,15 +225,32 @@ export class DownstreamConnection {
     const { socket } = this;
     socket.pause();
     this.detach();
-    for (const b of result.toClient) socket.write(b);
+    this.writeAll(result.toClient);
     const { transport, user } = this.handshake!;
     this.cleanUp('committed');
-    this.log.debug({ node: result.node.config.name, transport, proof: result.proof }, 'connection opened');
+    if (this.debugging) this.log.debug({ node: result.node.config.name, transport, proof: result.proof }, 'connection opened');
     openSession(
       this.ctx,
-      { id: this.id, client: socket, clientAddress: this.clientAddress, transport, user, heldMs: this.heldMs, clientEnded: this.clientEnded },
+      {
+        id: this.id,
+        client: socket,
+        clientAddress: this.clientAddress,
+        transport,
+        user,
+        heldMs: this.heldMs,
+        clientEnded: this.clientEnded,
+        clientInherited: this.inherited,
+      },
       result,
     );
+  }
+
+  /** One write syscall for the node's answer (SASL COMPLETE and the OpenSession reply come as two buffers). */
+  private writeAll(bytes: readonly Buffer[]): void {
+    if (bytes.length === 1) return void this.socket.write(bytes[0]!);
+    this.socket.cork();
+    for (const b of bytes) this.socket.write(b);
+    this.socket.uncork();
   }
 
   /** The client gets our last words (if any), a FIN, and the socket is destroyed soon after. */

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { ListenerConfig } from '../config/schema.js';
 import { sourceOf, type SourceLimit } from './source-limit.js';
+import { presetOnListener, type SocketPreset } from './inherited-options.js';
 
 export interface BoundListener {
   readonly config: ListenerConfig;
@@ -30,10 +31,13 @@ export function bindListener(
   config: ListenerConfig,
   maxConnections: number,
   perSource: SourceLimit,
-  onClient: (socket: net.Socket) => void,
+  onClient: (socket: net.Socket, inherited: SocketPreset | undefined) => void,
   events: ListenerEvents,
+  preset: SocketPreset,
 ): Promise<BoundListener> {
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  // TCP_NODELAY and keepalive are set on the listening socket once and inherited (inherited-options.ts).
+  let inherited: SocketPreset | undefined;
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const source = sourceOf(socket.remoteAddress);
     if (!perSource.admit(source)) {
       // Before a byte is read: a source at its limit costs one accept and one close, nothing more.
@@ -43,7 +47,7 @@ export function bindListener(
       return;
     }
     socket.once('close', () => perSource.release(source));
-    onClient(socket);
+    onClient(socket, inherited);
   });
   server.maxConnections = maxConnections;
   server.on('drop', () => events.dropped());
@@ -52,6 +56,7 @@ export function bindListener(
     server.once('error', onError);
     server.listen({ host: config.host, port: config.port, backlog: 1024 }, () => {
       server.off('error', onError);
+      inherited = presetOnListener(server, preset);
       // Without a listener an accept error would be thrown and end the process.
       server.on('error', (err: NodeJS.ErrnoException) => events.acceptError(err));
       resolve({

@@ -17,6 +17,16 @@ export interface CheckReport {
   readonly result: string;
 }
 
+/** The labelled series of one node and transport (see labelled()). */
+interface SessionSeries {
+  opened: { inc(): void };
+  open: { inc(): void; dec(): void };
+  closed: { inc(): void };
+  bytesFromClient: { inc(n: number): void };
+  bytesToClient: { inc(n: number): void };
+  duration: { observe(seconds: number): void };
+}
+
 /**
  * Everything the router reports to Prometheus, in its own registry (so several routers in one
  * test process do not collide). The data path feeds it through RouterObserver; the cluster model
@@ -28,6 +38,9 @@ export class RouterMetrics implements RouterObserver {
   private lastActive: string | undefined;
   private heldNow = 0;
   private readonly heldListeners = new Set<(delta: 1 | -1) => void>();
+  private readonly acceptedBy = new Map<string, { inc(): void }>();
+  private readonly dialsTo = new Map<string, { inc(): void }>();
+  private readonly sessionsBy = new Map<string, SessionSeries>();
 
   private readonly accepted = this.counter('connections_accepted_total', 'Client TCP connections accepted, by listener', ['listener']);
   private readonly refused = this.counter(
@@ -158,7 +171,7 @@ export class RouterMetrics implements RouterObserver {
   }
 
   clientAccepted(listener: string): void {
-    this.accepted.inc({ listener });
+    this.labelled(this.acceptedBy, listener, () => this.accepted.labels({ listener })).inc();
   }
 
   clientRefused(): void {
@@ -167,7 +180,7 @@ export class RouterMetrics implements RouterObserver {
   }
 
   dialAttempt(node: string): void {
-    this.dials.inc({ node });
+    this.labelled(this.dialsTo, node, () => this.dials.labels({ node })).inc();
   }
 
   dialRejected(node: string, kind: RejectKind): void {
@@ -179,17 +192,43 @@ export class RouterMetrics implements RouterObserver {
   }
 
   sessionOpened(node: string, transport: string): void {
-    this.opened.inc({ node, transport });
-    this.open.inc({ node, transport });
+    const m = this.sessionSeries(node, transport);
+    m.opened.inc();
+    m.open.inc();
   }
 
   sessionClosed(s: SessionSummary): void {
-    const labels = { node: s.node, transport: s.transport };
-    this.closed.inc(labels);
-    this.open.dec(labels);
-    this.bytesFromClient.inc(labels, s.bytesFromClient);
-    this.bytesToClient.inc(labels, s.bytesToClient);
-    this.duration.observe({ node: s.node }, s.durationMs / 1000);
+    const m = this.sessionSeries(s.node, s.transport);
+    m.closed.inc();
+    m.open.dec();
+    m.bytesFromClient.inc(s.bytesFromClient);
+    m.bytesToClient.inc(s.bytesToClient);
+    m.duration.observe(s.durationMs / 1000);
+  }
+
+  /**
+   * Labelled series looked up once per label set, not on every call: prom-client hashes the label
+   * object on each inc() (issue 22: a few per connection). Label values are node, transport and
+   * listener names, a small fixed set, so the maps stay small.
+   */
+  private labelled<T>(map: Map<string, T>, key: string, make: () => T): T {
+    let v = map.get(key);
+    if (v === undefined) map.set(key, (v = make()));
+    return v;
+  }
+
+  private sessionSeries(node: string, transport: string): SessionSeries {
+    return this.labelled(this.sessionsBy, `${node}\0${transport}`, () => {
+      const labels = { node, transport };
+      return {
+        opened: this.opened.labels(labels),
+        open: this.open.labels(labels),
+        closed: this.closed.labels(labels),
+        bytesFromClient: this.bytesFromClient.labels(labels),
+        bytesToClient: this.bytesToClient.labels(labels),
+        duration: this.duration.labels({ node }),
+      };
+    });
   }
 
   held(delta: 1 | -1): void {

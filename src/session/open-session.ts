@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type { ConnectionContext } from '../listener/connection-context.js';
 import type { TrialResult } from '../upstream/node-trial.js';
 import { Session } from './session.js';
+import type { SocketPreset } from '../listener/inherited-options.js';
 
 export interface Committed {
   readonly id: number;
@@ -13,6 +14,8 @@ export interface Committed {
   /** Time the client was held waiting for an active node. */
   readonly heldMs: number;
   readonly clientEnded: boolean;
+  /** Socket options the client socket inherited from the listener (listener/inherited-options.ts). */
+  readonly clientInherited: SocketPreset | undefined;
 }
 
 /**
@@ -31,6 +34,7 @@ export function openSession(ctx: ConnectionContext, c: Committed, result: Extrac
     clientAddress: c.clientAddress,
     user: c.user,
     heldMs: c.heldMs,
+    clientInherited: c.clientInherited,
     opts: ctx.config().session,
     log: ctx.log,
     onDone: ctx.sessionEnded,

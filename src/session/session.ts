@@ -31,11 +31,18 @@ export interface SessionInit {
   readonly user: string | undefined;
   /** Time the client was held waiting for an active node before its commit. */
   readonly heldMs: number;
+  /** What the client socket inherited from the listening socket: those calls are not made again. */
+  readonly clientInherited?: Pick<SessionOptions, 'noDelay' | 'keepAliveInitialDelayMs'> | undefined;
   readonly opts: SessionOptions;
   /** The router's logger: the closing line names the connection itself (no child kept per session). */
   readonly log: Logger;
   /** Called once, when both sides have closed (one function for every session: the registry's). */
   readonly onDone: (session: Session, summary: SessionSummary) => void;
+}
+
+function setSocketOptions(s: net.Socket, opts: SessionOptions): void {
+  s.setNoDelay(opts.noDelay);
+  if (opts.keepAliveInitialDelayMs > 0) s.setKeepAlive(true, opts.keepAliveInitialDelayMs);
 }
 
 /** How long a client that was sent our FIN may take to finish reading before it is destroyed. */
@@ -76,11 +83,10 @@ export class Session {
    * but an 'error' guard each (the handshake's are removed by reference before this).
    */
   start(clientEnded: boolean): void {
-    const { client, node, opts } = this.init;
-    for (const s of [client, node]) {
-      s.setNoDelay(opts.noDelay);
-      if (opts.keepAliveInitialDelayMs > 0) s.setKeepAlive(true, opts.keepAliveInitialDelayMs);
-    }
+    const { client, node, opts, clientInherited: had } = this.init;
+    setSocketOptions(node, opts);
+    // A reload may have changed the options since the listener set them.
+    if (had?.noDelay !== opts.noDelay || had.keepAliveInitialDelayMs !== opts.keepAliveInitialDelayMs) setSocketOptions(client, opts);
     client.on('error', this.onClientError);
     node.on('error', this.onNodeError);
     client.on('data', this.onClientData);
@@ -169,21 +175,22 @@ export class Session {
       reason: this.reason ?? 'closed',
     };
     this.summary = summary;
-    init.log.info(
-      {
-        conn: id,
-        client: summary.client,
-        node: nodeName,
-        ...(init.user === undefined ? {} : { user: init.user }),
-        heldMs: init.heldMs,
-        transport: summary.transport,
-        bytesFromClient: summary.bytesFromClient,
-        bytesToClient: summary.bytesToClient,
-        durationMs: summary.durationMs,
-        reason: summary.reason,
-      },
-      'connection closed',
-    );
+    if (init.log.isLevelEnabled('info'))
+      init.log.info(
+        {
+          conn: id,
+          client: summary.client,
+          node: nodeName,
+          ...(init.user === undefined ? {} : { user: init.user }),
+          heldMs: init.heldMs,
+          transport: summary.transport,
+          bytesFromClient: summary.bytesFromClient,
+          bytesToClient: summary.bytesToClient,
+          durationMs: summary.durationMs,
+          reason: summary.reason,
+        },
+        'connection closed',
+      );
     init.onDone(this, summary);
     if (this.waiters) for (const resolve of this.waiters) resolve(summary);
     this.waiters = undefined;
