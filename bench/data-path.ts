@@ -114,7 +114,9 @@ async function main(): Promise<void> {
       }
       for (const [col, p] of order) {
         const a = await run({ op: 'rtt', port: p.port, ...RTT }, 60_000);
-        if (a.op === 'rtt') (add('rttP50', col, a.p50Us), add('rttP99', col, a.p99Us));
+        if (a.op !== 'rtt') continue;
+        add('rttP50', col, a.p50Us);
+        add('rttP99', col, a.p99Us);
       }
       for (const flow of ['conn', 'plain'] as const) {
         for (const [col, p] of order) {
@@ -187,7 +189,9 @@ async function main(): Promise<void> {
         const line: string[] = [];
         for (const col of rotate(simCols, round)) {
           const a = await run({ op: 'fetch', port: fPorts.get(col)!, rows: FETCH_ROWS, timeoutMs: FETCH_TIMEOUT_MS }, FETCH_TIMEOUT_MS + 10_000);
-          if (a.op === 'fetch') (add('fetch', col, a.ms), line.push(`${col} ${a.ms.toFixed(0)} ms`));
+          if (a.op !== 'fetch') continue;
+          add('fetch', col, a.ms);
+          line.push(`${col} ${a.ms.toFixed(0)} ms`);
         }
         console.log(`fetch round ${round + 1}/${FETCH_ROUNDS}: ${line.join(', ')}`);
       }

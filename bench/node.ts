@@ -7,7 +7,7 @@
 // A REST port answers GET /ha-status as a Livy leader does, for a router at its default checks.
 import http from 'node:http';
 import net from 'node:net';
-import { readSaslFrame } from '../src/handshake/sasl-frame.js';
+import { readSaslFrame } from '../src/wire/sasl-frame.js';
 import { HTTP_OPEN_SESSION_ANSWER, NODE_ANSWER, parseModeUser, type NodeMode } from './wire.js';
 
 const MAX_FRAME = 1 << 16;

@@ -42,7 +42,7 @@ export async function reloadConfig(args: ConfigArgs, service: Service, log: Logg
     );
     return false;
   }
-  const plan = planReload(service.router.currentConfig, validation.config);
+  const plan = planReload(service.config, validation.config);
   try {
     await service.reconfigure(validation.config);
   } catch (err) {

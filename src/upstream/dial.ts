@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { ConnectFailedError, ConnectTimeoutError } from '../errors.js';
-import { NodeReader } from './node-reader.js';
+import { NodeReader } from '../session/node-reader.js';
 
 export interface DialTarget {
   name: string;
@@ -15,6 +15,14 @@ export interface Dial {
   readonly connected: Promise<net.Socket>;
   /** Abandons the attempt: the socket is destroyed and `connected` rejects (idempotent). */
   cancel(): void;
+}
+
+/** Where a trial gets an already connected socket to a node (upstream/ready-connections.ts). */
+export interface ReadySource {
+  /** A connected socket to `node` if it is the active one and one is ready; it is the caller's for good. */
+  take(node: { readonly config: DialTarget; readonly state: string }): Dial | undefined;
+  /** A taken one failed before the node spoke and the client was retried on a fresh dial. */
+  retried(): void;
 }
 
 /**

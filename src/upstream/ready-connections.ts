@@ -1,9 +1,15 @@
 import type net from 'node:net';
 import type { Logger } from '../log.js';
 import type { NodeConfig, RouterConfig } from '../config/schema.js';
-import type { ClusterState, NodeStatus } from './cluster-state.js';
-import { dial, type Dial } from './dial.js';
-import type { NodeReader } from './node-reader.js';
+import type { NodeReader } from '../session/node-reader.js';
+import { dial, type Dial, type ReadySource } from './dial.js';
+import type { TrialNode } from './node-trial.js';
+
+/** The part of the cluster model the set follows (cluster/cluster-state.ts's ClusterState fits). */
+export interface ActiveSource {
+  active(): TrialNode | undefined;
+  onChange(listener: () => void): () => void;
+}
 
 /** What /status shows of the set: how many wait now, and what happened to them since the start. */
 export interface ReadyStats {
@@ -49,7 +55,7 @@ const BACKOFF_MS = 1000;
  * or closes one only loses that one. A connect failure here is not evidence about the node: the
  * health checks and real client trials decide roles.
  */
-export class ReadyConnections {
+export class ReadyConnections implements ReadySource {
   private target: NodeConfig | undefined;
   private readonly ready: Ready[] = [];
   private readonly dialling = new Set<Dial>();
@@ -59,7 +65,7 @@ export class ReadyConnections {
   private readonly counts = { opened: 0, taken: 0, retried: 0, expired: 0, dropped: 0, failed: 0 };
 
   constructor(
-    private readonly cluster: ClusterState,
+    private readonly cluster: ActiveSource,
     private readonly config: () => RouterConfig,
     private readonly log: Logger,
   ) {
@@ -80,7 +86,7 @@ export class ReadyConnections {
    * for good (a replacement is dialled at once). The socket comes with none of the set's listeners,
    * reading through `reader` whose sink is a no-op: the caller attaches its own in the same tick.
    */
-  take(node: NodeStatus): Dial | undefined {
+  take(node: TrialNode): Dial | undefined {
     if (node.state !== 'active' || node.config !== this.target) return undefined;
     const r = this.ready.shift();
     if (!r) return undefined;
