@@ -207,12 +207,12 @@ export class DownstreamConnection {
     });
   }
 
-  /** One write syscall for the node's answer (SASL COMPLETE and the OpenSession reply come as two buffers). */
+  /**
+   * One write for the node's answer (SASL COMPLETE and the OpenSession reply come as two small
+   * buffers): a copy of a few dozen bytes costs less than a second write, or Node's writev path.
+   */
   private writeAll(bytes: readonly Buffer[]): void {
-    if (bytes.length === 1) return void this.socket.write(bytes[0]!);
-    this.socket.cork();
-    for (const b of bytes) this.socket.write(b);
-    this.socket.uncork();
+    if (bytes.length > 0) this.socket.write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
   }
 
   /** The client gets our last words (if any), a FIN, and the socket is destroyed soon after. */

@@ -60,6 +60,8 @@ export class ReadyConnections implements ReadySource {
   private readonly ready: Ready[] = [];
   private readonly dialling = new Set<Dial>();
   private backoff: NodeJS.Timeout | undefined;
+  /** The refill after a take, run once the taking client's bytes are on their way (setImmediate). */
+  private refill: NodeJS.Immediate | undefined;
   private stopped = false;
   private readonly unsubscribe: () => void;
   private readonly counts = { opened: 0, taken: 0, retried: 0, expired: 0, dropped: 0, failed: 0 };
@@ -92,7 +94,11 @@ export class ReadyConnections implements ReadySource {
     if (!r) return undefined;
     this.release(r);
     this.counts.taken++;
-    this.fill();
+    // Not now: the connect syscall would run before the client's bytes are written (issue 22).
+    this.refill ??= setImmediate(() => {
+      this.refill = undefined;
+      this.fill();
+    });
     const { socket, reader } = r;
     // Already connected: the trial's onConnected destroys it if the client left meanwhile.
     return { reader, connected: Promise.resolve(socket), cancel: () => {} };
@@ -113,6 +119,8 @@ export class ReadyConnections implements ReadySource {
     this.unsubscribe();
     clearTimeout(this.backoff);
     this.backoff = undefined;
+    clearImmediate(this.refill);
+    this.refill = undefined;
     this.dropAll('router stopping');
   }
 
@@ -131,9 +139,9 @@ export class ReadyConnections implements ReadySource {
   private fill(): void {
     const target = this.target;
     if (this.stopped || !target || this.backoff) return;
-    const { readyConnections, connectTimeoutMs } = this.config();
+    const { readyConnections, connectTimeoutMs, session } = this.config();
     while (this.ready.length + this.dialling.size < readyConnections.count) {
-      const d = dial(target, connectTimeoutMs);
+      const d = dial(target, connectTimeoutMs, session);
       this.dialling.add(d);
       this.counts.opened++;
       d.connected.then(
