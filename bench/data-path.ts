@@ -23,7 +23,13 @@ type Samples = Map<string, number[]>;
 const BULK_BYTES = 1024 * 1024 * 1024;
 const RTT = { count: 5000, warmup: 500, size: 64 };
 const CONN = { concurrency: 16, durationMs: 2000, warmupMs: 300 };
-const NEWCONN = { count: 300, warmup: 30 };
+const NEWCONN = { count: 300, warmup: 100 };
+/**
+ * A fresh Node.js process needs a few thousand connections before its per-connection path is
+ * compiled: the router's new-connection latency fell from 816 to 301 us over 2,600 connections
+ * (bare proxy 534 to 169, HAProxy flat). Servers started for the HTTP rows get this many first.
+ */
+const HTTP_WARMUP_CONNECTIONS = 3000;
 const IDLE = { count: 5000, concurrency: 32, warmup: 200, settleMs: 1500 };
 const FETCH_ROWS = 1_000_000;
 const FETCH_TIMEOUT_MS = 120_000;
@@ -145,6 +151,9 @@ async function main(): Promise<void> {
     const httpCols = cols.filter((c) => c !== 'prod');
     const httpServers = new Map<Column, Proc>([['direct', node]]);
     for (const c of httpCols) if (c !== 'direct') httpServers.set(c, await started(startColumn(c, node.port, true)));
+    for (const c of httpCols) {
+      await run({ op: 'newconn', port: httpServers.get(c)!.port, transport: 'http', count: 1, warmup: HTTP_WARMUP_CONNECTIONS }, 120_000);
+    }
     for (let round = 0; round < ROUNDS; round++) {
       for (const c of rotate(httpCols, round)) {
         const a = await run({ op: 'newconn', port: httpServers.get(c)!.port, transport: 'http', ...NEWCONN }, 60_000);
@@ -203,6 +212,8 @@ async function main(): Promise<void> {
       const jCols = cols.filter((c) => c === 'direct' || c === 'router' || c === 'base' || c === 'haproxy');
       const jPorts = new Map<Column, number>([['direct', sim.port]]);
       for (const c of jCols) if (c !== 'direct') jPorts.set(c, (await started(startColumn(c, sim.port, true))).port);
+      // Warm-up, not counted: 200 statements are 800 new connections through each fresh server.
+      for (const c of jCols) await javaStyleStatements(jPorts.get(c)!, 200);
       for (let round = 0; round < ROUNDS; round++) {
         for (const col of rotate(jCols, round)) add('javaHttp', col, await javaStyleStatements(jPorts.get(col)!, 60));
       }
