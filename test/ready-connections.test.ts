@@ -88,6 +88,25 @@ describe('ready connections', () => {
   });
 });
 
+describe('ready connections are replaced before the node would time them out', () => {
+  it('maxAgeMs 300: unused ones are closed and replaced, the node never holds more than the set', async () => {
+    const cluster = await startSimCluster({ nodes: [{ name: 'a' }], active: 'a' });
+    const { service } = await startTestRouter([{ name: 'a', port: cluster.node('a').thriftPort, restPort: cluster.node('a').restPort }], {
+      health: {},
+      readyConnections: { count: 2, maxAgeMs: 300 },
+      admin: { enabled: true, host: '127.0.0.1', port: 0 },
+    });
+    const admin = service.adminAddress!.port;
+    await expect.poll(async () => (await adminStatus(admin)).readyConnections.expired, { timeout: 3000 }).toBeGreaterThanOrEqual(4);
+    const s = await adminStatus(admin);
+    expect(s.readyConnections).toMatchObject({ node: 'a', taken: 0, failed: 0 });
+    expect(s.readyConnections.ready).toBeLessThanOrEqual(2);
+    // Expired ones are closed, not left open beside their replacements (the node sees a close a
+    // moment after the router makes it, so look again if a replacement arrived first).
+    await expect.poll(() => cluster.node('a').stats.openConnections, { timeout: 2000 }).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('a ready connection that fails before the node spoke', () => {
   it('is retried once on a fresh dial to the same node: no rejection recorded, no hold, the client gets its session', async () => {
     const cluster = await startSimCluster({ nodes: [{ name: 'a' }], active: 'a' });
