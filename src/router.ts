@@ -61,7 +61,12 @@ export class Router {
     this.cluster = new ClusterState(opts.config.nodes, log);
     this.hold = new HoldQueue(this.cluster);
     this.evidence = new Evidence({ cluster: this.cluster, checks: opts.checks ?? NO_CHECKS, log, observer: this.observer });
-    this.ready = new ReadyConnections(this.cluster, () => this.config, log);
+    this.ready = new ReadyConnections(
+      this.cluster,
+      () => this.config,
+      log,
+      (where, detail) => this.evidence.localError(where, detail),
+    );
     this.stopClosingOnFailover = closeOnActiveLost(this.cluster, this.registry, () => this.config, log);
   }
 

@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { NodeConfig, RouterConfig } from '../config/schema.js';
 import type { NodeReader } from '../session/node-reader.js';
 import { dial, type Dial, type ReadySource } from './dial.js';
+import { isLocalError } from './local-errors.js';
 import type { TrialNode } from './node-trial.js';
 
 /** The part of the cluster model the set follows (cluster/cluster-state.ts's ClusterState fits). */
@@ -70,6 +71,8 @@ export class ReadyConnections implements ReadySource {
     private readonly cluster: ActiveSource,
     private readonly config: () => RouterConfig,
     private readonly log: Logger,
+    /** A connect that failed for want of a local resource (EMFILE, ...): the router's problem, reported like a trial's. */
+    private readonly localError: (where: string, detail: string) => void = () => {},
   ) {
     this.unsubscribe = cluster.onChange(() => this.follow());
   }
@@ -153,9 +156,11 @@ export class ReadyConnections implements ReadySource {
           }
           this.add(socket, d.reader, readyConnections.maxAgeMs);
         },
-        (err: Error) => {
+        (err: Error & { cause?: NodeJS.ErrnoException }) => {
           if (!this.dialling.delete(d)) return; // cancelled by dropAll
           this.counts.failed++;
+          const code = err.cause?.code;
+          if (code !== undefined && isLocalError(code)) this.localError(`dialling ${target.name} (ready connection)`, err.message);
           this.log.debug({ node: target.name, err: err.message }, 'ready connection: connect failed');
           this.pause();
         },
