@@ -160,6 +160,7 @@ export class Router {
     this.config = config;
     for (const l of this.listeners) l.server.maxConnections = config.maxClientConnections;
     this.cluster.replaceNodes(config.nodes);
+    this.ready.reconfigured();
   }
 
   /** Client sockets open on every listener, handshakes included. */

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { queryNode } from '../sim/hive-client.js';
 import { onStop } from './helpers/registry.js';
-import { startTestRouter } from './helpers/router.js';
+import { startTestRouter, testConfig } from './helpers/router.js';
 import { openHiveSession, startSimCluster } from './helpers/sim.js';
 import { adminStatus, metric, metrics } from './ops/helpers.js';
 
@@ -85,6 +85,20 @@ describe('ready connections', () => {
     expect(s.readyConnections.dropped).toBeGreaterThanOrEqual(READY);
     // Passive c never saw a connection of the set or of a client.
     expect(cluster.node('c').stats.connectionsAccepted).toBe(0);
+  });
+});
+
+describe('a reload changes the number of ready connections at once', () => {
+  it('count 3 -> 1 closes two, 1 -> 5 dials four', async () => {
+    const { cluster, service, admin } = await setup();
+    const nodes = cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort }));
+    const withCount = (count: number) =>
+      testConfig(nodes, { health: { intervalMs: 200 }, readyConnections: { count }, admin: { enabled: true, host: '127.0.0.1', port: 0 } });
+    await service.reconfigure(withCount(1));
+    expect((await adminStatus(admin)).readyConnections.ready).toBe(1);
+    await expect.poll(() => cluster.node('a').stats.openConnections, { timeout: 2000 }).toBe(1);
+    await service.reconfigure(withCount(5));
+    await expect.poll(async () => (await adminStatus(admin)).readyConnections.ready, { timeout: 2000 }).toBe(5);
   });
 });
 

@@ -107,6 +107,13 @@ export class ReadyConnections implements ReadySource {
     return { reader, connected: Promise.resolve(socket), cancel: () => {} };
   }
 
+  /** After a reload: a smaller count closes the excess now, a larger one fills up. */
+  reconfigured(): void {
+    const excess = this.ready.length - this.config().readyConnections.count;
+    for (const r of this.ready.slice(0, Math.max(0, excess))) if (this.remove(r)) this.counts.dropped++;
+    this.follow();
+  }
+
   /** A taken connection failed before the node said a word and the client was retried on a fresh dial. */
   retried(): void {
     this.counts.retried++;
