@@ -2,6 +2,10 @@ import type { Router } from '../router.js';
 import type { NodeState } from '../cluster/cluster-state.js';
 import type { RegistrationStatus } from '../discovery/registration.js';
 import type { ReadyStats } from '../upstream/ready-connections.js';
+import type { SessionReport } from '../session/session.js';
+
+/** Sessions /status lists at most (with session.observe); `connections.open` gives the total. */
+const MAX_LISTED_SESSIONS = 1000;
 
 /** The last health check of one node, when a health monitor runs. */
 export interface LastCheck {
@@ -45,6 +49,8 @@ export interface StatusReport {
   nodes: NodeStatusReport[];
   /** The ZooKeeper registration; null when `discovery.zookeeper` is not configured. */
   discovery: (Omit<RegistrationStatus, 'since'> & { since: string }) | null;
+  /** With session.observe: each committed session and its calls (at most MAX_LISTED_SESSIONS). */
+  sessions?: SessionReport[];
 }
 
 export interface StatusSources {
@@ -86,5 +92,6 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
     readyConnections: router.ready.stats(),
     nodes,
     discovery: registration ? { ...registration, since: new Date(registration.since).toISOString() } : null,
+    ...(router.currentConfig.session.observe ? { sessions: router.registry.list(MAX_LISTED_SESSIONS).map((s) => s.report(now)) } : {}),
   };
 }

@@ -28,7 +28,11 @@ export function withConfigFlags<T>(y: Argv<T>) {
       describe: "HOST:PORT clients find in ZooKeeper (default: the listener address, or this host's name when it listens on a wildcard)",
     })
     .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'log level' })
-    .option('log-pretty', { type: 'boolean', describe: 'human-readable logs instead of JSON lines' });
+    .option('log-pretty', { type: 'boolean', describe: 'human-readable logs instead of JSON lines' })
+    .option('observe-sessions', {
+      type: 'boolean',
+      describe: 'decode the Thrift calls of committed sessions for metrics, /status and slow-call logs (session.observe)',
+    });
 }
 
 export interface ConfigArgs {
@@ -44,4 +48,5 @@ export interface ConfigArgs {
   advertise?: string;
   logLevel?: string;
   logPretty?: boolean;
+  observeSessions?: boolean;
 }

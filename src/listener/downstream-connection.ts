@@ -11,6 +11,7 @@ import type { ReleaseReason } from '../cluster/hold-queue.js';
 import { NodeTrial, type TrialResult } from '../upstream/node-trial.js';
 import { hexPreview } from '../wire/classify.js';
 import type { SocketPreset } from './inherited-options.js';
+import { observeFilter } from '../session/observe-stage.js';
 
 /**
  * One client connection, from accept to 'close' (Envoy's downstream connection): wait for a
@@ -60,11 +61,6 @@ export class DownstreamConnection {
     });
   }
 
-  /** Debug lines only when debug is on: their arguments cost even when pino drops them (issue 22). */
-  private get debugging(): boolean {
-    return this.ctx.log.isLevelEnabled('debug');
-  }
-
   private readonly onError = (err: NodeJS.ErrnoException) => this.log.debug({ err }, 'client socket error during handshake');
 
   private readonly onData = (chunk: Buffer) => {
@@ -94,7 +90,7 @@ export class DownstreamConnection {
       return false;
     }
     this.handshake = sel.handshake;
-    if (this.debugging) this.log.debug({ transport: sel.handshake.transport }, 'client transport');
+    this.log.debug({ transport: sel.handshake.transport }, 'client transport');
     return true;
   }
 
@@ -186,12 +182,15 @@ export class DownstreamConnection {
     this.detach();
     this.writeAll(result.toClient);
     const { transport, user } = this.handshake!;
+    const { session: opts } = this.ctx.config();
+    const primed = opts.observe ? this.handshake!.committedStream() : undefined;
     this.cleanUp('committed');
     const { id, clientAddress, clientEnded } = this;
     const nodeName = result.node.config.name;
-    if (this.debugging) this.log.debug({ node: nodeName, transport, proof: result.proof }, 'connection opened');
+    this.log.debug({ node: nodeName, transport, proof: result.proof }, 'connection opened');
     const sockets = { client: socket, node: result.socket, nodeReader: result.reader };
-    const { session: opts } = this.ctx.config();
+    const filter = observeFilter(primed, { transport, conn: id, user, log: this.ctx.log, observer: this.ctx.observer, session: opts });
+    const log = this.ctx.log;
     this.ctx.registry.open({
       id,
       ...sockets,
@@ -201,16 +200,14 @@ export class DownstreamConnection {
       user,
       heldMs: this.wait.heldMs,
       opts,
-      log: this.ctx.log,
+      log,
       clientEnded,
       clientInherited: this.inherited,
+      ...(filter && { filter }),
     });
   }
 
-  /**
-   * One write for the node's answer (SASL COMPLETE and the OpenSession reply come as two small
-   * buffers): a copy of a few dozen bytes costs less than a second write, or Node's writev path.
-   */
+  /** One write for the node's answer (SASL COMPLETE + OpenSession reply): cheaper than two writes or a writev. */
   private writeAll(bytes: readonly Buffer[]): void {
     if (bytes.length > 0) this.socket.write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
   }

@@ -16,16 +16,6 @@ export interface CheckReport {
   readonly result: string;
 }
 
-/** The labelled series of one node and transport (see labelled()). */
-interface SessionSeries {
-  opened: { inc(): void };
-  open: { inc(): void; dec(): void };
-  closed: { inc(): void };
-  bytesFromClient: { inc(n: number): void };
-  bytesToClient: { inc(n: number): void };
-  duration: { observe(seconds: number): void };
-}
-
 /**
  * Everything the router reports to Prometheus, in its own registry (so several routers in one
  * test process do not collide). The data path feeds it through RouterObserver; the cluster model
@@ -37,9 +27,6 @@ export class RouterMetrics implements RouterObserver {
   private lastActive: string | undefined;
   private heldNow = 0;
   private readonly heldListeners = new Set<(delta: 1 | -1) => void>();
-  private readonly acceptedBy = new Map<string, { inc(): void }>();
-  private readonly dialsTo = new Map<string, { inc(): void }>();
-  private readonly sessionsBy = new Map<string, SessionSeries>();
 
   private readonly accepted = this.counter('connections_accepted_total', 'Client TCP connections accepted, by listener', ['listener']);
   private readonly refused = this.counter(
@@ -90,6 +77,19 @@ export class RouterMetrics implements RouterObserver {
     help: 'Health-check latency, by node and result',
     labelNames: ['node', 'result'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  // With session.observe only; `method` is a TCLIService method name or 'other' (call-tracker.ts).
+  private readonly thriftCalls = this.counter(
+    'thrift_calls_total',
+    'TCLIService calls seen in committed sessions, by method and outcome (ok, error, no-reply)',
+    ['method', 'outcome'],
+  );
+  private readonly thriftCallDuration = new Histogram({
+    name: `${PREFIX}thrift_call_duration_seconds`,
+    help: 'TCLIService call time from the request passing the router to the reply passing it, by method',
+    labelNames: ['method'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
 
@@ -170,7 +170,7 @@ export class RouterMetrics implements RouterObserver {
   }
 
   clientAccepted(listener: string): void {
-    this.labelled(this.acceptedBy, listener, () => this.accepted.labels({ listener })).inc();
+    this.accepted.inc({ listener });
   }
 
   clientRefused(): void {
@@ -179,7 +179,7 @@ export class RouterMetrics implements RouterObserver {
   }
 
   dialAttempt(node: string): void {
-    this.labelled(this.dialsTo, node, () => this.dials.labels({ node })).inc();
+    this.dials.inc({ node });
   }
 
   dialRejected(node: string, kind: RejectKind): void {
@@ -191,43 +191,17 @@ export class RouterMetrics implements RouterObserver {
   }
 
   sessionOpened(node: string, transport: string): void {
-    const m = this.sessionSeries(node, transport);
-    m.opened.inc();
-    m.open.inc();
+    this.opened.inc({ node, transport });
+    this.open.inc({ node, transport });
   }
 
   sessionClosed(s: SessionSummary): void {
-    const m = this.sessionSeries(s.node, s.transport);
-    m.closed.inc();
-    m.open.dec();
-    m.bytesFromClient.inc(s.bytesFromClient);
-    m.bytesToClient.inc(s.bytesToClient);
-    m.duration.observe(s.durationMs / 1000);
-  }
-
-  /**
-   * Labelled series looked up once per label set, not on every call: prom-client hashes the label
-   * object on each inc() (issue 22: a few per connection). Label values are node, transport and
-   * listener names, a small fixed set, so the maps stay small.
-   */
-  private labelled<T>(map: Map<string, T>, key: string, make: () => T): T {
-    let v = map.get(key);
-    if (v === undefined) map.set(key, (v = make()));
-    return v;
-  }
-
-  private sessionSeries(node: string, transport: string): SessionSeries {
-    return this.labelled(this.sessionsBy, `${node}\0${transport}`, () => {
-      const labels = { node, transport };
-      return {
-        opened: this.opened.labels(labels),
-        open: this.open.labels(labels),
-        closed: this.closed.labels(labels),
-        bytesFromClient: this.bytesFromClient.labels(labels),
-        bytesToClient: this.bytesToClient.labels(labels),
-        duration: this.duration.labels({ node }),
-      };
-    });
+    const labels = { node: s.node, transport: s.transport };
+    this.closed.inc(labels);
+    this.open.dec(labels);
+    this.bytesFromClient.inc(labels, s.bytesFromClient);
+    this.bytesToClient.inc(labels, s.bytesToClient);
+    this.duration.observe({ node: s.node }, s.durationMs / 1000);
   }
 
   held(delta: 1 | -1): void {
@@ -238,5 +212,10 @@ export class RouterMetrics implements RouterObserver {
 
   localError(): void {
     this.localErrors.inc();
+  }
+
+  thriftCall(method: string, outcome: 'ok' | 'error' | 'no-reply', seconds: number | undefined): void {
+    this.thriftCalls.inc({ method, outcome });
+    if (seconds !== undefined) this.thriftCallDuration.observe({ method }, seconds);
   }
 }
