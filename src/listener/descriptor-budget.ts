@@ -63,6 +63,8 @@ export function descriptorConsumers(config: RouterConfig, openAtStart: number): 
     { name: 'health checks (2 per node)', count: config.nodes.length * checkSockets },
     { name: 'ZooKeeper registration', count: config.discovery.zookeeper ? 2 : 0 },
     { name: 'clients refused over a limit, waiting for their first bytes', count: REFUSALS_WAITING_IN_ALL },
+    // One more while a used or expired one is being replaced.
+    { name: 'ready connections to the active node', count: config.readyConnections.count > 0 ? config.readyConnections.count + 1 : 0 },
   ];
   // Sockets closing while their replacement opens (a node trial moving on, a session ending).
   consumers.push({ name: 'reserve', count: 16 + Math.ceil(total(consumers) * 0.1) });
