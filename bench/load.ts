@@ -3,12 +3,14 @@
 // Every socket reads into one shared buffer (net `onread`), so the client allocates nothing per read
 // and costs the same whichever target it talks to.
 import net from 'node:net';
-import { clientHello, NODE_ANSWER, type NodeMode } from './wire.js';
+import { clientHello, HTTP_OPEN_SESSION_ANSWER, httpOpenSession, NODE_ANSWER, type NodeMode } from './wire.js';
 
 export type LoadJob =
   | { op: 'bulk'; port: number; bytes: number }
   | { op: 'rtt'; port: number; count: number; warmup: number; size: number }
   | { op: 'conn'; port: number; concurrency: number; durationMs: number }
+  | { op: 'plain'; port: number; concurrency: number; durationMs: number }
+  | { op: 'newconn'; port: number; transport: 'binary' | 'http'; count: number; warmup: number }
   | { op: 'idle-open'; port: number; count: number; concurrency: number }
   | { op: 'idle-close' }
   | { op: 'fetch'; port: number; rows: number; timeoutMs: number };
@@ -17,6 +19,7 @@ export type LoadAnswer =
   | { op: 'bulk'; bytes: number; ms: number; mbps: number }
   | { op: 'rtt'; p50Us: number; p99Us: number }
   | { op: 'conn'; done: number; errors: number; perSec: number }
+  | { op: 'newconn'; p50Us: number; p99Us: number; errors: number }
   | { op: 'idle-open'; open: number; errors: number }
   | { op: 'idle-close' }
   | { op: 'fetch'; rows: number; ms: number }
@@ -129,6 +132,82 @@ async function conn(port: number, concurrency: number, durationMs: number): Prom
   return { op: 'conn', done, errors, perSec: (done / elapsedMs) * 1000 };
 }
 
+const PLAIN = Buffer.alloc(64, 0x70); // 'p': not SASL START, not an HTTP method: the bench node echoes
+
+/** One plain connection: connect, write 64 bytes, read them back, close (no handshake). */
+function plainOnce(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    const onBytes = (n: number): boolean => {
+      got += n;
+      if (got >= PLAIN.length) s.end();
+      return true;
+    };
+    const s = net.connect({ host: '127.0.0.1', port, noDelay: true, onread: { buffer: READ_BUF, callback: onBytes } });
+    s.on('error', reject);
+    s.once('connect', () => s.write(PLAIN));
+    s.once('close', () => (got >= PLAIN.length ? resolve() : reject(new Error(`plain: ${got} of ${PLAIN.length} bytes back`))));
+  });
+}
+
+/** Connections per second of the plain flow: what a TCP proxy costs without a handshake to read. */
+async function plain(port: number, concurrency: number, durationMs: number): Promise<LoadAnswer> {
+  let done = 0;
+  let errors = 0;
+  const t0 = Date.now();
+  const deadline = t0 + durationMs;
+  const loop = async () => {
+    while (Date.now() < deadline)
+      await plainOnce(port).then(
+        () => done++,
+        () => errors++,
+      );
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return { op: 'conn', done, errors, perSec: (done / (Date.now() - t0)) * 1000 };
+}
+
+/**
+ * A new connection's latency, one at a time: from connect() to the last byte of the node's
+ * OpenSession answer (binary: SASL PLAIN + OpenSession; HTTP: one POST of OpenSession).
+ */
+async function newConn(port: number, transport: 'binary' | 'http', count: number, warmup: number): Promise<LoadAnswer> {
+  const hello = transport === 'binary' ? clientHello({ kind: 'idle' }) : httpOpenSession(port);
+  const answerBytes = transport === 'binary' ? ANSWER_BYTES : HTTP_OPEN_SESSION_ANSWER.length;
+  const samples: number[] = [];
+  let errors = 0;
+  for (let i = -warmup; i < count; i++) {
+    const us = await new Promise<number>((resolve, reject) => {
+      let got = 0;
+      const t0 = process.hrtime.bigint();
+      const s = net.connect({
+        host: '127.0.0.1',
+        port,
+        noDelay: true,
+        onread: {
+          buffer: READ_BUF,
+          callback: (n: number) => {
+            got += n;
+            if (got >= answerBytes) {
+              resolve(Number(process.hrtime.bigint() - t0) / 1e3);
+              s.end();
+            }
+            return true;
+          },
+        },
+      });
+      s.on('error', reject);
+      s.once('connect', () => s.write(hello));
+      s.once('close', () => (got < answerBytes ? reject(new Error('closed before the answer')) : undefined));
+    }).catch(() => (errors++, -1));
+    if (i >= 0 && us >= 0) samples.push(us);
+    // Let the proxy finish this connection's teardown before the next one is timed.
+    await new Promise((r) => setImmediate(r));
+  }
+  samples.sort((a, b) => a - b);
+  return { op: 'newconn', p50Us: samples[Math.floor(samples.length * 0.5)] ?? NaN, p99Us: samples[Math.floor(samples.length * 0.99)] ?? NaN, errors };
+}
+
 let idle: net.Socket[] = [];
 
 async function idleOpen(port: number, count: number, concurrency: number): Promise<LoadAnswer> {
@@ -175,6 +254,10 @@ function runJob(job: LoadJob): Promise<LoadAnswer> {
       return rtt(job.port, job.count, job.warmup, job.size);
     case 'conn':
       return conn(job.port, job.concurrency, job.durationMs);
+    case 'plain':
+      return plain(job.port, job.concurrency, job.durationMs);
+    case 'newconn':
+      return newConn(job.port, job.transport, job.count, job.warmup);
     case 'idle-open':
       return idleOpen(job.port, job.count, job.concurrency);
     case 'idle-close':

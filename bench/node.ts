@@ -1,9 +1,14 @@
 // The bench's Livy node, run as its own process: completes SASL PLAIN and OpenSession like a Livy
 // Thrift server, then turns into a byte source, an echo or an idle peer (see NodeMode). Sends
 // `{ port }` to its parent over IPC and exits when the parent disconnects.
+// Two more flows for issue 22's rows: a client whose first byte is not SASL START or an HTTP
+// method gets an echo from its first byte on (the "plain" flow, what a TCP proxy carries without
+// a handshake), and an HTTP POST gets an HTTP 200 with an OpenSession success (HTTP transport).
+// A REST port answers GET /ha-status as a Livy leader does, for a router at its default checks.
+import http from 'node:http';
 import net from 'node:net';
 import { readSaslFrame } from '../src/wire/sasl-frame.js';
-import { NODE_ANSWER, parseModeUser, type NodeMode } from './wire.js';
+import { HTTP_OPEN_SESSION_ANSWER, NODE_ANSWER, parseModeUser, type NodeMode } from './wire.js';
 
 const MAX_FRAME = 1 << 16;
 /** One block written again and again: the source allocates nothing per write. */
@@ -15,6 +20,12 @@ function serve(s: net.Socket): void {
   let buf: Buffer = Buffer.alloc(0);
   const onHandshake = (chunk: Buffer) => {
     buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    if (buf[0] === 0x50) return void (answerHttp(s, buf) && s.off('data', onHandshake)); // 'P'OST
+    if (buf[0] !== 0x01) {
+      s.off('data', onHandshake);
+      s.write(buf);
+      return run(s, { kind: 'echo' });
+    }
     const start = readSaslFrame(buf, 0, MAX_FRAME);
     if (start.kind !== 'frame') return;
     const creds = readSaslFrame(buf, start.frame.end, MAX_FRAME);
@@ -27,6 +38,17 @@ function serve(s: net.Socket): void {
     run(s, parseModeUser(user));
   };
   s.on('data', onHandshake);
+}
+
+/** True once a whole POST (head and Content-Length body) is in and answered; the client closes after. */
+function answerHttp(s: net.Socket, buf: Buffer): boolean {
+  const headEnd = buf.indexOf('\r\n\r\n');
+  if (headEnd < 0) return false;
+  const length = Number(/content-length:\s*(\d+)/i.exec(buf.toString('latin1', 0, headEnd))?.[1] ?? 0);
+  if (buf.length < headEnd + 4 + length) return false;
+  s.write(HTTP_OPEN_SESSION_ANSWER);
+  s.resume();
+  return true;
 }
 
 function run(s: net.Socket, mode: NodeMode): void {
@@ -63,10 +85,18 @@ const server = net.createServer((s) => {
   s.on('close', () => sockets.delete(s));
   serve(s);
 });
+const rest = http.createServer((req, res) => {
+  const leader = req.url === '/ha-status';
+  res.writeHead(leader ? 200 : 404, { 'content-type': 'application/json' }).end(leader ? '{"status":"leader"}' : '{}');
+});
 server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
-  process.send?.({ port: (server.address() as net.AddressInfo).port });
+  rest.listen({ host: '127.0.0.1', port: 0 }, () => {
+    process.send?.({ port: (server.address() as net.AddressInfo).port, restPort: (rest.address() as net.AddressInfo).port });
+  });
 });
 process.on('disconnect', () => {
   for (const s of sockets) s.destroy();
   server.close();
+  rest.closeAllConnections();
+  rest.close();
 });

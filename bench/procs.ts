@@ -15,6 +15,8 @@ export interface Proc {
   readonly name: string;
   readonly child: ChildProcess;
   readonly port: number;
+  /** The bench node's REST port (GET /ha-status), when the child has one. */
+  readonly restPort?: number;
   rssKiB(): number;
   stop(): Promise<void>;
 }
@@ -54,12 +56,12 @@ export async function startChild(name: string, file: string, extraNodeArgs: stri
   const stop = stopper(child);
   let timer: NodeJS.Timeout | undefined;
   try {
-    const port = await new Promise<number>((resolve, reject) => {
+    const { port, restPort } = await new Promise<{ port: number; restPort?: number }>((resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`${name} did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-      child.once('message', (m: { port: number }) => resolve(m.port));
+      child.once('message', (m: { port: number; restPort?: number }) => resolve(m));
       child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
     });
-    return { name, child, port, rssKiB: () => rssOf(child.pid), stop };
+    return { name, child, port, ...(restPort === undefined ? {} : { restPort }), rssKiB: () => rssOf(child.pid), stop };
   } catch (err) {
     await stop();
     throw err;
@@ -117,12 +119,16 @@ const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 /**
  * `livy-router run` as users run it, one node, no health checks, warnings only. `cli`: another
- * build's main.js, to compare two versions in one run (bench/ab.ts).
+ * build's main.js, to compare two versions in one run (bench/ab.ts). `restPort`: the router at
+ * production defaults instead, ha-status checks on that port and info logging (issue 22).
  */
-export async function startRouter(nodePort: number, extraArgs: string[] = [], nodeArgs: string[] = [], cli = CLI): Promise<Proc> {
+export async function startRouter(nodePort: number, extraArgs: string[] = [], nodeArgs: string[] = [], cli = CLI, restPort?: number): Promise<Proc> {
   const port = await freePort();
-  const argv = [process.execPath, ...nodeArgs, cli, 'run', '--listen', `127.0.0.1:${port}`, '--node', `bench=127.0.0.1:${nodePort}`];
-  argv.push('--check', 'none', '--admin', '127.0.0.1:0', '--log-level', 'warn', ...extraArgs);
+  const node = restPort === undefined ? `bench=127.0.0.1:${nodePort}` : `bench=127.0.0.1:${nodePort},rest=${restPort}`;
+  const argv = [process.execPath, ...nodeArgs, cli, 'run', '--listen', `127.0.0.1:${port}`, '--node', node, '--admin', '127.0.0.1:0'];
+  if (restPort === undefined) argv.push('--check', 'none', '--log-level', 'warn');
+  else argv.push('--check', 'ha-status', '--log-level', 'info');
+  argv.push(...extraArgs);
   // Every bench client comes from 127.0.0.1: a build with a per-source limit (256) runs with it off.
   if (!knowsSourceLimit(cli)) return startListening('router', argv, port);
   const dir = mkdtempSync(path.join(tmpdir(), 'livy-bench-router-'));

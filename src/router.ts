@@ -5,7 +5,7 @@ import type { ConnectionContext } from './listener/connection-context.js';
 import { DownstreamConnection } from './listener/downstream-connection.js';
 import { bindListener, type BoundListener, type ListenerEvents } from './listener/listener.js';
 import { Admission, type LimitRefusal } from './listener/admission.js';
-import { countOpenDescriptors, planDescriptors, type DescriptorBudget } from './listener/descriptor-budget.js';
+import { countOpenDescriptors, descriptorConsumers, planDescriptors, type DescriptorBudget } from './listener/descriptor-budget.js';
 import { LimitLog } from './listener/limit-log.js';
 import { ClusterState } from './cluster/cluster-state.js';
 import { Evidence, type ChecksView } from './cluster/evidence.js';
@@ -15,6 +15,7 @@ import { openResumable } from './resume/open-resumable.js';
 import { ResumeCoordinator } from './resume/resume-coordinator.js';
 import { SessionRegistry } from './session/registry.js';
 import { HoldQueue } from './cluster/hold-queue.js';
+import { ReadyConnections } from './upstream/ready-connections.js';
 import { noopObserver, type RouterObserver } from './observe.js';
 
 export interface RouterOptions {
@@ -42,6 +43,8 @@ export class Router {
   /** Clients waiting for an active node during a failover. */
   readonly hold: HoldQueue;
   readonly evidence: Evidence;
+  /** Connected sockets to the active node, taken by clients whose first message is complete. */
+  readonly ready: ReadyConnections;
   private listeners: BoundListener[] = [];
   /** Client connections not committed yet (a drain waits for them too). */
   private readonly handshakes = new Set<DownstreamConnection>();
@@ -73,6 +76,12 @@ export class Router {
     this.cluster = new ClusterState(opts.config.nodes, log);
     this.hold = new HoldQueue(this.cluster);
     this.evidence = new Evidence({ cluster: this.cluster, checks: opts.checks ?? NO_CHECKS, log, observer: this.observer });
+    this.ready = new ReadyConnections(
+      this.cluster,
+      () => this.config,
+      log,
+      (where, detail) => this.evidence.localError(where, detail),
+    );
     this.stopClosingOnFailover = closeOnActiveLost(this.cluster, this.registry, () => this.config, log);
     this.resume = new ResumeCoordinator(this.cluster, this.registry, () => this.config, log, this.observer);
   }
@@ -88,6 +97,7 @@ export class Router {
       config: () => this.config,
       cluster: this.cluster,
       evidence: this.evidence,
+      ready: this.ready,
       registry: this.registry,
       log: this.log,
       observer: this.observer,
@@ -97,7 +107,13 @@ export class Router {
     };
     try {
       for (const l of this.config.listeners) {
-        const bound = await bindListener(l, this.admission, (socket) => new DownstreamConnection(socket, l, ctx), this.listenerEvents(l));
+        const bound = await bindListener(
+          l,
+          this.admission,
+          (socket, inherited) => new DownstreamConnection(socket, l, ctx, inherited),
+          this.listenerEvents(l),
+          this.config.session,
+        );
         this.listeners.push(bound);
         this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');
       }
@@ -110,6 +126,7 @@ export class Router {
       this.listeners = [];
       throw err;
     }
+    this.ready.start();
     return this.addresses();
   }
 
@@ -146,8 +163,9 @@ export class Router {
     this.config = config;
     this.cluster.replaceNodes(config.nodes);
     // What the router holds besides its clients, or what the listeners want, may have changed.
-    const shape = (c: RouterConfig) => JSON.stringify([c.nodes.length, c.health.kind, c.admin.enabled, !!c.discovery.zookeeper, c.maxClientConnections]);
+    const shape = (c: RouterConfig) => JSON.stringify([descriptorConsumers(c, this.openDescriptorsAtStart), c.maxClientConnections]);
     if (shape(before) !== shape(config)) this.descriptors = planDescriptors(config, this.openDescriptorsAtStart, this.log);
+    this.ready.reconfigured();
   }
 
   /** Client sockets open on every listener, handshakes included. */
@@ -170,6 +188,7 @@ export class Router {
     this.listeners = [];
     this.stopClosingOnFailover();
     this.resume.stop();
+    this.ready.close();
     this.hold.close();
     // After the listeners closed: no refusal comes after this, and none held back goes unlogged.
     this.limitLog.stop();

@@ -1,6 +1,7 @@
 import type { Router } from '../router.js';
 import type { NodeState } from '../cluster/cluster-state.js';
 import type { RegistrationStatus } from '../discovery/registration.js';
+import type { ReadyStats } from '../upstream/ready-connections.js';
 import type { SessionReport } from '../session/session.js';
 
 /** Sessions /status lists at most (with session.observe); `connections.open` gives the total. */
@@ -51,6 +52,8 @@ export interface StatusReport {
    * the limit is not known.
    */
   descriptors: { limit: number; reserved: number; budget: number; clients: number } | null;
+  /** Ready connections to the active node; `taken` counts only clients whose first message was complete. */
+  readyConnections: ReadyStats;
   nodes: NodeStatusReport[];
   /** The ZooKeeper registration; null when `discovery.zookeeper` is not configured. */
   discovery: (Omit<RegistrationStatus, 'since'> & { since: string }) | null;
@@ -98,6 +101,7 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
     listeners: [...src.listeners],
     connections: { open: router.registry.count(), held: src.held() },
     descriptors: budget ? { limit: budget.limit, reserved: budget.reserved, budget: budget.clients, clients: router.admission.open } : null,
+    readyConnections: router.ready.stats(),
     nodes,
     discovery: registration ? { ...registration, since: new Date(registration.since).toISOString() } : null,
     ...(router.currentConfig.session.observe ? { sessions: router.registry.list(MAX_LISTED_SESSIONS).map((s) => s.report(now)) } : {}),

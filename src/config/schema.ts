@@ -71,6 +71,24 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Connected TCP connections kept to the active node, so a client's complete first message goes
+     * out without waiting for a connect (upstream/ready-connections.ts). Each one holds a worker
+     * thread on a binary-mode Livy node until a client takes it or it is replaced.
+     */
+    readyConnections: z
+      .object({
+        /**
+         * How many at most; 0 = off (every client's node connection is dialled after its first message).
+         * Off by default: it measured no gain on loopback (issue 22), and a Livy node logs every
+         * silent connection the set replaces as a client that never logged in.
+         */
+        count: count(0, 0),
+        /** Replaced after this long unused: below the node's login timeout (Livy: 20 s), which closes a silent connection. */
+        maxAgeMs: ms(15000),
+      })
+      .strict()
+      .prefault({}),
     health: checkSchema.prefault({}),
     /** What happens to client connections on a node that stops being the active one. */
     onActiveLost: z.enum(['close', 'keep', 'resume'], { error: 'must be close, keep or resume' }).default('close'),

@@ -6,6 +6,7 @@ import type { ResumeKit } from '../handshake/handshake.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Evidence } from '../cluster/evidence.js';
 import type { HoldQueue } from '../cluster/hold-queue.js';
+import type { ReadySource } from '../upstream/dial.js';
 
 /** What every DownstreamConnection shares: the router's parts, read through, never copied. */
 export interface ConnectionContext {
@@ -14,6 +15,8 @@ export interface ConnectionContext {
   readonly config: () => RouterConfig;
   readonly cluster: ClusterState;
   readonly evidence: Evidence;
+  /** Connected sockets to the active node; a trial takes one only for a complete first message. */
+  readonly ready: ReadySource;
   readonly registry: SessionRegistry;
   readonly log: Logger;
   readonly observer: RouterObserver;

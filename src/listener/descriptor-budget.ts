@@ -66,6 +66,8 @@ export function descriptorConsumers(config: RouterConfig, openAtStart: number): 
     // Its clients and their node connections are clients of the budget; idle pooled ones are not.
     { name: 'REST listener and its idle node connections', count: config.rest ? 1 + config.nodes.length * REST_IDLE_SOCKETS_PER_NODE : 0 },
     { name: 'clients refused over a limit, waiting for their first bytes', count: REFUSALS_WAITING_IN_ALL },
+    // One more while a used or expired one is being replaced.
+    { name: 'ready connections to the active node', count: config.readyConnections.count > 0 ? config.readyConnections.count + 1 : 0 },
   ];
   // Sockets closing while their replacement opens (a node trial moving on, a session ending).
   consumers.push({ name: 'reserve', count: 16 + Math.ceil(total(consumers) * 0.1) });

@@ -4,6 +4,7 @@ import type { Admission, LimitRefusal } from './admission.js';
 import { ListenerBindError } from './errors.js';
 import { refuseOverLimit } from './limit-refusal.js';
 import { sourceOf } from './source-limit.js';
+import { presetOnListener, type SocketPreset } from './inherited-options.js';
 
 export interface BoundListener {
   readonly config: ListenerConfig;
@@ -32,13 +33,16 @@ export interface ListenerEvents {
 export function bindListener(
   config: ListenerConfig,
   admission: Admission,
-  onClient: (socket: net.Socket) => void,
+  onClient: (socket: net.Socket, inherited: SocketPreset | undefined) => void,
   events: ListenerEvents,
+  preset: SocketPreset,
 ): Promise<BoundListener> {
   // The bound address once listening (a port 0 in the config names the port the OS chose).
   let name = `${config.host}:${config.port}`;
   let open = 0;
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  // TCP_NODELAY and keepalive are set on the listening socket once and inherited (inherited-options.ts).
+  let inherited: SocketPreset | undefined;
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const source = sourceOf(socket.remoteAddress);
     const refusal = admission.admit(source, name, open);
     if (refusal) {
@@ -51,7 +55,7 @@ export function bindListener(
       open--;
       admission.release(source);
     });
-    onClient(socket);
+    onClient(socket, inherited);
   });
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => reject(new ListenerBindError(config.host, config.port, err));
@@ -60,6 +64,7 @@ export function bindListener(
       server.off('error', onError);
       const bound = server.address() as net.AddressInfo;
       name = `${bound.address}:${bound.port}`;
+      inherited = presetOnListener(server, preset);
       // Without a listener an accept error would be thrown and end the process.
       server.on('error', (err: NodeJS.ErrnoException) => events.acceptError(err));
       resolve({

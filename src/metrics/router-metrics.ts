@@ -1,3 +1,4 @@
+import { ResumeMetrics, type ResumedSession } from './resume-metrics.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LimitKind, RejectKind, RouterObserver, SessionSummary } from '../observe.js';
 import type { ClusterState, NodeState } from '../cluster/cluster-state.js';
@@ -224,32 +225,19 @@ export class RouterMetrics implements RouterObserver {
     this.localErrors.inc();
   }
 
-  private readonly resumed = this.counter('sessions_resumed_total', 'Sessions moved to a new active (reattached: the same Livy session)', ['reattached']);
-  private readonly resumeFailures = this.counter('session_resume_failures_total', 'Sessions that could not be resumed and were closed, by reason', ['reason']);
-  private readonly replayed = this.counter('session_statements_replayed_total', 'Session-state statements replayed on a new active');
-  private readonly resumeTime = new Histogram({
-    name: `${PREFIX}session_resume_seconds`,
-    help: 'From the loss of the node to the session serving on the new active',
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
-
-  sessionResumed(r: { from: string; to: string; transport: string; ms: number; replayed: number; reattached: boolean }): void {
-    this.resumed.inc({ reattached: String(r.reattached) });
-    this.replayed.inc(r.replayed);
-    this.resumeTime.observe(r.ms / 1000);
+  private readonly resume = new ResumeMetrics(this.registry, (from, to, transport) => {
     // The connection is open on its new node now (sessionClosed will name that one).
-    this.open.dec({ node: r.from, transport: r.transport });
-    this.open.inc({ node: r.to, transport: r.transport });
+    this.open.dec({ node: from, transport });
+    this.open.inc({ node: to, transport });
+  });
+  sessionResumed(r: ResumedSession): void {
+    this.resume.resumed(r);
   }
-
   resumeFailed(reason: string): void {
-    this.resumeFailures.inc({ reason });
+    this.resume.failed(reason);
   }
-
-  private readonly resumedEnded = this.counter('resumed_sessions_ended_total', 'Resumed sessions ended: their applications live until Livy times them out');
   resumedSessionEnded(): void {
-    this.resumedEnded.inc();
+    this.resume.ended();
   }
 
   thriftCall(method: string, outcome: 'ok' | 'error' | 'no-reply', seconds: number | undefined): void {

@@ -24,6 +24,8 @@ export interface SessionInit {
   readonly heldMs: number;
   /** onActiveLost: resume, for a session that cannot resume (TLS, Kerberos, HTTP): why, for its closing line. */
   readonly notResumable?: string;
+  /** What the client socket inherited from the listening socket (listener/inherited-options.ts): not set again. */
+  readonly clientInherited?: Pick<SessionOptions, 'noDelay' | 'keepAliveInitialDelayMs'> | undefined;
   readonly opts: SessionOptions;
   /** The router's logger: the closing line names the connection itself (no child kept per session). */
   readonly log: Logger;
@@ -109,8 +111,10 @@ export class Session {
    * but an 'error' guard each (the handshake's are removed by reference before this).
    */
   start(clientEnded: boolean): void {
-    const { client, node, opts } = this.init;
-    for (const s of [client, node]) {
+    const { client, node, opts, clientInherited: had } = this.init;
+    // A reload may have changed the options since the listener set them.
+    const same = had?.noDelay === opts.noDelay && had.keepAliveInitialDelayMs === opts.keepAliveInitialDelayMs;
+    for (const s of same ? [node] : [client, node]) {
       s.setNoDelay(opts.noDelay);
       if (opts.keepAliveInitialDelayMs > 0) s.setKeepAlive(true, opts.keepAliveInitialDelayMs);
     }

@@ -17,14 +17,27 @@ export interface Dial {
   cancel(): void;
 }
 
+/** Where a trial gets an already connected socket to a node (upstream/ready-connections.ts). */
+export interface ReadySource {
+  /** A connected socket to `node` if it is the active one and one is ready; it is the caller's for good. */
+  take(node: { readonly config: DialTarget; readonly state: string }): Dial | undefined;
+  /** A taken one failed before the node spoke and the client was retried on a fresh dial. */
+  retried(): void;
+}
+
 /**
  * One TCP connect with its own timeout. Returns its canceller so the caller can abandon it when
  * the client leaves. The socket is half-close capable; `'error'` is handled from the first line.
+ * `preset`: TCP_NODELAY and keepalive set as soon as it connects (a ready connection sets them
+ * before a client needs it, so the session's own calls find nothing to change).
  */
-export function dial(target: DialTarget, timeoutMs: number): Dial {
+export function dial(target: DialTarget, timeoutMs: number, preset?: { noDelay: boolean; keepAliveInitialDelayMs: number }): Dial {
   const address = `${target.host}:${target.port}`;
   const reader = new NodeReader();
-  const socket = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, onread: reader.onread });
+  const keepAlive = preset
+    ? { noDelay: preset.noDelay, keepAlive: preset.keepAliveInitialDelayMs > 0, keepAliveInitialDelay: preset.keepAliveInitialDelayMs }
+    : {};
+  const socket = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, onread: reader.onread, ...keepAlive });
   let settle: ((err?: Error) => void) | undefined;
   const connected = new Promise<net.Socket>((resolve, reject) => {
     const timer = setTimeout(() => settle?.(new ConnectTimeoutError(target.name, address, timeoutMs)), timeoutMs);

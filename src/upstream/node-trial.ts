@@ -4,7 +4,7 @@ import type { NodeConfig } from '../config/schema.js';
 import type { Handshake, NodeAnswer, Proof, Rejection } from '../handshake/handshake.js';
 import type { RejectKind, RouterObserver } from '../observe.js';
 import type { NodeReader } from '../session/node-reader.js';
-import { dial, type Dial } from './dial.js';
+import { dial, type Dial, type ReadySource } from './dial.js';
 import { isLocalError } from './local-errors.js';
 
 /**
@@ -37,6 +37,8 @@ export interface TrialOptions {
   readonly observer: RouterObserver;
   /** Node bytes the client must see before any commit (an empty SASL COMPLETE); the owner writes them. */
   readonly onInterimAnswer: (bytes: Buffer[]) => void;
+  /** Connected sockets to the active node (upstream/ready-connections.ts); the trial dials when it has none. */
+  readonly ready?: ReadySource;
 }
 
 export type TrialResult =
@@ -60,15 +62,21 @@ class Attempt {
   socket: net.Socket | undefined;
   timer: NodeJS.Timeout | undefined;
   done = false;
+  /** The node has sent a byte on this connection. */
+  spoke = false;
   readonly dial: Dial;
+  /** The connection came from the ready set (connected before this client's message was complete). */
+  readonly fromReady: boolean;
 
   constructor(
     readonly node: TrialNode,
     private readonly trial: NodeTrial,
     connectTimeoutMs: number,
+    ready: ReadySource | undefined,
   ) {
-    const { name, host, port } = node.config;
-    this.dial = dial({ name, host, port }, connectTimeoutMs);
+    const taken = ready?.take(node);
+    this.fromReady = taken !== undefined;
+    this.dial = taken ?? dial(node.config, connectTimeoutMs);
   }
 
   readonly onError = (err: NodeJS.ErrnoException): void => this.trial.nodeFailed(this, `reset (${err.code ?? err.message})`, 'reset');
@@ -153,11 +161,14 @@ export class NodeTrial {
       this.end({ kind: 'failed', summary, records: this.records, believedActive: this.believedActive() });
       return;
     }
-    const attempt = new Attempt(status, this, this.opts.connectTimeoutMs);
+    const attempt = new Attempt(status, this, this.opts.connectTimeoutMs, this.opts.ready);
+    this.opts.log.debug({ node: status.config.name, state: status.state, ready: attempt.fromReady }, 'dialling node');
+    this.opts.observer.dialAttempt(status.config.name);
+    this.watch(attempt);
+  }
+
+  private watch(attempt: Attempt): void {
     this.current = attempt;
-    const { name, host, port } = status.config;
-    this.opts.log.debug({ node: name, address: `${host}:${port}`, state: status.state }, 'dialling node');
-    this.opts.observer.dialAttempt(name);
     attempt.dial.connected.then(
       (socket) => this.onConnected(attempt, socket),
       (err: NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException }) => {
@@ -182,7 +193,10 @@ export class NodeTrial {
     a.attach(socket);
     const hs = this.opts.handshake;
     // Handshake answers are small and kept across reads: copy a borrowed view (node-reader.ts).
-    a.dial.reader.sink = (view, borrowed) => this.onNodeData(a, hs.onNodeData(borrowed ? Buffer.from(view) : view));
+    a.dial.reader.sink = (view, borrowed) => {
+      a.spoke = true;
+      this.onNodeData(a, hs.onNodeData(borrowed ? Buffer.from(view) : view));
+    };
     // A timeout says nothing certain of the node (the client may be the slow one). A node the
     // model holds down gets no more than a connect timeout, or a hung node tried last would keep
     // every client of a cluster with no active node waiting the whole handshake timeout.
@@ -207,6 +221,7 @@ export class NodeTrial {
   /** Called by an Attempt's listeners too. */
   nodeFailed(a: Attempt, reason: string, kind: RejectKind | 'local-error', rejection?: AttemptRecord['rejection']): void {
     if (a.done) return;
+    if (a.fromReady && !a.spoke && (kind === 'reset' || kind === 'closed')) return this.retryFresh(a, reason);
     const { name, host, port } = a.node.config;
     const full = kind === 'reset' || kind === 'closed' ? this.opts.handshake.nodeGone(reason) : reason;
     a.settle(false);
@@ -214,6 +229,14 @@ export class NodeTrial {
     this.records.push({ node: name, address: `${host}:${port}`, outcome: kind, reason: full, ...(rejection ? { rejection } : {}) });
     this.opts.log.debug({ node: name, reason: full }, 'node did not take the connection');
     this.next();
+  }
+
+  /** A ready connection failed before the node said a word (closed while it waited): no evidence, one fresh dial to the same node. */
+  private retryFresh(a: Attempt, reason: string): void {
+    a.settle(false);
+    this.opts.ready?.retried();
+    this.opts.log.debug({ node: a.node.config.name, reason }, 'ready connection failed before the node answered: dialling afresh');
+    this.watch(new Attempt(a.node, this, this.opts.connectTimeoutMs, undefined));
   }
 
   private end(result: TrialResult): void {

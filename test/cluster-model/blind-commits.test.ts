@@ -20,7 +20,10 @@ describe('commits that prove nothing change nothing', () => {
       active: 'livy-2',
     });
     const nodes = cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort }));
-    const { service, port } = await startTestRouter(nodes, { nodeTransport: 'http', health: {} });
+    // No ready connections: sockets the router connected before the blip would still reach
+    // livy-2 (its listener refuses, its open connections serve), and the blind commits on the
+    // passives this test is about would not happen.
+    const { service, port } = await startTestRouter(nodes, { nodeTransport: 'http', health: {}, readyConnections: { count: 0 } });
     await eventually(() => service.router.cluster.active()?.config.name === 'livy-2', { what: 'the checks to find livy-2' });
     const target = { host: '127.0.0.1', port, transport: 'http' as const, tls: { ca: fixture.ca, servername: 'localhost' }, timeoutMs: 5000 };
     const ask = () => queryNode(target).catch((e: Error) => `error: ${e.message}`);

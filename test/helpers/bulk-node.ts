@@ -102,7 +102,9 @@ export async function startBulkNode(): Promise<BulkNode> {
     s.on('error', () => {});
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
-    const connMode = mode;
+    // The mode in force when the client's call arrives, not at accept: the router may have
+    // connected earlier (a ready connection, issue 22), as a load balancer's pool would.
+    let connMode = mode;
     let buf = Buffer.alloc(0);
     let stage: 'sasl' | 'call' | 'bulk' = 'sasl';
     const hash = createHash('sha256');
@@ -122,6 +124,7 @@ export async function startBulkNode(): Promise<BulkNode> {
         if (buf.length < 4 || buf.length < 4 + buf.readUInt32BE(0)) return;
         buf = buf.subarray(4 + buf.readUInt32BE(0));
         stage = 'bulk';
+        connMode = mode;
         s.off('data', onHandshake);
         const rest = buf;
         const answer = () => {
@@ -148,11 +151,12 @@ export async function startBulkNode(): Promise<BulkNode> {
         else if (connMode.kind === 'sink') s.end();
       });
       if (connMode.kind === 'source') {
+        const total = connMode.bytes;
         let sent = 0;
         const chunk = 64 * 1024;
         const pump = () => {
-          while (sent < connMode.bytes) {
-            const n = Math.min(chunk, connMode.bytes - sent);
+          while (sent < total) {
+            const n = Math.min(chunk, total - sent);
             const ok = s.write(pattern(n, sent));
             sent += n;
             if (!ok) return void s.once('drain', pump);

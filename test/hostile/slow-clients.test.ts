@@ -3,6 +3,7 @@ import { encodeSaslFrame, SaslStatus } from '../../src/wire/sasl-frame.js';
 import { exchange } from '../helpers/net.js';
 import { startTestRouter } from '../helpers/router.js';
 import { startSimCluster } from '../helpers/sim.js';
+import { adminStatus } from '../ops/helpers.js';
 
 const DEADLINE_MS = 1500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -10,9 +11,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('slow handshakes are bounded by handshake.deadlineMs and cost no node connection', () => {
   it('a SASL START then 1 byte every 400 ms, and a bare `16 03`: each closed within the deadline, in its protocol, no node dialled', async () => {
     const cluster = await startSimCluster({ nodes: [{ name: 'livy-1' }, { name: 'livy-2' }], active: 'livy-1' });
-    const nodes = cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort }));
-    const { port } = await startTestRouter(nodes, { handshake: { deadlineMs: DEADLINE_MS, clientFirstBytesTimeoutMs: 5000 } });
+    const nodes = cluster.nodes.map((n) => ({ name: n.name, port: n.thriftPort, restPort: n.restPort }));
+    // Ready connections on (issue 22), with checks so that the set is full before the slow clients
+    // come: a slow client must take none of them.
+    const { port, service } = await startTestRouter(nodes, {
+      handshake: { deadlineMs: DEADLINE_MS, clientFirstBytesTimeoutMs: 5000 },
+      health: {},
+      readyConnections: { count: 4 },
+      admin: { enabled: true, host: '127.0.0.1', port: 0 },
+    });
+    const admin = service.adminAddress!.port;
+    await expect.poll(async () => (await adminStatus(admin)).readyConnections, { timeout: 3000 }).toMatchObject({ node: 'livy-1', ready: 4 });
+    // The node's accept callback may run after the router saw the connect.
+    await expect.poll(() => cluster.node('livy-1').stats.openConnections, { timeout: 2000 }).toBe(4);
     const before = cluster.nodes.map((n) => n.stats.connectionsAccepted);
+    const readyBefore = (await adminStatus(admin)).readyConnections;
 
     // The PLAIN credentials frame claims 40 bytes and arrives one byte at a time.
     const start = Buffer.concat([encodeSaslFrame(SaslStatus.START, 'PLAIN'), Buffer.from([SaslStatus.OK, 0, 0, 0, 40])]);
@@ -40,6 +53,10 @@ describe('slow handshakes are bounded by handshake.deadlineMs and cost no node c
     expect(t.answer.subarray(5).toString()).toMatch(/no complete first message within 1500 ms/);
     expect(h.closedAfterMs).toBeLessThan(DEADLINE_MS + 500);
     expect(h.answer.subarray(0, 1)).toEqual(Buffer.from([0x15])); // a TLS alert record
-    expect(cluster.nodes.map((n) => n.stats.connectionsAccepted)).toEqual(before);
+    const ready = (await adminStatus(admin)).readyConnections;
+    expect(ready.taken).toBe(0);
+    // Node connections counted without the ready set's own (it replaces what expires): none for a slow client.
+    const openedBySet = ready.opened - readyBefore.opened;
+    expect(cluster.nodes.map((n, i) => n.stats.connectionsAccepted - before[i]!)).toEqual([openedBySet, 0]);
   });
 });

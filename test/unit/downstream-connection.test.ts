@@ -27,6 +27,7 @@ async function owner(nodes: Array<{ name: string; port: number }>): Promise<{ po
     config: () => config,
     cluster,
     evidence: new Evidence({ cluster, checks: { roleAware: () => false, verdict: () => undefined, checkNow: () => {} }, log, observer: noopObserver }),
+    ready: { take: () => undefined, retried: () => {} },
     registry,
     log,
     observer: noopObserver,

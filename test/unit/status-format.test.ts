@@ -28,6 +28,7 @@ const report: StatusReport = {
   listeners: [{ address: '0.0.0.0:10090', transport: 'auto' }],
   connections: { open: 17, held: 0 },
   descriptors: { limit: 65536, reserved: 91, budget: 32722, clients: 17 },
+  readyConnections: { node: 'livy-2', ready: 4, opened: 40, taken: 36, retried: 0, expired: 0, dropped: 0, failed: 0 },
   nodes: [
     node('livy-1', 'passive', 'ha-status check: /ha-status 503 {"status":"follower"}'),
     node('livy-2', 'active', 'ha-status check: /ha-status 200 {"status":"leader"}'),
