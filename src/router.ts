@@ -5,7 +5,7 @@ import type { ConnectionContext } from './listener/connection-context.js';
 import { DownstreamConnection } from './listener/downstream-connection.js';
 import { bindListener, type BoundListener, type ListenerEvents } from './listener/listener.js';
 import { SourceLimit } from './listener/source-limit.js';
-import { ClusterState } from './upstream/cluster-state.js';
+import { ClusterState, type ReplaceOptions } from './upstream/cluster-state.js';
 import { Evidence, type ChecksView } from './upstream/evidence.js';
 import { isLocalError } from './upstream/local-errors.js';
 import { closeOnActiveLost } from './session/close-on-failover.js';
@@ -147,10 +147,10 @@ export class Router {
    * node is reported down, so its connections follow onActiveLost); new connections use the new
    * timeouts and limits. Listeners are kept as they are: changing them needs a restart.
    */
-  reconfigure(config: RouterConfig): void {
+  reconfigure(config: RouterConfig, nodes?: ReplaceOptions): void {
     this.config = config;
     for (const l of this.listeners) l.server.maxConnections = config.maxClientConnections;
-    this.cluster.replaceNodes(config.nodes);
+    this.cluster.replaceNodes(config.nodes, nodes);
   }
 
   /** Client sockets open on every listener, handshakes included. */

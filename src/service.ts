@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import type { Logger } from './log.js';
-import type { RouterConfig } from './config/schema.js';
+import type { NodeConfig, RouterConfig } from './config/schema.js';
 import { RouterError } from './errors.js';
 import { Router } from './router.js';
 import { RouterMetrics } from './metrics/router-metrics.js';
@@ -13,6 +13,7 @@ import { Availability } from './metrics/availability.js';
 import { VERSION } from './version.js';
 import { Discovery } from './discovery/discovery.js';
 import type { RegistrationStatus } from './discovery/registration.js';
+import { NodeList, startingConfig } from './node-list/node-list.js';
 
 /**
  * Everything one `livy-router run` process runs, composed once: the router (listeners, node
@@ -27,6 +28,8 @@ export interface Service {
   readonly metrics: RouterMetrics;
   /** The admin endpoint's bound address; undefined when `admin.enabled` is false. */
   readonly adminAddress: net.AddressInfo | undefined;
+  /** Where the node list came from (the file, Cloudera Manager) and how old it is. */
+  readonly nodeList: NodeList;
   /** The ZooKeeper registration now; undefined when `discovery.zookeeper` is not configured. */
   registration(): RegistrationStatus | undefined;
   /**
@@ -40,11 +43,14 @@ export interface Service {
 
 const sameAdmin = (a: RouterConfig['admin'], b: RouterConfig['admin']) => a.enabled === b.enabled && a.host === b.host && a.port === b.port;
 
-export async function startService(config: RouterConfig, log: Logger): Promise<Service> {
+export async function startService(fileConfig: RouterConfig, log: Logger): Promise<Service> {
   const startedAt = Date.now();
   // First: an unreadable token file fails the start before anything is opened.
-  let access = loadAdminAccess(config.admin);
+  let access = loadAdminAccess(fileConfig.admin);
   const metrics = new RouterMetrics();
+  // The node list may come from Cloudera Manager: its changes are applied like a reload's.
+  const nodeList = new NodeList(fileConfig, { log: log.child({ component: 'node-list' }), metrics: metrics.registry });
+  const config = await startingConfig(nodeList, fileConfig, log);
   // `health` is replaced on a reload: the router asks whichever monitor runs now.
   let health: HealthMonitor;
   const router: Router = new Router({
@@ -73,6 +79,19 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     return monitor;
   };
   health = startHealth(config);
+  let stopping: Promise<void> | undefined;
+  let changes: Promise<void> = Promise.resolve();
+  // One change at a time, and none once stopping: a reload that restarted the checks or the
+  // registration after stop() had closed them would leave timers and sockets running.
+  const enqueue = (change: () => Promise<void>) => {
+    const run = changes.then(async () => {
+      if (stopping) throw new RouterError('STOPPING', 'the router is stopping: change not applied');
+      await change();
+    });
+    changes = run.catch(() => {});
+    return run;
+  };
+  nodeList.follow((nodes, reasons) => void enqueue(() => applyNodes(nodes, reasons)).catch(() => {}));
   // Bind once every node has been checked (bounded), so the first clients go straight to the active.
   await health.firstRound(config.health.timeoutMs + 100);
   let listenAddresses: net.AddressInfo[];
@@ -80,6 +99,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     listenAddresses = await router.start();
   } catch (err) {
     await health.stop();
+    await nodeList.stop();
     unwatch();
     throw err;
   }
@@ -96,11 +116,14 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
         held: () => router.hold.size,
         lastCheck: (n) => health.lastCheck(n),
         discovery: () => discovery.status(),
+        nodeList: () => nodeList.status(),
+        maintenance: (n) => nodeList.inMaintenance(n),
       }),
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
     notReadyReason: () => {
       if (draining) return 'shutting down';
       if (router.evidence.localErrorsRecent()) return 'out of a local resource (EMFILE, ENOBUFS, ...): see the error log';
+      if (!nodeList.hasList()) return 'no Livy node list: Cloudera Manager has not answered yet';
       if (router.cluster.active() || !router.currentConfig.admin.readyRequiresActive) return undefined;
       return 'no active Livy node known';
     },
@@ -117,6 +140,7 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
   } catch (err) {
     await router.stop(0);
     await health.stop();
+    await nodeList.stop();
     unwatch();
     throw err;
   }
@@ -142,8 +166,6 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     `livy-router ${VERSION} started: ${listeners.map((l) => l.address).join(', ')} -> ${config.nodes.length} Livy node(s), ` +
       `${config.health.kind} checks, active node: ${active ?? 'none yet'}, admin: ${admin ? `${admin.address.address}:${admin.address.port}` : 'off'}`,
   );
-  let stopping: Promise<void> | undefined;
-  let changes: Promise<void> = Promise.resolve();
   return {
     router,
     get health() {
@@ -154,23 +176,16 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
     get adminAddress() {
       return admin?.address;
     },
+    nodeList,
     registration: () => discovery.status(),
-    reconfigure: (next) => {
-      // One change at a time, and none once stopping: a reload that restarted the checks or the
-      // registration after stop() had closed them would leave timers and sockets running.
-      const run = changes.then(async () => {
-        if (stopping) throw new RouterError('STOPPING', 'the router is stopping: reload not applied');
-        await applyConfig(next);
-      });
-      changes = run.catch(() => {});
-      return run;
-    },
+    reconfigure: (next) => enqueue(() => applyConfig(next)),
     stop: (graceMs = 0) =>
       (stopping ??= (async () => {
         draining = true;
         await changes;
         // First: clients stop finding this router before it stops accepting.
         await discovery.stop();
+        await nodeList.stop();
         // Stops accepting at once, releases held clients, drains up to graceMs, closes the rest.
         await router.stop(graceMs);
         await health.stop();
@@ -180,9 +195,12 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
       })()),
   };
 
-  async function applyConfig(next: RouterConfig): Promise<void> {
+  async function applyConfig(nextFile: RouterConfig): Promise<void> {
     const current = router.currentConfig;
-    const nextAccess = loadAdminAccess(next.admin);
+    const nextAccess = loadAdminAccess(nextFile.admin);
+    // Reads the CM password file (throws before anything changes); keeps the discovered list.
+    nodeList.reconfigure(nextFile);
+    const next: RouterConfig = { ...nextFile, nodes: nodeList.nodesFor(nextFile) };
     if (!sameAdmin(current.admin, next.admin)) {
       // Close first: the new address may share the old port. If the new one cannot be bound,
       // the old one comes back and the reload is refused as a whole.
@@ -194,13 +212,20 @@ export async function startService(config: RouterConfig, log: Logger): Promise<S
         throw err;
       }
     }
-    router.reconfigure(next);
+    router.reconfigure(next, { checked: (n) => health.checks(n) });
     access = nextAccess;
-    if (JSON.stringify([current.nodes, current.health]) !== JSON.stringify([next.nodes, next.health])) {
+    if (JSON.stringify(current.health) !== JSON.stringify(next.health)) {
       await health.stop();
       health = startHealth(next);
-    }
+    } else health.replaceNodes(next.nodes);
     log.level = next.log.level;
     await discovery.reconfigure(next);
+  }
+
+  /** A new list from Cloudera Manager: unchanged nodes keep their state, sessions and checks. */
+  async function applyNodes(nodes: readonly NodeConfig[], reasons: ReadonlyMap<string, string>): Promise<void> {
+    const next: RouterConfig = { ...router.currentConfig, nodes };
+    router.reconfigure(next, { reasons, checked: (n) => health.checks(n) });
+    health.replaceNodes(nodes);
   }
 }

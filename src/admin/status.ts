@@ -1,6 +1,7 @@
 import type { Router } from '../router.js';
 import type { NodeState } from '../upstream/cluster-state.js';
 import type { RegistrationStatus } from '../discovery/registration.js';
+import type { NodeListStatus } from '../node-list/node-list.js';
 
 /** The last health check of one node, when a health monitor runs. */
 export interface LastCheck {
@@ -25,6 +26,8 @@ export interface NodeStatusReport {
   reason: string;
   /** Committed client connections on this node now. */
   connections: number;
+  /** Cloudera Manager has the role in maintenance mode (it still serves: kept in the list). */
+  maintenance: boolean;
   lastCheck: { at: string; latencyMs: number; result: string } | null;
 }
 
@@ -42,6 +45,8 @@ export interface StatusReport {
   nodes: NodeStatusReport[];
   /** The ZooKeeper registration; null when `discovery.zookeeper` is not configured. */
   discovery: (Omit<RegistrationStatus, 'since'> & { since: string }) | null;
+  /** Where the node list came from (the file or Cloudera Manager) and how old it is. */
+  nodeList: NodeListStatus | null;
 }
 
 export interface StatusSources {
@@ -53,6 +58,8 @@ export interface StatusSources {
   /** Undefined for a node not checked yet, or when no health monitor runs. */
   lastCheck(node: string): LastCheck | undefined;
   discovery?(): RegistrationStatus | undefined;
+  nodeList?(): NodeListStatus;
+  maintenance?(node: string): boolean;
 }
 
 export function buildStatus(src: StatusSources, now = Date.now()): StatusReport {
@@ -68,6 +75,7 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
       since: new Date(s.since).toISOString(),
       reason: s.reason,
       connections: router.registry.count(s.config.name),
+      maintenance: src.maintenance?.(s.config.name) ?? false,
       lastCheck: check ? { at: new Date(check.at).toISOString(), latencyMs: check.latencyMs, result: check.result } : null,
     };
   });
@@ -82,5 +90,6 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
     connections: { open: router.registry.count(), held: src.held() },
     nodes,
     discovery: registration ? { ...registration, since: new Date(registration.since).toISOString() } : null,
+    nodeList: src.nodeList?.() ?? null,
   };
 }
