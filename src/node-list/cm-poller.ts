@@ -166,7 +166,8 @@ export class ClouderaManagerPoller {
       lastError: { code: e.code, message: e.message },
     };
     this.deps.onFailure(e.failure);
-    const key = `${e.code} ${e.message}`;
+    // Once per cause: a CM that goes down answers ECONNRESET, then ECONNREFUSED; one line says it.
+    const key = e.failure;
     const now = Date.now();
     if (key === this.lastWarn.key && now - this.lastWarn.at < WARN_AGAIN_MS) return;
     this.lastWarn = { key, at: now };
