@@ -28,6 +28,14 @@ export function expandShorthands(input: unknown): Expanded {
       reported.push('nodes');
     }
     values.nodes = [];
+    const block = values.clouderaManager;
+    if (typeof block === 'object' && block !== null && !Array.isArray(block) && 'password' in block) {
+      problems.push('clouderaManager.password: never in the config file: write it to a file readable by the router only and give passwordFile');
+      const rest: Record<string, unknown> = { ...block };
+      delete rest.password;
+      values.clouderaManager = rest;
+      reported.push('clouderaManager.password');
+    }
   } else if (noNodes) {
     problems.push(`nodes: ${NO_NODES}`);
     reported.push('nodes');
