@@ -3,7 +3,7 @@
 // half-close, or silence). Deterministic from a seed.
 import net from 'node:net';
 import tls from 'node:tls';
-import { encodeSaslFrame, SaslStatus } from '../src/handshake/sasl-frame.js';
+import { encodeSaslFrame, SaslStatus } from '../src/wire/sasl-frame.js';
 import { openSessionCall, plainClientHello } from '../sim/wire.js';
 
 export type Transport = 'sasl' | 'nosasl' | 'http' | 'tls';

@@ -2,7 +2,7 @@
 // Thrift server, then turns into a byte source, an echo or an idle peer (see NodeMode). Sends
 // `{ port }` to its parent over IPC and exits when the parent disconnects.
 import net from 'node:net';
-import { readSaslFrame } from '../src/handshake/sasl-frame.js';
+import { readSaslFrame } from '../src/wire/sasl-frame.js';
 import { NODE_ANSWER, parseModeUser, type NodeMode } from './wire.js';
 
 const MAX_FRAME = 1 << 16;

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
-import { encodeSaslFrame, readSaslFrame, SaslStatus } from '../src/handshake/sasl-frame.js';
+import { encodeSaslFrame, readSaslFrame, SaslStatus } from '../src/wire/sasl-frame.js';
 import { NODE_HELLO_ANSWER } from '../sim/wire.js';
 import { decodeRequest, keyedBlock, REQUEST_BYTES } from './soak-stream.js';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { encodeSaslFrame, SaslStatus } from '../src/handshake/sasl-frame.js';
+import { encodeSaslFrame, SaslStatus } from '../src/wire/sasl-frame.js';
 import { startSimCluster } from '../sim/cluster.js';
 import { freePort, waitListening } from './procs.js';
 

@@ -1,8 +1,9 @@
 // Raw handshake bytes for tests and benchmarks that speak to a node or the router without a
 // Thrift library: what hive-driver sends first (SASL PLAIN + a framed OpenSession) and what a
 // healthy node answers.
-import { encodeSaslFrame, SaslStatus } from '../src/handshake/sasl-frame.js';
-import { frame, MessageType, StatusCode, TType, Writer } from '../src/handshake/thrift-codec.js';
+import { encodeSaslFrame, SaslStatus } from '../src/wire/sasl-frame.js';
+import { MessageType, StatusCode, TType } from '../src/wire/thrift-codec.js';
+import { frame, Writer } from '../src/wire/thrift-writer.js';
 
 /** A minimal OpenSession call (client_protocol V10), as TBinaryProtocol. */
 export function openSessionCall(seqid = 1): Buffer {

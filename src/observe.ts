@@ -1,4 +1,14 @@
-import type { SessionSummary } from './session/session.js';
+/** What a session reports when it ends (the 'connection closed' line and the metrics). */
+export interface SessionSummary {
+  id: number;
+  node: string;
+  transport: string;
+  client: string;
+  bytesFromClient: number;
+  bytesToClient: number;
+  durationMs: number;
+  reason: string;
+}
 
 /** Why a node was not used for a client, in a small fixed set (metric labels stay bounded). */
 export type RejectKind = 'connect-refused' | 'connect-timeout' | 'reset' | 'closed' | 'no-answer' | 'handshake-rejected';

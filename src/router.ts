@@ -5,12 +5,12 @@ import type { ConnectionContext } from './listener/connection-context.js';
 import { DownstreamConnection } from './listener/downstream-connection.js';
 import { bindListener, type BoundListener, type ListenerEvents } from './listener/listener.js';
 import { SourceLimit } from './listener/source-limit.js';
-import { ClusterState, type ReplaceOptions } from './upstream/cluster-state.js';
-import { Evidence, type ChecksView } from './upstream/evidence.js';
+import { ClusterState, type ReplaceOptions } from './cluster/cluster-state.js';
+import { Evidence, type ChecksView } from './cluster/evidence.js';
 import { isLocalError } from './upstream/local-errors.js';
-import { closeOnActiveLost } from './session/close-on-failover.js';
+import { closeOnActiveLost } from './cluster/close-on-failover.js';
 import { SessionRegistry } from './session/registry.js';
-import { HoldQueue } from './upstream/hold-queue.js';
+import { HoldQueue } from './cluster/hold-queue.js';
 import { noopObserver, type RouterObserver } from './observe.js';
 
 export interface RouterOptions {
@@ -34,7 +34,7 @@ const NO_CHECKS: ChecksView = { roleAware: () => false, verdict: () => undefined
  */
 export class Router {
   readonly cluster: ClusterState;
-  readonly registry = new SessionRegistry();
+  readonly registry: SessionRegistry;
   /** Clients waiting for an active node during a failover. */
   readonly hold: HoldQueue;
   readonly evidence: Evidence;
@@ -54,6 +54,7 @@ export class Router {
     this.config = opts.config;
     this.log = log;
     this.observer = opts.observer ?? noopObserver;
+    this.registry = new SessionRegistry(this.observer);
     this.cluster = new ClusterState(opts.config.nodes, log);
     this.hold = new HoldQueue(this.cluster);
     this.evidence = new Evidence({ cluster: this.cluster, checks: opts.checks ?? NO_CHECKS, log, observer: this.observer });
@@ -74,10 +75,6 @@ export class Router {
       log: this.log,
       observer: this.observer,
       handshakes: this.handshakes,
-      sessionEnded: (session, summary) => {
-        this.registry.remove(session);
-        this.observer.sessionClosed(summary);
-      },
       nextId: () => ++this.lastId,
     };
     try {

@@ -1,231 +1,250 @@
 import type net from 'node:net';
 import type { Logger } from './log.js';
 import type { NodeConfig, RouterConfig } from './config/schema.js';
-import { RouterError } from './errors.js';
+import { Serial } from './serial.js';
 import { Router } from './router.js';
 import { RouterMetrics } from './metrics/router-metrics.js';
-import { loadAdminAccess } from './admin/access.js';
+import { loadAdminAccess, type AdminAccess } from './admin/access.js';
 import { startAdminServer, type AdminHandlers, type AdminServer } from './admin/server.js';
 import { buildStatus } from './admin/status.js';
 import { HealthMonitor } from './health/monitor.js';
 import { roleAwareChecks } from './health/create-checker.js';
 import { Availability } from './metrics/availability.js';
-import { VERSION } from './version.js';
+import { logStarted } from './log-started.js';
 import { Discovery } from './discovery/discovery.js';
 import type { RegistrationStatus } from './discovery/registration.js';
-import { NodeList, startingConfig } from './node-list/node-list.js';
+import type { ClusterState } from './cluster/cluster-state.js';
+import { NodeList } from './node-list/node-list.js';
+
+const sameAdmin = (a: RouterConfig['admin'], b: RouterConfig['admin']) => a.enabled === b.enabled && a.host === b.host && a.port === b.port;
 
 /**
  * Everything one `livy-router run` process runs, composed once: the router (listeners, node
  * trials, sessions) and the parts that feed or observe it. The CLI, the demo and the tests all
- * start the router through here, so they run the same thing.
+ * start the router through here (Service.start), so they run the same thing, and stop it through
+ * here: stop() (graceful) or closeNow() (every connection now), as undici's close and destroy.
  */
-export interface Service {
+export class Service {
   readonly router: Router;
-  /** The background health checks feeding router.cluster (replaced on reconfigure). */
-  readonly health: HealthMonitor;
-  readonly listenAddresses: net.AddressInfo[];
-  readonly metrics: RouterMetrics;
+  /** The background health checks feeding the cluster model (replaced on reconfigure). */
+  private monitor: HealthMonitor;
+  private listening: net.AddressInfo[] = [];
+  private admin: AdminServer | undefined;
+  private discovery: Discovery | undefined;
+  private draining = false;
+  private stopping: Promise<void> | undefined;
+  /** Reconfigures, new node lists and the stop run one after another, never at once. */
+  private readonly changes = new Serial();
+  private readonly startedAt = Date.now();
+  /** The listeners as bound at the start: a reload changes them only at the next restart. */
+  private readonly boundListeners: RouterConfig['listeners'];
+  private readonly unwatch: () => void;
+
+  private constructor(
+    config: RouterConfig,
+    private readonly log: Logger,
+    private access: AdminAccess,
+    readonly nodeList: NodeList,
+    readonly metrics: RouterMetrics,
+  ) {
+    this.boundListeners = config.listeners;
+    this.router = new Router({
+      config,
+      log,
+      observer: this.metrics,
+      // Read through `this`: the monitor is replaced on a reload.
+      checks: {
+        roleAware: () => this.health.size > 0 && roleAwareChecks(this.config),
+        verdict: (node) => this.health.verdict(node),
+        checkNow: (node) => this.health.checkNow(node),
+      },
+    });
+    const availability = new Availability(this.router.cluster, log);
+    const unwatchHeld = this.metrics.onHeld((delta) => availability.heldChanged(delta));
+    const unwatchMetrics = this.metrics.watch(this.router.cluster);
+    this.unwatch = () => {
+      unwatchMetrics();
+      unwatchHeld();
+      availability.stop();
+    };
+    this.monitor = this.startHealth(config);
+  }
+
+  /** Starts everything, or nothing: a part that cannot start stops the ones started before it. */
+  static async start(config: RouterConfig, log: Logger): Promise<Service> {
+    // First: an unreadable token (or CM password) file fails the start before anything is opened.
+    const access = loadAdminAccess(config.admin);
+    const metrics = new RouterMetrics();
+    const started = await NodeList.start(config, log, metrics.registry);
+    const svc = new Service(started.config, log, access, started.nodeList, metrics);
+    const { router, health } = svc;
+    // A new list from Cloudera Manager is applied like a reload, one change at a time.
+    svc.nodeList.follow((nodes, reasons) => void svc.changes.run(() => svc.applyNodes(nodes, reasons)).catch(() => {}));
+    // Bind once every node has been checked (bounded), so the first clients go straight to the active.
+    await health.firstRound(config.health.timeoutMs + 100);
+    try {
+      svc.listening = await router.start();
+      svc.metrics.declareListeners(config.listeners.map((l) => `${l.host}:${l.port}`));
+      svc.admin = await svc.bindAdmin(config);
+    } catch (err) {
+      await router.stop(0);
+      await health.stop();
+      await svc.nodeList.stop();
+      svc.unwatch();
+      throw err;
+    }
+    // After the listeners are bound: a client must never find a router that cannot accept yet.
+    svc.discovery = new Discovery(config, {
+      cluster: router.cluster,
+      notReady: () => svc.notReadyReason(),
+      listener: svc.listening[0]!,
+      metrics: svc.metrics.registry,
+      log,
+    });
+    logStarted(log, svc.config, svc.listenAddresses, svc.cluster.active()?.config.name, svc.adminAddress);
+    return svc;
+  }
+
+  get health(): HealthMonitor {
+    return this.monitor;
+  }
+
+  /** The client listeners' bound addresses. */
+  get listenAddresses(): readonly net.AddressInfo[] {
+    return this.listening;
+  }
+
+  /** The configuration in force (the last reload applied). */
+  get config(): RouterConfig {
+    return this.router.currentConfig;
+  }
+
+  /** The one model of the nodes: who is active. */
+  get cluster(): ClusterState {
+    return this.router.cluster;
+  }
+
   /** The admin endpoint's bound address; undefined when `admin.enabled` is false. */
-  readonly adminAddress: net.AddressInfo | undefined;
-  /** Where the node list came from (the file, Cloudera Manager) and how old it is. */
-  readonly nodeList: NodeList;
+  get adminAddress(): net.AddressInfo | undefined {
+    return this.admin?.address;
+  }
+
+  /** Committed sessions open now. */
+  openSessions(): number {
+    return this.router.registry.count();
+  }
+
+  /** Clients waiting for an active node now. */
+  heldClients(): number {
+    return this.router.hold.size;
+  }
+
   /** The ZooKeeper registration now; undefined when `discovery.zookeeper` is not configured. */
-  registration(): RegistrationStatus | undefined;
+  registration(): RegistrationStatus | undefined {
+    return this.discovery?.status();
+  }
+
   /**
    * Applies a reloaded, validated config to everything that can change while running. Rejects,
-   * with nothing applied, when a changed admin address cannot be bound.
+   * with nothing applied, when a changed admin address cannot be bound, and once stop() began.
    */
-  reconfigure(config: RouterConfig): Promise<void>;
-  /** Graceful stop: stop accepting, let connections finish up to `graceMs`, close the rest. */
-  stop(graceMs?: number): Promise<void>;
-}
-
-const sameAdmin = (a: RouterConfig['admin'], b: RouterConfig['admin']) => a.enabled === b.enabled && a.host === b.host && a.port === b.port;
-
-export async function startService(fileConfig: RouterConfig, log: Logger): Promise<Service> {
-  const startedAt = Date.now();
-  // First: an unreadable token file fails the start before anything is opened.
-  let access = loadAdminAccess(fileConfig.admin);
-  const metrics = new RouterMetrics();
-  // The node list may come from Cloudera Manager: its changes are applied like a reload's.
-  const nodeList = new NodeList(fileConfig, { log: log.child({ component: 'node-list' }), metrics: metrics.registry });
-  const config = await startingConfig(nodeList, fileConfig, log);
-  // `health` is replaced on a reload: the router asks whichever monitor runs now.
-  let health: HealthMonitor;
-  const router: Router = new Router({
-    config,
-    log,
-    observer: metrics,
-    checks: {
-      roleAware: (): boolean => health.size > 0 && roleAwareChecks(router.currentConfig),
-      verdict: (node) => health.verdict(node),
-      checkNow: (node) => health.checkNow(node),
-    },
-  });
-  const availability = new Availability(router.cluster, log);
-  const unwatchHeld = metrics.onHeld((delta) => availability.heldChanged(delta));
-  const unwatchMetrics = metrics.watch(router.cluster);
-  const unwatch = () => {
-    unwatchMetrics();
-    unwatchHeld();
-    availability.stop();
-  };
-  const startHealth = (c: RouterConfig) => {
-    const monitor = new HealthMonitor(c.nodes, c.health, router.cluster, log.child({ component: 'health' }), {
-      onCheckDone: (report) => metrics.checkCompleted(report),
-    });
-    monitor.start();
-    return monitor;
-  };
-  health = startHealth(config);
-  let stopping: Promise<void> | undefined;
-  let changes: Promise<void> = Promise.resolve();
-  // One change at a time, and none once stopping: a reload that restarted the checks or the
-  // registration after stop() had closed them would leave timers and sockets running.
-  const enqueue = (change: () => Promise<void>) => {
-    const run = changes.then(async () => {
-      if (stopping) throw new RouterError('STOPPING', 'the router is stopping: change not applied');
-      await change();
-    });
-    changes = run.catch(() => {});
-    return run;
-  };
-  nodeList.follow((nodes, reasons) => void enqueue(() => applyNodes(nodes, reasons)).catch(() => {}));
-  // Bind once every node has been checked (bounded), so the first clients go straight to the active.
-  await health.firstRound(config.health.timeoutMs + 100);
-  let listenAddresses: net.AddressInfo[];
-  try {
-    listenAddresses = await router.start();
-  } catch (err) {
-    await health.stop();
-    await nodeList.stop();
-    unwatch();
-    throw err;
+  reconfigure(next: RouterConfig): Promise<void> {
+    return this.changes.run(() => this.applyConfig(next));
   }
-  const listeners = listenAddresses.map((a, i) => ({ address: `${a.address}:${a.port}`, transport: config.listeners[i]!.transport }));
-  metrics.declareListeners(config.listeners.map((l) => `${l.host}:${l.port}`));
-  let draining = false;
-  const handlers: AdminHandlers = {
-    status: () =>
-      buildStatus({
-        router,
-        listeners,
-        startedAt,
-        draining: () => draining,
-        held: () => router.hold.size,
-        lastCheck: (n) => health.lastCheck(n),
-        discovery: () => discovery.status(),
-        nodeList: () => nodeList.status(),
-        maintenance: (n) => nodeList.inMaintenance(n),
-      }),
-    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
-    notReadyReason: () => {
-      if (draining) return 'shutting down';
-      if (router.evidence.localErrorsRecent()) return 'out of a local resource (EMFILE, ENOBUFS, ...): see the error log';
-      if (!nodeList.hasList()) return 'no Livy node list: Cloudera Manager has not answered yet';
-      if (router.cluster.active() || !router.currentConfig.admin.readyRequiresActive) return undefined;
-      return 'no active Livy node known';
-    },
-  };
-  const bindAdmin = async (c: RouterConfig): Promise<AdminServer | undefined> => {
+
+  /** Graceful stop: stop accepting, let connections finish up to `graceMs`, close the rest (idempotent). */
+  stop(graceMs = 0): Promise<void> {
+    return (this.stopping ??= (async () => {
+      this.draining = true;
+      await this.changes.close('the router is stopping: change not applied');
+      // First: clients stop finding this router before it stops accepting.
+      await this.discovery?.stop();
+      await this.nodeList.stop();
+      // Stops accepting at once, releases held clients, drains up to graceMs, closes the rest.
+      await this.router.stop(graceMs);
+      await this.health.stop();
+      this.unwatch();
+      // Last, so /status and /readyz answer while connections drain.
+      await this.admin?.close();
+    })());
+  }
+
+  /** Closes every connection now (a second signal during a drain): the drain in stop() then ends at once. */
+  closeNow(reason: string): void {
+    this.router.closeAll(reason);
+  }
+
+  private notReadyReason(): string | undefined {
+    if (this.draining) return 'shutting down';
+    if (this.router.evidence.localErrorsRecent()) return 'out of a local resource (EMFILE, ENOBUFS, ...): see the error log';
+    if (!this.nodeList.hasList()) return 'no Livy node list: Cloudera Manager has not answered yet';
+    if (this.router.cluster.active() || !this.config.admin.readyRequiresActive) return undefined;
+    return 'no active Livy node known';
+  }
+
+  private async bindAdmin(c: RouterConfig): Promise<AdminServer | undefined> {
     if (!c.admin.enabled) return undefined;
-    const server = await startAdminServer(c.admin, handlers, log, () => access);
-    log.info({ address: `${server.address.address}:${server.address.port}` }, 'admin listening');
+    const { router, startedAt, boundListeners } = this;
+    const listeners = this.listenAddresses.map((a, i) => ({ address: `${a.address}:${a.port}`, transport: boundListeners[i]!.transport }));
+    const handlers: AdminHandlers = {
+      status: () =>
+        buildStatus({
+          router,
+          listeners,
+          startedAt,
+          draining: () => this.draining,
+          held: () => router.hold.size,
+          lastCheck: (n) => this.health.lastCheck(n),
+          discovery: () => this.discovery?.status(),
+          nodeList: () => this.nodeList.status(),
+          maintenance: (n) => this.nodeList.inMaintenance(n),
+        }),
+      metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
+      notReadyReason: () => this.notReadyReason(),
+    };
+    const server = await startAdminServer(c.admin, handlers, this.log, () => this.access);
+    this.log.info({ address: `${server.address.address}:${server.address.port}` }, 'admin listening');
     return server;
-  };
-  let admin: AdminServer | undefined;
-  try {
-    admin = await bindAdmin(config);
-  } catch (err) {
-    await router.stop(0);
-    await health.stop();
-    await nodeList.stop();
-    unwatch();
-    throw err;
   }
-  // After the listeners are bound: a client must never find a router that cannot accept yet.
-  const discovery = new Discovery(config, {
-    cluster: router.cluster,
-    notReady: () => handlers.notReadyReason(),
-    listener: listenAddresses[0]!,
-    metrics: metrics.registry,
-    log,
-  });
-  const active = router.cluster.active()?.config.name;
-  log.info(
-    {
-      version: VERSION,
-      nodejs: process.version,
-      listeners: listeners.map((l) => `${l.address} (${l.transport})`),
-      nodes: config.nodes.map((n) => `${n.name}=${n.host}:${n.port}`),
-      check: config.health.kind,
-      admin: admin ? `${admin.address.address}:${admin.address.port}` : 'off',
-      active: active ?? null,
-    },
-    `livy-router ${VERSION} started: ${listeners.map((l) => l.address).join(', ')} -> ${config.nodes.length} Livy node(s), ` +
-      `${config.health.kind} checks, active node: ${active ?? 'none yet'}, admin: ${admin ? `${admin.address.address}:${admin.address.port}` : 'off'}`,
-  );
-  return {
-    router,
-    get health() {
-      return health;
-    },
-    listenAddresses,
-    metrics,
-    get adminAddress() {
-      return admin?.address;
-    },
-    nodeList,
-    registration: () => discovery.status(),
-    reconfigure: (next) => enqueue(() => applyConfig(next)),
-    stop: (graceMs = 0) =>
-      (stopping ??= (async () => {
-        draining = true;
-        await changes;
-        // First: clients stop finding this router before it stops accepting.
-        await discovery.stop();
-        await nodeList.stop();
-        // Stops accepting at once, releases held clients, drains up to graceMs, closes the rest.
-        await router.stop(graceMs);
-        await health.stop();
-        unwatch();
-        // Last, so /status and /readyz answer while connections drain.
-        await admin?.close();
-      })()),
-  };
 
-  async function applyConfig(nextFile: RouterConfig): Promise<void> {
-    const current = router.currentConfig;
-    const nextAccess = loadAdminAccess(nextFile.admin);
-    // Reads the CM password file (throws before anything changes); keeps the discovered list.
-    nodeList.reconfigure(nextFile);
-    const next: RouterConfig = { ...nextFile, nodes: nodeList.nodesFor(nextFile) };
+  private async applyConfig(file: RouterConfig): Promise<void> {
+    const current = this.config;
+    const nextAccess = loadAdminAccess(file.admin);
+    this.nodeList.reconfigure(file); // reads the CM password file: throws before anything changed
+    const next: RouterConfig = { ...file, nodes: this.nodeList.nodesFor(file) };
     if (!sameAdmin(current.admin, next.admin)) {
       // Close first: the new address may share the old port. If the new one cannot be bound,
       // the old one comes back and the reload is refused as a whole.
-      await admin?.close();
+      await this.admin?.close();
       try {
-        admin = await bindAdmin(next);
+        this.admin = await this.bindAdmin(next);
       } catch (err) {
-        admin = await bindAdmin(current);
+        this.admin = await this.bindAdmin(current);
         throw err;
       }
     }
-    router.reconfigure(next, { checked: (n) => health.checks(n) });
-    access = nextAccess;
+    this.router.reconfigure(next, { checked: (n) => this.health.checks(n) });
+    this.access = nextAccess;
+    // Unchanged nodes keep their running checks; only a changed health block restarts them all.
     if (JSON.stringify(current.health) !== JSON.stringify(next.health)) {
-      await health.stop();
-      health = startHealth(next);
-    } else health.replaceNodes(next.nodes);
-    log.level = next.log.level;
-    await discovery.reconfigure(next);
+      await this.health.stop();
+      this.monitor = this.startHealth(next);
+    } else this.health.replaceNodes(next.nodes);
+    this.log.level = next.log.level;
+    await this.discovery?.reconfigure(next);
   }
 
   /** A new list from Cloudera Manager: unchanged nodes keep their state, sessions and checks. */
-  async function applyNodes(nodes: readonly NodeConfig[], reasons: ReadonlyMap<string, string>): Promise<void> {
-    const next: RouterConfig = { ...router.currentConfig, nodes };
-    router.reconfigure(next, { reasons, checked: (n) => health.checks(n) });
-    health.replaceNodes(nodes);
+  private async applyNodes(nodes: readonly NodeConfig[], reasons: ReadonlyMap<string, string>): Promise<void> {
+    this.router.reconfigure({ ...this.config, nodes }, { reasons, checked: (n) => this.health.checks(n) });
+    this.health.replaceNodes(nodes);
+  }
+
+  private startHealth(c: RouterConfig): HealthMonitor {
+    const monitor = new HealthMonitor(c.nodes, c.health, this.router.cluster, this.log.child({ component: 'health' }), {
+      onCheckDone: (report) => this.metrics.checkCompleted(report),
+    });
+    monitor.start();
+    return monitor;
   }
 }

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { queryNode, type HiveTarget } from '../sim/hive-client.js';
 import { tlsFixture } from './helpers/tls.js';
-import { readReply, Reader, StatusCode } from '../src/handshake/thrift-codec.js';
+import { readReply, Reader, StatusCode } from '../src/wire/thrift-codec.js';
 import { openSessionCall, plainClientHello } from './helpers/bulk-node.js';
 import { startSimCluster } from './helpers/sim.js';
 import { startTestRouter } from './helpers/router.js';

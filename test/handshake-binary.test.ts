@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BinaryHandshake } from '../src/handshake/binary.js';
-import { encodeSaslFrame, SaslStatus } from '../src/handshake/sasl-frame.js';
-import { frame, MessageType, readReply, Reader, StatusCode } from '../src/handshake/thrift-codec.js';
+import { encodeSaslFrame, SaslStatus } from '../src/wire/sasl-frame.js';
+import { MessageType, readReply, Reader, StatusCode } from '../src/wire/thrift-codec.js';
+import { frame } from '../src/wire/thrift-writer.js';
 import { openSessionCall, openSessionOk, plainClientHello } from './helpers/bulk-node.js';
 
 const complete = encodeSaslFrame(SaslStatus.COMPLETE, '');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpHandshake } from '../src/handshake/http.js';
-import { RequestScanner, type RequestScan } from '../src/handshake/http-request-scanner.js';
+import { RequestScanner, type RequestScan } from '../src/wire/http-request-scanner.js';
 import { MARKER, NodeHttpOracle, type OracleVerdict } from './helpers/node-http-oracle.js';
 import { generatedRequests, STRICTER_THAN_LLHTTP } from './helpers/http-cases.js';
 

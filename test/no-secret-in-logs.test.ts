@@ -3,7 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeSaslFrame, SaslStatus } from '../src/handshake/sasl-frame.js';
+import { encodeSaslFrame, SaslStatus } from '../src/wire/sasl-frame.js';
 import { startSimCluster, type SimCluster } from '../sim/cluster.js';
 import { plainClientHello } from '../sim/wire.js';
 import { startRouterProcess, type RouterProcess } from './helpers/router-process.js';

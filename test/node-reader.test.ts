@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NodeReader, writeView } from '../src/upstream/node-reader.js';
+import { NodeReader, writeView } from '../src/session/node-reader.js';
 
 /** Plays the part of Node's stream code: read `bytes` into the socket's next buffer, call back, as onStreamRead does. */
 function read(reader: NodeReader, fill: number, bytes: number): Buffer {

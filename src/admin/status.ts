@@ -1,5 +1,5 @@
 import type { Router } from '../router.js';
-import type { NodeState } from '../upstream/cluster-state.js';
+import type { NodeState } from '../cluster/cluster-state.js';
 import type { RegistrationStatus } from '../discovery/registration.js';
 import type { NodeListStatus } from '../node-list/node-list.js';
 

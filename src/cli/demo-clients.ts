@@ -1,9 +1,11 @@
-import type { HiveSessionHandle } from '../../sim/hive-client.js';
-import type { DemoConnect } from './demo-zookeeper.js';
+import type { HiveSessionHandle, HiveTarget } from '../../sim/hive-client.js';
 import type { Simulator } from './load-simulator.js';
 
 /** One line for the demo's output, already timed by the caller. */
 export type Print = (line: string) => void;
+
+/** Opens one connection to the router: `viaZk` says whether it was found in ZooKeeper (demo-zookeeper.ts). */
+export type DemoConnect = <T>(open: (target: HiveTarget) => Promise<T>) => Promise<{ value: T; viaZk: boolean }>;
 
 const pad = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s.padEnd(n));
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

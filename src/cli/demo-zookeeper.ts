@@ -2,10 +2,7 @@ import type { HiveTarget } from '../../sim/hive-client.js';
 import { LookupError, lookupAndConnect } from '../discovery/lookup.js';
 import type { RegistrationStatus } from '../discovery/registration.js';
 import { namespacePath } from '../discovery/znode.js';
-import type { Print } from './demo-clients.js';
-
-/** Opens one connection to the router: `viaZk` says whether it was found in ZooKeeper. */
-export type DemoConnect = <T>(open: (target: HiveTarget) => Promise<T>) => Promise<{ value: T; viaZk: boolean }>;
+import type { DemoConnect, Print } from './demo-clients.js';
 
 export const connectDirectly =
   (target: HiveTarget): DemoConnect =>

@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { createLogger } from '../log.js';
 import { validateConfig } from '../config/validate.js';
 import { splitHostPort } from '../config/cli-overrides.js';
-import { startService, type Service } from '../service.js';
-import type { StateChange } from '../upstream/cluster-state.js';
+import { Service } from '../service.js';
+import type { StateChange } from '../cluster/cluster-state.js';
 import { AdminBindError } from '../admin/errors.js';
 import { DemoClients } from './demo-clients.js';
 import { connectDirectly, DemoZooKeeperRoute } from './demo-zookeeper.js';
@@ -75,11 +75,11 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   try {
     if (!validation.ok) throw new Error(validation.problems.join('; '));
     const routerLog = log.child({ component: 'router' });
-    service = await startService(validation.config, routerLog).catch((err: unknown) => {
+    service = await Service.start(validation.config, routerLog).catch((err: unknown) => {
       // A demo should start anywhere: with the default admin port taken (a router running
       // already), take any free one; the header prints where it is.
       if (!(err instanceof AdminBindError) || opts.admin !== DEMO_ADMIN_DEFAULT) throw err;
-      return startService({ ...validation.config, admin: { ...validation.config.admin, port: 0 } }, routerLog);
+      return Service.start({ ...validation.config, admin: { ...validation.config.admin, port: 0 } }, routerLog);
     });
   } catch (err) {
     await cluster.close();
@@ -116,14 +116,14 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   say('');
 
   let failovers = 0;
-  let lastActive = service.router.cluster.active()?.config.name;
+  let lastActive = service.cluster.active()?.config.name;
   const onChange = (c: StateChange) => {
     print(`router   ${c.node.name} ${c.from} -> ${c.to}: ${c.reason}`);
     if (c.to !== 'active') return;
     if (lastActive !== undefined && lastActive !== c.node.name) failovers++;
     lastActive = c.node.name;
   };
-  const unsubscribe = service.router.cluster.onChange(onChange);
+  const unsubscribe = service.cluster.onChange(onChange);
   const direct = { host: '127.0.0.1', port, auth: 'plain' as const, user: 'demo', password: 'demo', timeoutMs: 5000 };
   const route = zk ? new DemoZooKeeperRoute(direct, zk, () => service.registration(), print) : undefined;
   const clients = new DemoClients({ queryNode, openHiveSession }, route?.connect ?? connectDirectly(direct), print);

@@ -43,7 +43,7 @@ export async function reloadConfig(args: ConfigArgs, service: Service, log: Logg
     return false;
   }
   // With clouderaManager the file lists no nodes: compare with the list the router keeps running.
-  const plan = planReload(service.router.currentConfig, { ...validation.config, nodes: service.nodeList.nodesFor(validation.config) });
+  const plan = planReload(service.config, { ...validation.config, nodes: service.nodeList.nodesFor(validation.config) });
   try {
     await service.reconfigure(validation.config);
   } catch (err) {
@@ -54,7 +54,7 @@ export async function reloadConfig(args: ConfigArgs, service: Service, log: Logg
     log.warn({ settings: plan.needRestart }, `reload: ${plan.needRestart.join(', ')} changed; they apply at the next restart`);
   }
   log.info(
-    { source, added: plan.added, removed: plan.removed, changed: plan.changed, nodes: service.router.currentConfig.nodes.map((n) => n.name) },
+    { source, added: plan.added, removed: plan.removed, changed: plan.changed, nodes: service.config.nodes.map((n) => n.name) },
     'configuration reloaded',
   );
   return true;

@@ -1,5 +1,5 @@
 import { createLogger, type Logger } from '../log.js';
-import { startService, type Service } from '../service.js';
+import { Service } from '../service.js';
 import type { ConfigArgs } from './options.js';
 import { reloadConfig } from './reload.js';
 import { resolveConfig } from './resolve-config.js';
@@ -49,7 +49,7 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, keep);
   let service: Service;
   try {
-    service = await startService(config, log);
+    service = await Service.start(config, log);
   } catch (err) {
     log.fatal({ err }, `cannot start: ${(err as Error).message}`);
     return 1;
@@ -87,14 +87,14 @@ export async function runCommand(args: ConfigArgs, env: NodeJS.ProcessEnv = proc
     if (stopped) return;
     if (stopping) {
       // A second signal means "now": the drain below then ends at once.
-      log.warn({ signal, open: svc.router.registry.count() }, 'second signal: closing every connection now');
-      svc.router.closeAll(`router shutting down (${signal} again)`);
+      log.warn({ signal, open: svc.openSessions() }, 'second signal: closing every connection now');
+      svc.closeNow(`router shutting down (${signal} again)`);
       return;
     }
     stopping = true;
     stopStatus();
-    const graceMs = svc.router.currentConfig.shutdownGraceMs;
-    log.info({ signal, graceMs, open: svc.router.registry.count() }, 'shutting down: no new connections, draining established ones');
+    const graceMs = svc.config.shutdownGraceMs;
+    log.info({ signal, graceMs, open: svc.openSessions() }, 'shutting down: no new connections, draining established ones');
     void systemd
       .notify({ STOPPING: '1', STATUS: `draining up to ${graceMs} ms` })
       .then(() => svc.stop(graceMs))

@@ -5,9 +5,9 @@ import type { SystemdNotifier } from './systemd-notify.js';
 const REFRESH_MS = 10_000;
 
 export function statusLine(svc: Service): string {
-  const active = svc.router.cluster.active()?.config.name;
+  const active = svc.cluster.active()?.config.name;
   const listening = svc.listenAddresses.map((a) => `${a.address}:${a.port}`).join(', ');
-  return `${active ? `active node: ${active}` : 'NO active Livy node'}; ${svc.router.registry.count()} connection(s) open, ${svc.router.hold.size} waiting; listening on ${listening}`;
+  return `${active ? `active node: ${active}` : 'NO active Livy node'}; ${svc.openSessions()} connection(s) open, ${svc.heldClients()} waiting; listening on ${listening}`;
 }
 
 /**
@@ -38,7 +38,7 @@ export function keepSystemdStatus(svc: Service, systemd: SystemdNotifier): () =>
       }
     });
   };
-  const unsubscribe = svc.router.cluster.onChange(send);
+  const unsubscribe = svc.cluster.onChange(send);
   const timer = setInterval(send, REFRESH_MS);
   return () => {
     stopped = true;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 import type { RouterConfig } from '../config/schema.js';
-import type { ClusterState } from '../upstream/cluster-state.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
 import { VERSION } from '../version.js';
 import { Registration, type RegistrationCause, type RegistrationStatus } from './registration.js';
 import { publication } from './znode.js';

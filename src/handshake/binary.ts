@@ -1,7 +1,8 @@
 import type { ClientCheck, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
-import { KeptBytes } from './kept-bytes.js';
-import { encodeSaslFrame, mechanismPreview, printable, readSaslFrame, SaslStatus, saslStatusName } from './sasl-frame.js';
-import { frame, Incomplete, Malformed, MessageType, openSessionErrorReply, readMessageHeader, readReply, Reader, StatusCode } from './thrift-codec.js';
+import { KeptBytes } from '../wire/kept-bytes.js';
+import { encodeSaslFrame, mechanismPreview, printable, readSaslFrame, SaslStatus, saslStatusName } from '../wire/sasl-frame.js';
+import { Incomplete, Malformed, MessageType, readMessageHeader, readReply, Reader, StatusCode } from '../wire/thrift-codec.js';
+import { frame, openSessionErrorReply } from '../wire/thrift-writer.js';
 
 type Stage = 'sasl' | 'thrift';
 interface FirstCall {

@@ -2,7 +2,7 @@
  * What a transport's handshake parser tells the node trial. Parsers are pure: client bytes and
  * node bytes in, verdicts out. They keep the client's bytes until a node has answered positively,
  * so the bytes can be replayed to the next node. Which node is active, and which rejection a
- * client finally gets, is not theirs to decide (upstream/rejection-ledger.ts, upstream/evidence.ts).
+ * client finally gets, is not theirs to decide (cluster/rejection-ledger.ts, cluster/evidence.ts).
  */
 
 /**

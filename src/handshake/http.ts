@@ -1,8 +1,8 @@
 import type { ClientCheck, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
-import { bodyEnd, bodyFraming, errorResponse, header, readHead } from './http-message.js';
-import { RequestScanner } from './http-request-scanner.js';
-import { KeptBytes } from './kept-bytes.js';
-import { readMessageHeader, readReply, Reader, MessageType, StatusCode } from './thrift-codec.js';
+import { bodyEnd, bodyFraming, errorResponse, header, readHead } from '../wire/http-message.js';
+import { RequestScanner } from '../wire/http-request-scanner.js';
+import { KeptBytes } from '../wire/kept-bytes.js';
+import { readMessageHeader, readReply, Reader, MessageType, StatusCode } from '../wire/thrift-codec.js';
 
 /** Answers of a passive (or not yet ready) Livy node to a Thrift-over-HTTP POST. */
 const PASSIVE_STATUSES = new Set([307, 308, 502, 503]);

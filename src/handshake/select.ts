@@ -1,11 +1,12 @@
 import type { RouterConfig } from '../config/schema.js';
-import { classify, type ClientProtocol } from '../listener/classify.js';
+import { classify, type ClientProtocol } from '../wire/classify.js';
 import { BinaryHandshake } from './binary.js';
 import type { Handshake } from './handshake.js';
 import { HttpHandshake } from './http.js';
-import { errorResponse } from './http-message.js';
-import { encodeSaslFrame, SaslStatus } from './sasl-frame.js';
-import { Incomplete, openSessionErrorReply, readMessageHeader, Reader } from './thrift-codec.js';
+import { errorResponse } from '../wire/http-message.js';
+import { encodeSaslFrame, SaslStatus } from '../wire/sasl-frame.js';
+import { Incomplete, readMessageHeader, Reader } from '../wire/thrift-codec.js';
+import { openSessionErrorReply } from '../wire/thrift-writer.js';
 import { TlsPassthrough } from './tls.js';
 
 export interface HandshakeContext {

@@ -1,5 +1,5 @@
 import type { ClientCheck, Handshake, NodeAnswer } from './handshake.js';
-import { KeptBytes } from './kept-bytes.js';
+import { KeptBytes } from '../wire/kept-bytes.js';
 
 /** A fatal TLS alert (internal_error), readable by a client that has sent only its ClientHello. */
 const TLS_ALERT_INTERNAL_ERROR = Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50]);

@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { CheckConfig } from '../config/health-schema.js';
 import type { NodeConfig } from '../config/schema.js';
-import type { ClusterState } from '../upstream/cluster-state.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
 import { effectiveCheck, type CheckerContext, type CheckOutcome, type CheckState } from './checker.js';
 import { createChecker } from './create-checker.js';
 import { applyRiseFall } from './rise-fall.js';
@@ -13,7 +13,7 @@ export type { CheckDone, MonitorOptions } from './watch.js';
  * Checks every node in the background and feeds the results to the cluster model, after rise and
  * fall. It never touches client sockets: the router reacts to the model's changes.
  *
- * Reporting rules: role-aware checks decide roles while they run (upstream/evidence.ts has the
+ * Reporting rules: role-aware checks decide roles while they run (cluster/evidence.ts has the
  * whole table of evidence):
  * - a change of verdict is reported at once (a node that just became active takes the role, even
  *   from another whose last check still said active: that check is older);

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { encodeSaslFrame, printable, readSaslFrame, SaslStatus, saslStatusName } from '../handshake/sasl-frame.js';
-import { frame, Incomplete, Malformed, MessageType, readReply, Reader, TType, Writer, type ReplySummary } from '../handshake/thrift-codec.js';
+import { encodeSaslFrame, printable, readSaslFrame, SaslStatus, saslStatusName } from '../wire/sasl-frame.js';
+import { Incomplete, Malformed, MessageType, readReply, Reader, TType, type ReplySummary } from '../wire/thrift-codec.js';
+import { frame, Writer } from '../wire/thrift-writer.js';
 import type { CheckConfig } from '../config/health-schema.js';
 import type { NodeConfig } from '../config/schema.js';
 import { CheckConnectionLostError, CheckGarbageError, CheckSaslRejectedError, CheckTimeoutError } from './errors.js';

@@ -1,6 +1,6 @@
 import { classifyProbeError } from './probe-errors.js';
 import { createPool, type Pool } from 'generic-pool';
-import { StatusCode, MessageType } from '../handshake/thrift-codec.js';
+import { StatusCode, MessageType } from '../wire/thrift-codec.js';
 import type { Checker, CheckerContext, CheckOutcome } from './checker.js';
 import { CheckSaslRejectedError, CheckTimeoutError } from './errors.js';
 import { ThriftProbeConnection } from './thrift-connection.js';

@@ -2,10 +2,9 @@ import type { Logger } from '../log.js';
 import type { RouterConfig } from '../config/schema.js';
 import type { RouterObserver } from '../observe.js';
 import type { SessionRegistry } from '../session/registry.js';
-import type { Session, SessionSummary } from '../session/session.js';
-import type { ClusterState } from '../upstream/cluster-state.js';
-import type { Evidence } from '../upstream/evidence.js';
-import type { HoldQueue } from '../upstream/hold-queue.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
+import type { Evidence } from '../cluster/evidence.js';
+import type { HoldQueue } from '../cluster/hold-queue.js';
 
 /** What every DownstreamConnection shares: the router's parts, read through, never copied. */
 export interface ConnectionContext {
@@ -17,8 +16,6 @@ export interface ConnectionContext {
   readonly registry: SessionRegistry;
   readonly log: Logger;
   readonly observer: RouterObserver;
-  /** One function for every session's end: out of the registry, into the metrics. */
-  readonly sessionEnded: (session: Session, summary: SessionSummary) => void;
   /** Connections between accept and commit; each removes itself when it commits or closes. */
   readonly handshakes: Set<{ close(reason: string): void }>;
   nextId(): number;

@@ -1,16 +1,15 @@
 import type net from 'node:net';
 import type { Logger } from '../log.js';
-import type { ListenerConfig, RouterConfig } from '../config/schema.js';
+import type { ListenerConfig } from '../config/schema.js';
 import type { ConnectionContext, ConnectionState } from './connection-context.js';
 import { Deadline } from './deadline.js';
 import { sayLastWords } from './last-words.js';
 import type { Handshake } from '../handshake/handshake.js';
 import { selectForClient } from '../handshake/select.js';
-import type { Held, ReleaseReason } from '../upstream/hold-queue.js';
-import { shouldWait } from '../upstream/hold-policy.js';
+import { ActiveWait } from '../cluster/active-wait.js';
+import type { ReleaseReason } from '../cluster/hold-queue.js';
 import { NodeTrial, type TrialResult } from '../upstream/node-trial.js';
-import { openSession } from '../session/open-session.js';
-import { hexPreview } from './classify.js';
+import { hexPreview } from '../wire/classify.js';
 
 /**
  * One client connection, from accept to 'close' (Envoy's downstream connection): wait for a
@@ -27,13 +26,8 @@ export class DownstreamConnection {
   private pending: Buffer = Buffer.alloc(0);
   private handshake: Handshake | undefined;
   private trial: NodeTrial | undefined;
-  private held: Held | undefined;
-  /** When this client first waited for an active node: it waits holdMs in all, at most. */
-  private holdStartedAt: number | undefined;
-  /** See WaitSoFar (upstream/hold-policy.ts); heldMs: time held in all, for the closing log line. */
-  private holdOver = false;
-  private waitedForCheck = false;
-  private heldMs = 0;
+  /** Its wait for an active node while a failover is under way (cluster/active-wait.ts). */
+  private readonly wait: ActiveWait;
   private clientEnded = false;
   private readonly firstBytesTimer: NodeJS.Timeout;
   /** From accept to commit, not counting held time (handshake.deadlineMs). */
@@ -47,6 +41,7 @@ export class DownstreamConnection {
     this.id = ctx.nextId();
     this.clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.log = ctx.log.child({ conn: this.id, client: this.clientAddress });
+    this.wait = new ActiveWait(ctx, this.log);
     socket.on('error', this.onError);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -110,35 +105,22 @@ export class DownstreamConnection {
   /** A complete first message is here: wait for an active node if a failover is under way, else try the nodes. */
   private begin(): void {
     clearTimeout(this.firstBytesTimer);
-    if (this.ctx.hold.shouldHoldFirst(this.ctx.config().holdMs, this.ctx.evidence.roleAwareChecks())) this.holdThenTry();
+    if (this.wait.holdFirst()) this.holdThenTry();
     else this.tryNodes();
   }
 
   private holdThenTry(): void {
-    const config = this.ctx.config();
-    const since = Date.now();
-    const startedAt = (this.holdStartedAt ??= since);
     this.state = 'held';
     this.deadline.pause();
-    this.held = this.ctx.hold.hold({
-      waitMs: Math.max(0, startedAt + config.holdMs - Date.now()),
-      max: config.maxHeldConnections,
-      roleAwareChecks: this.ctx.evidence.roleAwareChecks(),
-      observer: this.ctx.observer,
-      log: this.log,
-      release: (why) => this.released(why, since),
-    });
+    this.wait.hold(this.released);
   }
 
-  private released(why: ReleaseReason, since: number): void {
-    this.held = undefined;
-    this.heldMs += Date.now() - since;
+  private readonly released = (why: ReleaseReason): void => {
     if (this.state !== 'held') return;
-    this.log.debug({ why, heldMs: this.heldMs }, 'stopped waiting for an active node');
+    this.log.debug({ why, heldMs: this.wait.heldMs }, 'stopped waiting for an active node');
     if (why === 'shutdown') return this.close('router shutting down');
-    if (why === 'expired' || why === 'full') this.holdOver = true;
     this.tryNodes();
-  }
+  };
 
   private tryNodes(): void {
     const config = this.ctx.config();
@@ -176,37 +158,20 @@ export class DownstreamConnection {
         if (restart) return this.tryNodes();
         return this.refuse(result.reason, this.handshake?.ownAnswer(result.reason));
       }
-      this.failed(result, config);
+      this.failed(result);
     });
   }
 
-  /** Every node refused: wait for an active node (upstream/hold-policy.ts), or give the client its answer. */
-  private failed(result: Extract<TrialResult, { kind: 'failed' }>, config: RouterConfig): void {
-    const { cluster, evidence, hold } = this.ctx;
-    const so = { startedAt: this.holdStartedAt, over: this.holdOver, waitedForCheck: this.waitedForCheck };
-    const view = {
-      active: cluster.active()?.config.name,
-      checksConfirmActive: (n: string) => evidence.checksConfirmActive(n),
-      canHold: hold.canHold(config.holdMs),
-      holdMs: config.holdMs,
-    };
-    const decision = shouldWait(result, so, view);
-    this.waitedForCheck = decision.waitedForCheck;
-    if (decision.wait) {
-      this.log.debug({ attempts: result.records.length }, 'every node refused alike and the active did not answer for itself: waiting for one');
-      return this.holdThenTry();
-    }
+  /** Every node refused: wait for an active node (cluster/active-wait.ts), or give the client its answer. */
+  private failed(result: Extract<TrialResult, { kind: 'failed' }>): void {
+    const judged = this.wait.judge(result, this.handshake!);
+    if (judged.kind === 'wait') return this.holdThenTry();
     this.log.warn({ attempts: result.records.map((r) => `${r.node} ${r.address}: ${r.reason}`) }, 'no Livy node accepted the connection');
     this.ctx.observer.noNodeAccepted();
-    if (this.holdStartedAt !== undefined && !cluster.active()) {
-      const last = result.answer.from ? `; last answer from ${result.answer.from}` : '';
-      const message = `no active Livy node for ${config.holdMs} ms${last}: ${result.summary}`;
-      return this.refuse(message, this.handshake!.ownAnswer(message) ?? result.answer.bytes);
-    }
-    this.refuse(result.summary, result.answer.bytes);
+    this.refuse(judged.reason, judged.bytes);
   }
 
-  /** Hands both sockets to a Session (session/open-session.ts); nothing refers to this object after that. */
+  /** Hands both sockets to a Session in the registry; nothing refers to this object after that. */
   private commit(result: Extract<TrialResult, { kind: 'committed' }>): void {
     this.state = 'committed';
     const { socket } = this;
@@ -215,12 +180,12 @@ export class DownstreamConnection {
     for (const b of result.toClient) socket.write(b);
     const { transport, user } = this.handshake!;
     this.cleanUp('committed');
-    this.log.debug({ node: result.node.config.name, transport, proof: result.proof }, 'connection opened');
-    openSession(
-      this.ctx,
-      { id: this.id, client: socket, clientAddress: this.clientAddress, transport, user, heldMs: this.heldMs, clientEnded: this.clientEnded },
-      result,
-    );
+    const { id, clientAddress, clientEnded } = this;
+    const nodeName = result.node.config.name;
+    this.log.debug({ node: nodeName, transport, proof: result.proof }, 'connection opened');
+    const sockets = { client: socket, node: result.socket, nodeReader: result.reader };
+    const { session: opts } = this.ctx.config();
+    this.ctx.registry.open({ id, ...sockets, nodeName, transport, clientAddress, user, heldMs: this.wait.heldMs, opts, log: this.ctx.log, clientEnded });
   }
 
   /** The client gets our last words (if any), a FIN, and the socket is destroyed soon after. */
@@ -235,8 +200,7 @@ export class DownstreamConnection {
   }
 
   private cleanUp(reason: string): void {
-    this.held?.cancel();
-    this.held = undefined;
+    this.wait.cancel();
     this.trial?.abort(reason);
     this.handshake?.release();
   }

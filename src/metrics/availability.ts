@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { ClusterState } from '../upstream/cluster-state.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
 
 /**
  * How long every node must be known not to be active before "no active Livy node" is logged at

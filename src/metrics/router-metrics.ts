@@ -1,7 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RejectKind, RouterObserver } from '../observe.js';
-import type { SessionSummary } from '../session/session.js';
-import type { ClusterState, NodeState } from '../upstream/cluster-state.js';
+import type { RejectKind, RouterObserver, SessionSummary } from '../observe.js';
+import type { ClusterState, NodeState } from '../cluster/cluster-state.js';
 import { VERSION } from '../version.js';
 
 const PREFIX = 'livy_router_';

@@ -79,6 +79,16 @@ export class NodeList {
     this.apply = apply;
   }
 
+  /**
+   * The node list for a starting router and the config to start with: the file's nodes, or
+   * Cloudera Manager's list when it answers in time. Without any list the router still starts
+   * (and says so), but is not ready. Throws when the CM password or CA file cannot be read.
+   */
+  static async start(file: RouterConfig, log: Logger, metrics: Registry): Promise<{ nodeList: NodeList; config: RouterConfig }> {
+    const nodeList = new NodeList(file, { log: log.child({ component: 'node-list' }), metrics });
+    return { nodeList, config: await startingConfig(nodeList, file, log) };
+  }
+
   /** The nodes to run with under `config`. */
   nodesFor(config: RouterConfig): readonly NodeConfig[] {
     return config.clouderaManager ? this.current : config.nodes;
@@ -176,11 +186,7 @@ export class NodeList {
   }
 }
 
-/**
- * The config to start with: the file's nodes, or Cloudera Manager's list when it answers within
- * its timeout. Without any list the router still starts (and says so), but is not ready.
- */
-export async function startingConfig(nodeList: NodeList, file: RouterConfig, log: Logger): Promise<RouterConfig> {
+async function startingConfig(nodeList: NodeList, file: RouterConfig, log: Logger): Promise<RouterConfig> {
   const cm = file.clouderaManager;
   if (!cm) return file;
   await nodeList.firstList(cm.timeoutMs * 2 + 1000);

@@ -1,24 +1,40 @@
-import type { Session } from './session.js';
+import { noopObserver, type RouterObserver, type SessionSummary } from '../observe.js';
+import { Session, type SessionInit } from './session.js';
+
+export interface OpenRequest extends Omit<SessionInit, 'onDone'> {
+  /** The client had half-closed before the commit. */
+  readonly clientEnded: boolean;
+}
 
 /**
- * Every committed session, by node: what is closed when a node stops being the active one.
+ * Every committed session, by node, from its open to its end: what is closed when a node stops
+ * being the active one. The commit opens a session here and the session's end takes it out.
  */
 export class SessionRegistry {
   private readonly byNode = new Map<string, Set<Session>>();
 
-  add(session: Session): void {
+  constructor(private readonly observer: RouterObserver = noopObserver) {}
+
+  /** The commit: both sockets become a Session, which owns them from here to their close. */
+  open(req: OpenRequest): Session {
+    const { clientEnded, ...init } = req;
+    const session = new Session({ ...init, onDone: this.ended });
     let set = this.byNode.get(session.nodeName);
     if (!set) this.byNode.set(session.nodeName, (set = new Set()));
     set.add(session);
+    this.observer.sessionOpened(session.nodeName, init.transport);
+    session.start(clientEnded);
+    return session;
   }
 
-  /** The session has ended (its `onDone`). */
-  remove(session: Session): void {
+  /** Every session's `onDone`: out of the registry, into the metrics. */
+  private readonly ended = (session: Session, summary: SessionSummary): void => {
     const set = this.byNode.get(session.nodeName);
     if (!set) return;
     set.delete(session);
     if (set.size === 0) this.byNode.delete(session.nodeName);
-  }
+    this.observer.sessionClosed(summary);
+  };
 
   count(node?: string): number {
     if (node !== undefined) return this.byNode.get(node)?.size ?? 0;

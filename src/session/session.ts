@@ -1,22 +1,12 @@
 import type net from 'node:net';
 import type { Logger } from '../log.js';
-import { writeView, type NodeReader } from '../upstream/node-reader.js';
+import type { SessionSummary } from '../observe.js';
+import { writeView, type NodeReader } from './node-reader.js';
 
 export interface SessionOptions {
   idleTimeoutMs: number;
   keepAliveInitialDelayMs: number;
   noDelay: boolean;
-}
-
-export interface SessionSummary {
-  id: number;
-  node: string;
-  transport: string;
-  client: string;
-  bytesFromClient: number;
-  bytesToClient: number;
-  durationMs: number;
-  reason: string;
 }
 
 export interface SessionInit {

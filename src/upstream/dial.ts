@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { ConnectFailedError, ConnectTimeoutError } from '../errors.js';
-import { NodeReader } from './node-reader.js';
+import { NodeReader } from '../session/node-reader.js';
 
 export interface DialTarget {
   name: string;

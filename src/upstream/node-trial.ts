@@ -1,17 +1,36 @@
 import type net from 'node:net';
 import type { Logger } from '../log.js';
-import type { Handshake, NodeAnswer, Proof } from '../handshake/handshake.js';
+import type { NodeConfig } from '../config/schema.js';
+import type { Handshake, NodeAnswer, Proof, Rejection } from '../handshake/handshake.js';
 import type { RejectKind, RouterObserver } from '../observe.js';
-import type { NodeStatus } from './cluster-state.js';
+import type { NodeReader } from '../session/node-reader.js';
 import { dial, type Dial } from './dial.js';
 import { isLocalError } from './local-errors.js';
-import type { NodeReader } from './node-reader.js';
-import { pickAnswer, type AttemptRecord, type Answer } from './rejection-ledger.js';
+
+/**
+ * A node as the trial sees it: the cluster model's NodeStatus fits. The trial reads only whether
+ * the model holds it down (a shorter wait) or active (see TrialResult's `believedActive`).
+ */
+export interface TrialNode {
+  readonly config: NodeConfig;
+  readonly state: string;
+}
+
+/** What one node did with one client's handshake. */
+export interface AttemptRecord {
+  readonly node: string;
+  /** host:port dialled. */
+  readonly address: string;
+  readonly outcome: RejectKind | 'local-error';
+  readonly reason: string;
+  /** The node's refusal in its protocol, when it gave one (a SASL frame, an OpenSession error, an HTTP status). */
+  readonly rejection?: Rejection;
+}
 
 export interface TrialOptions {
   readonly handshake: Handshake;
   /** The nodes to try, in order (the cluster model's dial order when the trial starts). */
-  readonly order: readonly NodeStatus[];
+  readonly order: readonly TrialNode[];
   readonly connectTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
   readonly log: Logger;
@@ -23,7 +42,7 @@ export interface TrialOptions {
 export type TrialResult =
   | {
       kind: 'committed';
-      node: NodeStatus;
+      node: TrialNode;
       /** The node socket, paused, with none of the trial's listeners left on it. */
       socket: net.Socket;
       reader: NodeReader;
@@ -32,7 +51,8 @@ export type TrialResult =
       proof: Proof;
       records: readonly AttemptRecord[];
     }
-  | { kind: 'failed'; summary: string; answer: Answer; records: readonly AttemptRecord[] }
+  /** Every node refused; what the client gets is the cluster's call (cluster/rejection-ledger.ts). */
+  | { kind: 'failed'; summary: string; records: readonly AttemptRecord[]; believedActive: string | undefined }
   | { kind: 'aborted'; reason: string; records: readonly AttemptRecord[] };
 
 /** One node being tried; its listeners are named so that they can be removed by reference. */
@@ -43,7 +63,7 @@ class Attempt {
   readonly dial: Dial;
 
   constructor(
-    readonly node: NodeStatus,
+    readonly node: TrialNode,
     private readonly trial: NodeTrial,
     connectTimeoutMs: number,
   ) {
@@ -86,7 +106,7 @@ class Attempt {
  * bytes, and lets the handshake judge the node's answers. Refused, reset, closed, silent or
  * rejecting nodes mean "next node". It never writes to the client and never changes the cluster
  * model: it returns what happened (the records) and, on success, the node socket; its owner
- * delivers bytes and upstream/evidence.ts decides what the records say about the nodes.
+ * delivers bytes and cluster/evidence.ts decides what the records say about the nodes.
  */
 export class NodeTrial {
   private index = -1;
@@ -130,8 +150,7 @@ export class NodeTrial {
     const status = this.opts.order[this.index];
     if (!status) {
       const summary = `no Livy node accepted the connection: ${this.records.map((r) => `${r.node} ${r.address}: ${r.reason}`).join('; ') || 'no nodes configured'}`;
-      const answer = pickAnswer(this.records, this.believedActive(), this.opts.handshake, summary);
-      this.end({ kind: 'failed', summary, answer, records: this.records });
+      this.end({ kind: 'failed', summary, records: this.records, believedActive: this.believedActive() });
       return;
     }
     const attempt = new Attempt(status, this, this.opts.connectTimeoutMs);
@@ -149,7 +168,7 @@ export class NodeTrial {
     );
   }
 
-  /** The node believed active when the trial began: its refusal is the one a client gets. */
+  /** The node the model held active when the trial began: its refusal is the one a client gets. */
   private believedActive(): string | undefined {
     const first = this.opts.order[0];
     return first?.state === 'active' ? first.config.name : undefined;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.js';
 import { HealthMonitor } from '../../src/health/monitor.js';
 import type { Checker, CheckOutcome } from '../../src/health/checker.js';
-import { ClusterState } from '../../src/upstream/cluster-state.js';
+import { ClusterState } from '../../src/cluster/cluster-state.js';
 import { silentLogger } from '../../src/log.js';
 import { diffLists, hostAllowed, nodeFromRole, roleSkipReason, setting, type CmRole } from '../../src/node-list/cm-roles.js';
 import { eventually } from '../helpers/eventually.js';

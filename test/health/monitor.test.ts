@@ -4,7 +4,7 @@ import type { RouterConfig } from '../../src/config/schema.js';
 import { HealthMonitor } from '../../src/health/monitor.js';
 import { track } from '../helpers/registry.js';
 import type { Checker, CheckOutcome, CheckState } from '../../src/health/checker.js';
-import { ClusterState } from '../../src/upstream/cluster-state.js';
+import { ClusterState } from '../../src/cluster/cluster-state.js';
 import { silentLogger } from '../../src/log.js';
 
 /** Scripted checkers: each node answers what the test says, at once. Fake timers drive the scheduler. */

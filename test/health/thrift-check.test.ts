@@ -5,7 +5,7 @@ import { startSimNode } from '../helpers/sim.js';
 import { tlsFixture } from '../helpers/tls.js';
 import { ThriftChecker } from '../../src/health/thrift.js';
 import { TcpChecker } from '../../src/health/tcp.js';
-import { encodeSaslFrame, SaslStatus } from '../../src/handshake/sasl-frame.js';
+import { encodeSaslFrame, SaslStatus } from '../../src/wire/sasl-frame.js';
 import { freePort } from '../helpers/net.js';
 import { checkerContext, startGarbageServer } from './helpers.js';
 

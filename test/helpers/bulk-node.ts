@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { createHash } from 'node:crypto';
-import { encodeSaslFrame, readSaslFrame, SaslStatus } from '../../src/handshake/sasl-frame.js';
-import { frame } from '../../src/handshake/thrift-codec.js';
+import { encodeSaslFrame, readSaslFrame, SaslStatus } from '../../src/wire/sasl-frame.js';
+import { frame } from '../../src/wire/thrift-writer.js';
 import { openSessionOk, plainClientHello } from '../../sim/wire.js';
 import { track } from './registry.js';
 

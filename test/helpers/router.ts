@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { Logger } from '../../src/log.js';
 import { validateConfig } from '../../src/config/validate.js';
 import type { RouterConfig } from '../../src/config/schema.js';
-import { startService, type Service } from '../../src/service.js';
+import { Service } from '../../src/service.js';
 import { onStop } from './registry.js';
 
 export interface LogLine {
@@ -43,7 +43,7 @@ export async function startTestRouter(
   extra: Record<string, unknown> = {},
 ): Promise<{ service: Service; port: number; lines: LogLine[] }> {
   const { log, lines } = captureLogger();
-  const service = await startService(testConfig(nodes, extra), log);
+  const service = await Service.start(testConfig(nodes, extra), log);
   // No grace: the test is over, nothing waits for its connections.
   onStop(() => service.stop(0));
   return { service, port: service.listenAddresses[0]!.port, lines };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSaslFrame, SaslStatus } from '../../src/handshake/sasl-frame.js';
+import { encodeSaslFrame, SaslStatus } from '../../src/wire/sasl-frame.js';
 import { exchange } from '../helpers/net.js';
 import { startTestRouter } from '../helpers/router.js';
 import { startSimCluster } from '../helpers/sim.js';

@@ -6,9 +6,9 @@ import type { ConnectionContext } from '../../src/listener/connection-context.js
 import { DownstreamConnection } from '../../src/listener/downstream-connection.js';
 import { noopObserver } from '../../src/observe.js';
 import { SessionRegistry } from '../../src/session/registry.js';
-import { ClusterState } from '../../src/upstream/cluster-state.js';
-import { Evidence } from '../../src/upstream/evidence.js';
-import { HoldQueue } from '../../src/upstream/hold-queue.js';
+import { ClusterState } from '../../src/cluster/cluster-state.js';
+import { Evidence } from '../../src/cluster/evidence.js';
+import { HoldQueue } from '../../src/cluster/hold-queue.js';
 import { connectBulk, startBulkNode } from '../helpers/bulk-node.js';
 import { eventually } from '../helpers/eventually.js';
 import { exchange, freePort } from '../helpers/net.js';
@@ -31,7 +31,6 @@ async function owner(nodes: Array<{ name: string; port: number }>): Promise<{ po
     log,
     observer: noopObserver,
     handshakes: new Set(),
-    sessionEnded: (s) => registry.remove(s),
     nextId: () => 1,
   };
   const connections: DownstreamConnection[] = [];

@@ -3,9 +3,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { plainClientHello, NODE_HELLO_ANSWER } from '../../sim/wire.js';
 import { BinaryHandshake } from '../../src/handshake/binary.js';
-import { encodeSaslFrame, SaslStatus } from '../../src/handshake/sasl-frame.js';
+import { encodeSaslFrame, SaslStatus } from '../../src/wire/sasl-frame.js';
 import { noopObserver } from '../../src/observe.js';
-import type { NodeStatus } from '../../src/upstream/cluster-state.js';
+import type { NodeStatus } from '../../src/cluster/cluster-state.js';
 import { NodeTrial } from '../../src/upstream/node-trial.js';
 import { startBulkNode } from '../helpers/bulk-node.js';
 import { freePort } from '../helpers/net.js';
@@ -70,7 +70,7 @@ describe('NodeTrial: find me a node (real sockets, no client socket at all)', ()
     result.socket.destroy();
   });
 
-  it("every node refuses: the ledger's answer, and nothing is left open", async () => {
+  it('every node refuses: what each said, in order, and nothing is left open', async () => {
     const [a, b] = [await answeringNode(encodeSaslFrame(SaslStatus.BAD, 'not active')), await answeringNode(encodeSaslFrame(SaslStatus.BAD, 'not active'))];
     const trial = new NodeTrial({
       handshake: hello(),
@@ -88,7 +88,12 @@ describe('NodeTrial: find me a node (real sockets, no client socket at all)', ()
     const result = await trial.result;
     expect(result.kind).toBe('failed');
     if (result.kind !== 'failed') return;
-    expect(result.answer).toEqual({ bytes: encodeSaslFrame(SaslStatus.BAD, 'not active'), from: 'b', unanimous: true });
+    // No node was active in the model: which refusal the client gets is the ledger's call (cluster/).
+    expect(result.believedActive).toBeUndefined();
+    expect(result.records.map((r) => [r.node, r.outcome, r.rejection?.bytes])).toEqual([
+      ['a', 'handshake-rejected', encodeSaslFrame(SaslStatus.BAD, 'not active')],
+      ['b', 'handshake-rejected', encodeSaslFrame(SaslStatus.BAD, 'not active')],
+    ]);
   });
 
   it('abort while a node is silent ends the trial at once', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Rejection } from '../../src/handshake/handshake.js';
-import { shouldWait } from '../../src/upstream/hold-policy.js';
-import { pickAnswer, type AttemptRecord } from '../../src/upstream/rejection-ledger.js';
+import { shouldWait } from '../../src/cluster/hold-policy.js';
+import { pickAnswer } from '../../src/cluster/rejection-ledger.js';
+import type { AttemptRecord } from '../../src/upstream/node-trial.js';
 
 const words = (text: string, stage = 'sasl'): Rejection => ({ bytes: Buffer.from(text), stage, message: text });
 const said = (node: string, text: string, stage = 'sasl'): AttemptRecord => ({

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Session, type SessionSummary } from '../../src/session/session.js';
+import type { SessionSummary } from '../../src/observe.js';
+import { Session } from '../../src/session/session.js';
 import { dial } from '../../src/upstream/dial.js';
 import { onStop } from '../helpers/registry.js';
 

@@ -1,6 +1,6 @@
 // Writing TBinaryProtocol: what the router answers itself (an OpenSession error reply) and what
 // tests, probes and the simulator send. Reading is in thrift-codec.ts.
-import { MessageType, StatusCode, TType, VERSION_1 } from './thrift-codec.js';
+import { MessageType, StatusCode, TType, VERSION_1 } from './thrift-types.js';
 
 /** Minimal writer for the messages the router composes itself (error replies, probes). */
 export class Writer {

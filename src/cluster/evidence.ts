@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { RouterObserver } from '../observe.js';
 import type { ClusterState } from './cluster-state.js';
-import type { TrialResult } from './node-trial.js';
+import type { TrialResult } from '../upstream/node-trial.js';
 
 /** Refused or timed-out connects in a row (from any clients) that mark a node down. */
 export const DIAL_FALL = 2;

@@ -1,4 +1,5 @@
-import { refusedAlike, type AttemptRecord, type Answer } from './rejection-ledger.js';
+import type { AttemptRecord } from '../upstream/node-trial.js';
+import { refusedAlike } from './rejection-ledger.js';
 
 /** What one client has waited so far. */
 export interface WaitSoFar {
@@ -28,7 +29,7 @@ export interface ClusterView {
  * seen yet, or HiveServer2-style passives that refuse a wrong password alike). docs/cluster-model.md.
  */
 export function shouldWait(
-  refused: { records: readonly AttemptRecord[]; answer: Answer },
+  refused: { records: readonly AttemptRecord[] },
   so: WaitSoFar,
   view: ClusterView,
   now = Date.now(),

@@ -1,16 +1,5 @@
 import type { Handshake, Rejection } from '../handshake/handshake.js';
-import type { RejectKind } from '../observe.js';
-
-/** What one node did with one client's handshake. */
-export interface AttemptRecord {
-  readonly node: string;
-  /** host:port dialled. */
-  readonly address: string;
-  readonly outcome: RejectKind | 'local-error';
-  readonly reason: string;
-  /** The node's refusal in its protocol, when it gave one (a SASL frame, an OpenSession error, an HTTP status). */
-  readonly rejection?: Rejection;
-}
+import type { AttemptRecord } from '../upstream/node-trial.js';
 
 export interface Answer {
   /** What the client gets, in its protocol; undefined: a bare close (the protocol has no word for it). */

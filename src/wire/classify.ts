@@ -1,4 +1,4 @@
-import { isMechanismByte } from '../handshake/sasl-frame.js';
+import { isMechanismByte } from './sasl-frame.js';
 
 /**
  * Tells the transport from a client's first bytes (table in PROTOCOL.md): every Hive client

@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { RouterConfig } from '../config/schema.js';
-import type { ClusterState, StateChange } from '../upstream/cluster-state.js';
-import type { SessionRegistry } from './registry.js';
+import type { ClusterState, StateChange } from './cluster-state.js';
+import type { SessionRegistry } from '../session/registry.js';
 
 /**
  * What happens to clients when the active node is lost (down, demoted, hung): their connections

@@ -1,13 +1,13 @@
 /**
  * Just enough TBinaryProtocol to see the handshake: message headers, skipping any value, the
- * TStatus of a reply, and writing the few messages the router sends itself. Not a Thrift library:
+ * TStatus of a reply (writing is in thrift-writer.ts). Not a Thrift library:
  * the router never decodes traffic after a connection is committed.
  */
-export const TType = { STOP: 0, BOOL: 2, BYTE: 3, DOUBLE: 4, I16: 6, I32: 8, I64: 10, STRING: 11, STRUCT: 12, MAP: 13, SET: 14, LIST: 15 } as const;
-export const MessageType = { CALL: 1, REPLY: 2, EXCEPTION: 3, ONEWAY: 4 } as const;
-export const StatusCode = { SUCCESS: 0, SUCCESS_WITH_INFO: 1, STILL_EXECUTING: 2, ERROR: 3, INVALID_HANDLE: 4 } as const;
+import { MessageType, TType, VERSION_1 } from './thrift-types.js';
 
-export const VERSION_1 = 0x80010000;
+// The constants are the protocol's; they live apart so that the reader and the writer share them
+// without importing each other.
+export { MessageType, StatusCode, TType, VERSION_1 } from './thrift-types.js';
 const MAX_DEPTH = 32;
 
 /** Thrown when the buffer ends before the value does: wait for more bytes. */
@@ -186,5 +186,3 @@ export function readReply(r: Reader): ReplySummary {
   out.end = r.pos;
   return out;
 }
-
-export { frame, openSessionErrorReply, Writer } from './thrift-writer.js';
