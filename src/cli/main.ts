@@ -93,6 +93,11 @@ await yargs(hideBin(process.argv))
         .option('interval-ms', { type: 'number', default: 1000, describe: 'time between client queries' })
         .option('move-every-ms', { type: 'number', default: 10000, describe: 'time between moves of the active node' })
         .option('duration-ms', { type: 'number', default: 0, describe: 'stop after this long (0 = until Ctrl-C)' })
+        .option('cloudera-manager', {
+          type: 'boolean',
+          default: false,
+          describe: 'take the nodes from a simulated Cloudera Manager, and start/stop a Livy role there instead of moving the leader',
+        })
         .option('zookeeper', {
           type: 'string',
           describe: 'HOST:PORT of a ZooKeeper: the router registers there and the clients find it there, as Hive JDBC does',
@@ -106,6 +111,7 @@ await yargs(hideBin(process.argv))
           intervalMs: argv.intervalMs,
           moveEveryMs: argv.moveEveryMs,
           durationMs: argv.durationMs,
+          clouderaManager: argv.clouderaManager,
           ...(argv.zookeeper !== undefined ? { zookeeper: argv.zookeeper } : {}),
         }),
       );
