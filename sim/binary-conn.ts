@@ -16,6 +16,8 @@ export interface BinaryConnOptions {
   processor: TCLIProcessor;
   /** Set when a passive node rejects this connection in the SASL negotiation. */
   passiveReject?: 'sasl-bad' | 'sasl-error';
+  /** The passive's words in that frame (default PASSIVE_SASL_MESSAGE). */
+  passiveMessage?: string;
   /** Runs `fn` now, or later if the node is frozen (hang()); every reply goes through it. */
   gate(fn: () => void): void;
   logger: Logger;
@@ -140,7 +142,7 @@ export function serveBinary(socket: net.Socket, opts: BinaryConnOptions): void {
     opts.gate(() => {
       if (phase === 'done') return;
       if (opts.passiveReject) {
-        fail(opts.passiveReject === 'sasl-bad' ? SaslStatus.BAD : SaslStatus.ERROR, PASSIVE_SASL_MESSAGE);
+        fail(opts.passiveReject === 'sasl-bad' ? SaslStatus.BAD : SaslStatus.ERROR, opts.passiveMessage ?? PASSIVE_SASL_MESSAGE);
         return;
       }
       if (opts.auth === 'any' && !sawFirstChunk && phase !== 'thrift' && chunk[0] === 0x80) {

@@ -9,6 +9,7 @@ import { serveBinary } from './binary-conn.js';
 import { createHttpThriftServer, type HttpPassiveAnswer } from './http-thrift.js';
 import { resolveNodeOptions, type PassiveStyle, type ResolvedNodeOptions, type SimNodeOptions } from './options.js';
 import { createRestServer, type SimRole } from './rest.js';
+import { PASSIVE_SASL_MESSAGE } from './sasl.js';
 import { SimService, type ServiceCounters } from './service.js';
 import { createProcessor, type TCLIProcessor } from './tcli.js';
 
@@ -110,7 +111,8 @@ export class SimNode {
     this.restPortValue = this.options.restPort;
     this.logger = (logger ?? pino({ level: 'silent' })).child({ node: this.name });
     const gate = (fn: () => void): void => this.gate(fn);
-    this.service = new SimService({ name: this.name, isLeader: () => this.roleValue === 'leader', counters: this.counters }, this.logger);
+    const host = { name: this.name, isLeader: () => this.roleValue === 'leader', counters: this.counters, passiveWords: (m: string) => this.passiveWords(m) };
+    this.service = new SimService(host, this.logger);
     const processor = createProcessor(this.service.handler);
     this.secureContext = this.options.tls ? tls.createSecureContext({ key: this.options.tls.key, cert: this.options.tls.cert }) : undefined;
     this.httpThrift =
@@ -461,6 +463,7 @@ export class SimNode {
         users: this.options.users,
         processor: this.serviceProcessor,
         passiveReject,
+        passiveMessage: this.passiveWords(PASSIVE_SASL_MESSAGE),
         gate: (fn) => this.gate(fn),
         logger: this.logger,
       });
@@ -474,6 +477,11 @@ export class SimNode {
     socket.on('error', (err) => this.logger.debug({ err }, 'TLS socket error'));
     this.track(socket);
     return socket;
+  }
+
+  /** A passive's refusal, naming this node when passiveNamesItself is set. */
+  private passiveWords(message: string): string {
+    return this.options.passiveNamesItself ? `${message}: node ${this.name} at ${this.host}:${this.thriftPortValue}` : message;
   }
 
   private httpPassiveAnswer(): HttpPassiveAnswer | undefined {

@@ -46,6 +46,9 @@ export interface SimNodeOptions {
    * (HiveServer2's failover does). true keeps them open and usable, to test a router that must cut
    * them itself. Default false. */
   keepConnectionsOnDemote?: boolean;
+  /** As a passive, name this node (name, host:port) in its SASL and OpenSession refusals, as some
+   * builds do ("node n2 is passive"): the passives' words then differ by their names. Default false. */
+  passiveNamesItself?: boolean;
 }
 
 const TCP_STYLES: readonly PassiveStyle[] = ['refuse', 'reset', 'close', 'hang', 'open-session-error'];
@@ -64,6 +67,7 @@ export interface ResolvedNodeOptions {
   tls: { key: string | Buffer; cert: string | Buffer; optional?: boolean } | undefined;
   httpPath: string;
   keepConnectionsOnDemote: boolean;
+  passiveNamesItself: boolean;
 }
 
 function checkPort(name: string, field: string, port: number | undefined): number {
@@ -95,5 +99,6 @@ export function resolveNodeOptions(opts: SimNodeOptions): ResolvedNodeOptions {
     tls: opts.tls,
     httpPath: (opts.httpPath ?? 'cliservice').replace(/^\/+/, ''),
     keepConnectionsOnDemote: opts.keepConnectionsOnDemote ?? false,
+    passiveNamesItself: opts.passiveNamesItself ?? false,
   });
 }

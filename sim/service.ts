@@ -31,6 +31,8 @@ export interface ServiceHost {
   /** A follower refuses OpenSession; everything else needs a session it cannot have. */
   isLeader(): boolean;
   readonly counters: ServiceCounters;
+  /** A follower's words for OpenSession (default INACTIVE_MESSAGE). */
+  passiveWords?(message: string): string;
 }
 
 export interface ServiceCounters {
@@ -150,7 +152,7 @@ export class SimService {
     this.host.counters.openSessionCalls += 1;
     const serverProtocolVersion = Math.min(req.client_protocol ?? PROTOCOL_V10, PROTOCOL_V10);
     if (!this.host.isLeader()) {
-      return { status: error(INACTIVE_MESSAGE), serverProtocolVersion };
+      return { status: error(this.host.passiveWords?.(INACTIVE_MESSAGE) ?? INACTIVE_MESSAGE), serverProtocolVersion };
     }
     const id = newIdentifier();
     const session: Session = { id: keyOf(id), secret: id.secret, user: req.username ?? 'anonymous' };

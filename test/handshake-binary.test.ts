@@ -30,7 +30,7 @@ describe('binary handshake inspection (bytes as on the wire)', () => {
     expect(rejected.verdict).toEqual({
       kind: 'reject',
       reason: 'OpenSession error "livy-router: x"',
-      rejection: { bytes: err, stage: 'thrift', message: 'livy-router: x' },
+      rejection: { bytes: err, stage: 'thrift', kind: 'OpenSession error', message: 'livy-router: x' },
     });
     expect(hs.startAttempt()).toEqual(plainClientHello()); // replay everything kept
     const second = hs.onNodeData(Buffer.concat([complete, frame(openSessionOk(1))]));
@@ -45,7 +45,7 @@ describe('binary handshake inspection (bytes as on the wire)', () => {
     const bad = encodeSaslFrame(SaslStatus.BAD, 'Error validating the login');
     const r = hs.onNodeData(bad.subarray(0, 3));
     expect(r.verdict.kind).toBe('wait'); // a split frame waits for the rest
-    const rejection = { bytes: bad, stage: 'sasl', message: 'Error validating the login' };
+    const rejection = { bytes: bad, stage: 'sasl', kind: 'SASL BAD', message: 'Error validating the login' };
     expect(hs.onNodeData(bad.subarray(3)).verdict).toEqual({ kind: 'reject', reason: 'SASL BAD "Error validating the login"', rejection });
     expect(hs.deliverable(rejection)).toBe(true);
   });

@@ -34,13 +34,17 @@ export class ActiveWait {
   /** The hold ran out or the queue was full: the next answer is final. */
   private over = false;
   private waitedForCheck = false;
-  /** Time held in all, for the closing log line. */
-  heldMs = 0;
+  private totalHeldMs = 0;
 
   constructor(
     private readonly parts: WaitParts,
     private readonly log: Logger,
   ) {}
+
+  /** Time held in all, for the closing log line. */
+  get heldMs(): number {
+    return this.totalHeldMs;
+  }
 
   /** A complete first message: wait before dialling at all (the checks see a failover under way)? */
   holdFirst(): boolean {
@@ -61,7 +65,7 @@ export class ActiveWait {
       log: this.log,
       release: (why) => {
         this.held = undefined;
-        this.heldMs += Date.now() - since;
+        this.totalHeldMs += Date.now() - since;
         if (why === 'expired' || why === 'full') this.over = true;
         released(why);
       },
@@ -75,6 +79,7 @@ export class ActiveWait {
     const so = { startedAt: this.startedAt, over: this.over, waitedForCheck: this.waitedForCheck };
     const view = {
       active: cluster.active()?.config.name,
+      lastActiveAt: cluster.lastActiveAt(),
       checksConfirmActive: (n: string) => evidence.checksConfirmActive(n),
       canHold: hold.canHold(c.holdMs),
       holdMs: c.holdMs,

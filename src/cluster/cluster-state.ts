@@ -44,6 +44,8 @@ export class ClusterState {
   /** dialOrder() for the current statuses: asked on every client connection, changed rarely. */
   private order: readonly NodeStatus[] | undefined;
   private readonly listeners = new Set<Listener>();
+  /** When the last active node stopped being active; undefined while none ever did. */
+  private activeEndedAt: number | undefined;
 
   constructor(
     nodes: readonly NodeConfig[],
@@ -63,6 +65,11 @@ export class ClusterState {
 
   active(): NodeStatus | undefined {
     return this.statuses.find((s) => s.state === 'active');
+  }
+
+  /** When a node was last active: now while one is; undefined if none has been since the start. */
+  lastActiveAt(now = Date.now()): number | undefined {
+    return this.active() ? now : this.activeEndedAt;
   }
 
   /** The order to try nodes in: the known active, then unknown, passive, down; config order within each. `new` nodes are not tried. */
@@ -132,6 +139,7 @@ export class ClusterState {
   private set(status: NodeStatus, to: NodeState, reason: string, source: StateSource): void {
     const from = status.state;
     const next: NodeStatus = { config: status.config, state: to, reason, since: Date.now(), source };
+    if (from === 'active') this.activeEndedAt = next.since;
     this.statuses = this.statuses.map((s) => (s === status ? next : s));
     this.order = undefined;
     const { name, host, port } = status.config;

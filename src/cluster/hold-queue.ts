@@ -73,9 +73,13 @@ export class HoldQueue {
     return holdMs > 0 && roleAwareChecks && !this.cluster.active() && !all.some((s) => s.state === 'unknown') && all.some((s) => s.state === 'passive');
   }
 
-  /** After every node refused a client alike: wait, unless every node is down (a dead cluster: waiting would only delay the answer). */
-  canHold(holdMs: number): boolean {
-    return holdMs > 0 && this.cluster.all().some((s) => s.state !== 'down');
+  /**
+   * After every node refused a client: it may wait, unless every node has been down for longer
+   * than holdMs (a dead cluster: waiting would only delay the answer). Nodes down for less may be
+   * mid-failover: a killed active and passives that refuse TCP all look down for a moment.
+   */
+  canHold(holdMs: number, now = Date.now()): boolean {
+    return holdMs > 0 && this.cluster.all().some((s) => s.state !== 'down' || now - s.since < holdMs);
   }
 
   /** Waits for an active node; a full queue releases at once with 'full' (the client gets its answer). */

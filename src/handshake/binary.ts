@@ -146,8 +146,8 @@ export class BinaryHandshake implements Handshake {
           return this.commit([], 'blind');
         case SaslStatus.BAD:
         case SaslStatus.ERROR: {
-          const message = printable(payload);
-          return this.reject(`SASL ${saslStatusName(status)} "${message}"`, [], { bytes: Buffer.from(frameBytes), stage: 'sasl', message });
+          const [message, kind] = [printable(payload), `SASL ${saslStatusName(status)}`];
+          return this.reject(`${kind} "${message}"`, [], { bytes: Buffer.from(frameBytes), stage: 'sasl', kind, message });
         }
         default:
           return this.reject(`node sent SASL ${saslStatusName(status)} during negotiation`);
@@ -172,7 +172,8 @@ export class BinaryHandshake implements Handshake {
       const failed = reply.type === MessageType.EXCEPTION || reply.statusCode === StatusCode.ERROR || reply.statusCode === StatusCode.INVALID_HANDLE;
       if (!failed) return this.commit(toClient, 'parsed');
       const message = reply.errorMessage ?? 'no message';
-      return this.reject(`OpenSession error "${message}"`, toClient, { bytes: Buffer.from(buf.subarray(0, reply.end)), stage: 'thrift', message });
+      const rejection = { bytes: Buffer.from(buf.subarray(0, reply.end)), stage: 'thrift', kind: 'OpenSession error', message };
+      return this.reject(`OpenSession error "${message}"`, toClient, rejection);
     } catch (err) {
       if (err instanceof Incomplete) return { verdict: { kind: 'wait' }, toClient };
       if (err instanceof Malformed) return this.rejectUnreadable(buf, err, toClient);
@@ -189,7 +190,8 @@ export class BinaryHandshake implements Handshake {
     const sasl = readSaslFrame(buf, 0, this.maxBytes);
     if (sasl.kind === 'frame' && (sasl.frame.status === SaslStatus.BAD || sasl.frame.status === SaslStatus.ERROR)) {
       const message = printable(sasl.frame.payload);
-      const rejection = { bytes: Buffer.from(buf.subarray(0, sasl.frame.end)), stage: 'sasl', message };
+      const kind = `SASL ${saslStatusName(sasl.frame.status)}`;
+      const rejection = { bytes: Buffer.from(buf.subarray(0, sasl.frame.end)), stage: 'sasl', kind, message };
       return this.reject(`node expects SASL: SASL ${saslStatusName(sasl.frame.status)} "${message}"`, toClient, rejection);
     }
     if (sasl.kind === 'incomplete' && (buf[0] === SaslStatus.BAD || buf[0] === SaslStatus.ERROR)) return { verdict: { kind: 'wait' }, toClient };

@@ -18,8 +18,12 @@ export interface Rejection {
   readonly bytes: Buffer;
   /** The protocol stage the bytes answer (binary: 'sasl' or 'thrift'; 'http'; 'tls'). */
   readonly stage: string;
+  /** What kind of refusal within the stage ('SASL BAD', 'SASL ERROR', 'OpenSession error', 'HTTP 503'). */
+  readonly kind: string;
   /** The node's own words, for an answer the router makes in the client's protocol. */
   readonly message: string;
+  /** More of its words that tell one refusal from another (an HTTP body), when the message lacks them. */
+  readonly detail?: string;
 }
 
 export type Verdict = { kind: 'wait' } | { kind: 'commit'; proof: Proof } | { kind: 'reject'; reason: string; rejection?: Rejection };

@@ -2,6 +2,7 @@ import type { ClientCheck, Handshake, NodeAnswer, Proof, Rejection } from './han
 import { bodyEnd, bodyFraming, errorResponse, header, readHead } from '../wire/http-message.js';
 import { RequestScanner } from '../wire/http-request-scanner.js';
 import { KeptBytes } from '../wire/kept-bytes.js';
+import { printable } from '../wire/sasl-frame.js';
 import { readMessageHeader, readReply, Reader, MessageType, StatusCode } from '../wire/thrift-codec.js';
 
 /** Answers of a passive (or not yet ready) Livy node to a Thrift-over-HTTP POST. */
@@ -102,7 +103,8 @@ export class HttpHandshake implements Handshake {
     if (!PASSIVE_STATUSES.has(status)) return this.judgeOpenSession(whole, read.head.end, body.kind === 'end' && framing.kind === 'length');
     const location = header(read.head, 'location')[0];
     const message = `HTTP ${status}${m[2] ? ` ${m[2]}` : ''}${location ? ` (Location: ${location})` : ''}`;
-    return this.reject(message, { bytes: whole, stage: 'http', message });
+    const detail = printable(whole.subarray(read.head.end));
+    return this.reject(message, { bytes: whole, stage: 'http', kind: `HTTP ${status}`, message, detail });
   }
 
   /** A 2xx to the first OpenSession: success commits (proof the node serves), an error status is a refusal. */
@@ -113,7 +115,7 @@ export class HttpHandshake implements Handshake {
       const failed = reply.type === MessageType.EXCEPTION || reply.statusCode === StatusCode.ERROR || reply.statusCode === StatusCode.INVALID_HANDLE;
       if (!failed) return this.commit('parsed');
       const message = reply.errorMessage ?? 'no message';
-      return this.reject(`OpenSession error "${message}"`, { bytes: whole, stage: 'http', message });
+      return this.reject(`OpenSession error "${message}"`, { bytes: whole, stage: 'http', kind: 'OpenSession error', message });
     } catch {
       return this.commit('blind');
     }
