@@ -105,8 +105,9 @@ export class ClouderaManagerPoller {
     this.stopped = true;
     clearTimeout(this.timer);
     for (const w of this.waiting) w();
-    await this.running;
+    // Sockets first: a request in flight fails at once instead of running out timeoutMs.
     this.client.close();
+    await this.running;
   }
 
   private schedule(delayMs: number): void {

@@ -42,6 +42,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
 export class NodeList {
   private poller: ClouderaManagerPoller | undefined;
   private pollerKey = '';
+  private readonly retiring = new Set<Promise<void>>();
   private current: readonly NodeConfig[];
   private discovered = new Map<string, DiscoveredNode>();
   private loadedAt = Date.now();
@@ -116,7 +117,7 @@ export class NodeList {
   reconfigure(config: RouterConfig): void {
     const cm = config.clouderaManager;
     if (!cm) {
-      void this.poller?.stop();
+      this.retire(this.poller);
       this.poller = undefined;
       this.pollerKey = '';
       this.discovered.clear();
@@ -129,7 +130,7 @@ export class NodeList {
     if (key === this.pollerKey) return;
     const old = this.poller;
     const kept = old?.status();
-    void old?.stop();
+    this.retire(old);
     this.pollerKey = key;
     this.poller = new ClouderaManagerPoller(
       cm,
@@ -172,6 +173,14 @@ export class NodeList {
 
   async stop(): Promise<void> {
     await this.poller?.stop();
+    await Promise.all(this.retiring);
+  }
+
+  /** A replaced poller stops in the background; stop() still waits for it (no socket left open). */
+  private retire(poller: ClouderaManagerPoller | undefined): void {
+    if (!poller) return;
+    const stopping: Promise<void> = poller.stop().finally(() => this.retiring.delete(stopping));
+    this.retiring.add(stopping);
   }
 
   private confirmedAt(): number | undefined {
