@@ -3,8 +3,9 @@
 // {"ready":true,"port":N,"controlPort":M}; SIGTERM / SIGINT close it and exit 0.
 import { parseArgs } from 'node:util';
 import { startSimClouderaManager, type SimCmState } from './cloudera-manager.js';
+import { loadTlsFixture } from './tls-fixture.js';
 
-const USAGE = 'usage: cloudera-manager-process.js --state JSON --user NAME:PASSWORD [--port 0] [--control-port 0] [--host 127.0.0.1]';
+const USAGE = 'usage: cloudera-manager-process.js --state JSON --user NAME:PASSWORD [--port 0] [--control-port 0] [--host 127.0.0.1] [--tls-dir DIR]';
 
 function fail(message: string): never {
   process.stderr.write(`cloudera-manager-process: ${message}\n${USAGE}\n`);
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
         port: { type: 'string' },
         'control-port': { type: 'string' },
         host: { type: 'string' },
+        'tls-dir': { type: 'string' },
       },
       strict: true,
     }));
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     controlPort: Number(values['control-port'] ?? 0),
     users,
     state: JSON.parse(values.state) as SimCmState,
+    ...(values['tls-dir'] ? { tls: loadTlsFixture(values['tls-dir']) } : {}),
   });
   const stop = () => void cm.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);

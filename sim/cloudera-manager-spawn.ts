@@ -13,6 +13,8 @@ export interface SpawnSimCmOptions {
   /** Fixed ports: to come back on the same address after stop() (CM restarted). */
   port?: number;
   controlPort?: number;
+  /** Serve https with cert.pem and key.pem from this folder (test/fixtures/tls). */
+  tlsDir?: string;
 }
 
 export interface SimCmProcess {
@@ -43,6 +45,7 @@ export function spawnSimCm(opts: SpawnSimCmOptions): Promise<SimCmProcess> {
   for (const [u, p] of Object.entries(opts.users)) args.push('--user', `${u}:${p}`);
   if (opts.port !== undefined) args.push('--port', String(opts.port));
   if (opts.controlPort !== undefined) args.push('--control-port', String(opts.controlPort));
+  if (opts.tlsDir !== undefined) args.push('--tls-dir', opts.tlsDir);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
@@ -70,7 +73,7 @@ export function spawnSimCm(opts: SpawnSimCmOptions): Promise<SimCmProcess> {
       const ready = JSON.parse(line) as { port: number; controlPort: number };
       const c = ready.controlPort;
       resolve({
-        url: `http://127.0.0.1:${ready.port}`,
+        url: `${opts.tlsDir ? 'https' : 'http'}://127.0.0.1:${ready.port}`,
         port: ready.port,
         controlPort: c,
         setRoles: async (roles) => void (await control(c, 'PUT', '/roles', { roles })),

@@ -6,6 +6,7 @@
 // control port, so a test can make CM slow, broken or wrong without restarting it.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface SimCmRole {
@@ -43,6 +44,8 @@ export interface SimCmOptions {
   controlPort?: number;
   users: Record<string, string>;
   state: SimCmState;
+  /** Serve https (CM's port 7183) with this key and certificate. */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 export interface SimClouderaManager {
@@ -160,7 +163,7 @@ export async function startSimClouderaManager(opts: SimCmOptions): Promise<SimCl
     return json(res, 404, { message: `no ${url.pathname}` });
   };
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     stats.requests++;
     if (fault === 'reset') {
       req.socket.destroy();
@@ -183,7 +186,8 @@ export async function startSimClouderaManager(opts: SimCmOptions): Promise<SimCl
       return;
     }
     answer(req, res);
-  });
+  };
+  const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handle) : http.createServer(handle);
   server.keepAliveTimeout = 5000;
 
   const control = http.createServer((req, res) => {
@@ -206,7 +210,7 @@ export async function startSimClouderaManager(opts: SimCmOptions): Promise<SimCl
   });
 
   const host = opts.host ?? '127.0.0.1';
-  const listen = (s: http.Server, port: number) =>
+  const listen = (s: http.Server | https.Server, port: number) =>
     new Promise<number>((resolve, reject) => {
       s.once('error', reject);
       s.listen(port, host, () => resolve((s.address() as AddressInfo).port));
@@ -214,7 +218,7 @@ export async function startSimClouderaManager(opts: SimCmOptions): Promise<SimCl
   const port = await listen(server, opts.port ?? 0);
   const controlPort = await listen(control, opts.controlPort ?? 0);
   return {
-    url: `http://${host}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`,
     port,
     controlPort,
     stats,

@@ -6,7 +6,10 @@ import { RouterError } from '../errors.js';
  * Why a request to Cloudera Manager failed; `code` is stable (a metric label, a log key) and the
  * message holds the facts. Never the password nor the Authorization header.
  */
-export type CmFailure = 'unreachable' | 'timeout' | 'unauthorized' | 'http-error' | 'bad-answer' | 'not-found';
+export type CmFailure = 'unreachable' | 'tls' | 'timeout' | 'unauthorized' | 'http-error' | 'bad-answer' | 'not-found';
+
+/** OpenSSL's verdicts on a certificate (Node's err.code), and Node's own for a name mismatch. */
+const CERT_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME/;
 
 export class CmError extends RouterError {
   constructor(
@@ -112,11 +115,12 @@ export class CmClient {
       );
       req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(
-          err instanceof CmError
-            ? err
-            : new CmError('unreachable', `cannot reach Cloudera Manager at ${this.origin}: ${err.code ?? err.message}`, { cause: err }),
-        );
+        if (err instanceof CmError) return reject(err);
+        if (CERT_ERROR.test(err.code ?? '')) {
+          const fix = this.opts.ca ? 'clouderaManager.caFile does not hold the CA that signed it' : 'set clouderaManager.caFile to the CA that signed it';
+          return reject(new CmError('tls', `Cloudera Manager's certificate at ${this.origin} is not trusted (${err.code}): ${fix}`, { cause: err }));
+        }
+        reject(new CmError('unreachable', `cannot reach Cloudera Manager at ${this.origin}: ${err.code ?? err.message}`, { cause: err }));
       });
       req.on('response', (res) => {
         // A connection cut in the middle of the body: 'end' never comes.

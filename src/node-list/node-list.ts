@@ -31,7 +31,7 @@ export interface NodeListDeps {
 /** Applies a new list (serialized with reloads by the service); `reasons` per added, removed or changed node. */
 export type ApplyNodes = (nodes: readonly NodeConfig[], reasons: ReadonlyMap<string, string>) => void;
 
-const FAILURES: readonly CmFailure[] = ['unreachable', 'timeout', 'unauthorized', 'http-error', 'bad-answer', 'not-found'];
+const FAILURES: readonly CmFailure[] = ['unreachable', 'tls', 'timeout', 'unauthorized', 'http-error', 'bad-answer', 'not-found'];
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /**

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.js';
 import { eventually } from '../helpers/eventually.js';
@@ -115,6 +116,36 @@ describe('livy-router discover, and SIGHUP with a clouderaManager block', () => 
     const after = await adminStatus(admin);
     expect(after.nodes.map((n) => [n.name, n.state, n.since])).toEqual(before.nodes.map((n) => [n.name, n.state, n.since]));
     expect(router.lines.filter((l) => l.to === 'down')).toEqual([]);
+    expect(await router.stop()).toBe(0);
+  });
+});
+
+describe('Cloudera Manager over https', () => {
+  it('trusts CM only through caFile: without it the certificate is refused, with it the list is read', async () => {
+    const tlsDir = fileURLToPath(new URL('../fixtures/tls', import.meta.url));
+    const cm = await startSimCm({ state: cmState([livyRole(`${R}a`, 'livy1.example.com', 10090, 8998)]), tlsDir });
+    expect(cm.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const files = cmConfigFiles(cm.url);
+    const untrusted = await cli(['discover', '--config', files.config]);
+    expect(untrusted).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/certificate at https:\/\/127\.0\.0\.1:\d+ is not trusted \([A-Z_]+\): set clouderaManager\.caFile/),
+    });
+    const trusted = await cli(['discover', '--config', files.config, '--cm-ca-file', join(tlsDir, 'cert.pem')]);
+    expect(trusted.stderr).toBe('');
+    expect(trusted).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`KEEP  ${R}a  LIVY_SERVER_FOR_SPARK3  livy1.example.com: STARTED and COMMISSIONED`),
+    });
+    // The running router reads through the same trust: its poll fails with the cause, then succeeds once the CA is given.
+    const router = await startRouterProcess(['--config', files.config, '--log-level', 'info']);
+    await eventually(() => router.lines.find((l) => l.cause === 'tls'), { what: 'the tls warning' });
+    writeFileSync(files.config, readFileSync(files.config, 'utf8').replace('  pollIntervalMs', `  caFile: ${join(tlsDir, 'cert.pem')}\n  pollIntervalMs`));
+    router.child.kill('SIGHUP');
+    await eventually(() => findLine(router.lines, `node list: ${R}a added: role added on livy1.example.com:10090`), {
+      what: 'the list read over https',
+      timeoutMs: 8000,
+    });
     expect(await router.stop()).toBe(0);
   });
 });
