@@ -65,17 +65,35 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** Where the node list came from, when not from the file: Cloudera Manager, how fresh, failing or not. */
+function nodeSource(s: StatusReport, now: number): string {
+  const cm = s.nodeList?.clouderaManager;
+  if (!cm) return '';
+  const age = s.nodeList?.updatedAt ? `confirmed ${ago(s.nodeList.updatedAt, now)}` : 'NO LIST YET';
+  const failing = cm.consecutiveFailures > 0 ? `; ${cm.consecutiveFailures} failed poll(s) in a row: ${cm.lastError ?? ''}` : '';
+  return `nodes from: Cloudera Manager ${cm.url}, ${age}${failing}\n`;
+}
+
 /** The human view of GET /status: one line per node, the active marked with `*`. */
 export function formatStatus(s: StatusReport, from: string, now = Date.now()): string {
   const head =
     `livy-router at ${from} (pid ${s.pid}, up ${ago(s.startedAt, now).replace(' ago', '')}${s.draining ? ', DRAINING' : ''})\n` +
     `active: ${s.active ?? 'NONE (new clients wait or are refused)'}   ` +
     `connections: ${s.connections.open} open, ${s.connections.held} waiting   health check: ${s.healthCheck}\n` +
-    `listening: ${s.listeners.map((l) => `${l.address} (${l.transport})`).join(', ')}\n\n`;
+    `listening: ${s.listeners.map((l) => `${l.address} (${l.transport})`).join(', ')}\n${nodeSource(s, now)}\n`;
   const rows = [['', 'NODE', 'ADDRESS', 'STATE', 'SINCE', 'CONNS', 'LAST CHECK', 'REASON']];
   for (const n of s.nodes) {
     const check = n.lastCheck ? `${n.lastCheck.result} ${n.lastCheck.latencyMs} ms, ${ago(n.lastCheck.at, now)}` : '-';
-    rows.push([n.name === s.active ? '*' : '', n.name, n.address, n.state, ago(n.since, now), String(n.connections), check, n.reason]);
+    rows.push([
+      n.name === s.active ? '*' : '',
+      n.name,
+      n.address,
+      n.maintenance ? `${n.state} (maintenance)` : n.state,
+      ago(n.since, now),
+      String(n.connections),
+      check,
+      n.reason,
+    ]);
   }
   return `${head}${table(rows)}\n`;
 }

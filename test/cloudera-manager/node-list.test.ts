@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
-import { startRouterProcess, type RouterProcess } from '../helpers/router-process.js';
+import { CLI, startRouterProcess, type RouterProcess } from '../helpers/router-process.js';
 import { openHiveSession, startSimCluster } from '../helpers/sim.js';
 import { cmConfigFiles, cmState, livyRole, startSimCm } from '../helpers/cloudera-manager.js';
 import { adminStatus, findLine } from '../ops/helpers.js';
@@ -55,6 +56,10 @@ describe('Livy nodes from Cloudera Manager', () => {
     ]);
     expect(status.nodeList).toMatchObject({ source: 'clouderaManager', clouderaManager: { url: cm.url, failedPolls: 0 } });
     const aSince = status.nodes[0]!.since;
+    // The status command says where the list came from and marks the role in maintenance.
+    const table = execFileSync(process.execPath, [CLI, 'status', '--admin', `127.0.0.1:${admin}`], { encoding: 'utf8' });
+    expect(table).toMatch(new RegExp(`^nodes from: Cloudera Manager ${cm.url}, confirmed \\d+s ago$`, 'm'));
+    expect(table).toMatch(new RegExp(`${R}c +127\\.0\\.0\\.1:${c.thriftPort} +passive \\(maintenance\\)`));
 
     // A session on the active, through the router: it must survive every change below.
     const session = await openHiveSession({ host: '127.0.0.1', port: router.port, timeoutMs: 5000 });
