@@ -6,6 +6,9 @@ import {
   hostAllowed,
   hostAnswer,
   LIVY_SERVICE_TYPES,
+  livyConfItems,
+  processAnswer,
+  THRIFT_KEYS,
   nodeFromRole,
   roleConfigAnswer,
   roleSkipReason,
@@ -89,7 +92,13 @@ export async function discoverLivyNodes(client: CmClient, cm: ClouderaManagerCon
       verdicts.push({ role: role.name, type: role.type, host, reason: `host ${host} is outside clouderaManager.allowedHosts` });
       continue;
     }
-    const items = (await read(client, `${servicePath}/roles/${segment(role.name)}/config?view=full`, roleConfigAnswer)).items;
+    const rolePath = `${servicePath}/roles/${segment(role.name)}`;
+    const items = (await read(client, `${rolePath}/config?view=full`, roleConfigAnswer)).items;
+    // Knox's way: where the role config lacks the Thrift settings, read the livy.conf CM generated.
+    if (!items.some((i) => THRIFT_KEYS.some((k) => i.name === k || i.relatedName === k))) {
+      const file = (await read(client, `${rolePath}/process`, processAnswer)).configFiles?.find((f) => f.endsWith('livy.conf'));
+      if (file) items.push(...livyConfItems(await client.getText(`${rolePath}/process/configFiles/${segment(file)}`)));
+    }
     const made = nodeFromRole(role, host, items, nodeTransport);
     if (typeof made === 'string') verdicts.push({ role: role.name, type: role.type, host, reason: made });
     else {

@@ -37,6 +37,18 @@ export const roleConfigAnswer = list(
 export type CmRole = z.infer<typeof rolesAnswer>['items'][number];
 export type CmConfigItem = z.infer<typeof roleConfigAnswer>['items'][number];
 
+/** Settings the router needs from a role; when the role config lists none of the Thrift ones, the generated livy.conf has them. */
+export const THRIFT_KEYS = ['livy.server.thrift.port', 'livy.server.thrift.transport.mode'] as const;
+export const processAnswer = z.looseObject({ configFiles: z.array(z.string()).optional() });
+
+/** `key = value` lines of a generated livy.conf as config items (value set, no default); comments skipped. */
+export function livyConfItems(text: string): CmConfigItem[] {
+  return text.split('\n').flatMap((line) => {
+    const m = /^\s*([A-Za-z0-9_.-]+)\s*[=\s]\s*(.*?)\s*$/.exec(line);
+    return m && !line.trim().startsWith('#') ? [{ name: m[1]!, value: m[2]! }] : [];
+  });
+}
+
 /** Livy for Spark 2, 3 and 4. */
 export const LIVY_SERVICE_TYPES: readonly string[] = ['LIVY', 'LIVY_FOR_SPARK3', 'LIVY_FOR_SPARK4'];
 const isLivyServer = (type: string) => /^LIVY_SERVER(_FOR_SPARK\d+)?$/.test(type);

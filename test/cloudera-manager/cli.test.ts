@@ -72,6 +72,8 @@ describe('livy-router discover, and SIGHUP with a clouderaManager block', () => 
         livyRole(`${R}a`, 'livy1.example.com', 10091, 8999, { maintenanceMode: true, restPort: null }),
         livyRole(`${R}c`, 'livy3.example.com', 10090, 8998, { commissionState: 'DECOMMISSIONED' }),
         livyRole(`${R}d`, 'elsewhere.example.org', 10090, 8998),
+        // The Thrift settings only in the generated livy.conf, not in the role config.
+        livyRole(`${R}e`, 'livy5.example.com', 10093, 8997, { thriftOnlyInLivyConf: true }),
       ]),
     });
     const files = cmConfigFiles(cm.url);
@@ -82,6 +84,7 @@ describe('livy-router discover, and SIGHUP with a clouderaManager block', () => 
     expect(out.stdout).toContain(
       `  ${R}a  livy1.example.com:10091  rest 8998  binary  (maintenance)\n  ${R}b  livy2.example.com:10090  rest 8998  binary\n  ${R}d`,
     );
+    expect(out.stdout).toContain(`  ${R}e  livy5.example.com:10093  rest 8997  binary\n`);
     expect(out.stdout).toContain(`SKIP  ${R}c  LIVY_SERVER_FOR_SPARK3  livy3.example.com: role DECOMMISSIONED, not COMMISSIONED`);
     expect(out.stdout).toContain('SKIP  livy_for_spark3-GATEWAY-1  GATEWAY  gw.example.com: not a Livy server role (GATEWAY)');
     const asJson = await cli(['discover', '--config', files.config, '--json']);

@@ -4,7 +4,7 @@ import { HealthMonitor } from '../../src/health/monitor.js';
 import type { Checker, CheckOutcome } from '../../src/health/checker.js';
 import { ClusterState } from '../../src/cluster/cluster-state.js';
 import { silentLogger } from '../../src/log.js';
-import { diffLists, hostAllowed, nodeFromRole, roleSkipReason, setting, type CmRole } from '../../src/node-list/cm-roles.js';
+import { diffLists, hostAllowed, livyConfItems, nodeFromRole, roleSkipReason, setting, type CmRole } from '../../src/node-list/cm-roles.js';
 import { eventually } from '../helpers/eventually.js';
 import { track } from '../helpers/registry.js';
 
@@ -49,6 +49,14 @@ describe('which Livy roles become nodes (pure rules)', () => {
     expect(nodeFromRole(role(), 'h', http, 'binary')).toMatch(/^speaks Thrift http but nodeTransport is binary/);
     expect(nodeFromRole(role(), 'h', http, 'http')).toMatchObject({ transport: 'http' });
     expect(nodeFromRole(role(), 'h', [{ name: 'livy_server_port', value: 'x1' }], 'binary')).toBe('REST port "x1" is not a port');
+  });
+
+  it("reads a generated livy.conf's key = value lines, comments skipped", () => {
+    expect(livyConfItems('# livy\nlivy.server.port = 8998\nlivy.server.thrift.port=10001\n\n  livy.server.thrift.transport.mode   http\n')).toEqual([
+      { name: 'livy.server.port', value: '8998' },
+      { name: 'livy.server.thrift.port', value: '10001' },
+      { name: 'livy.server.thrift.transport.mode', value: 'http' },
+    ]);
   });
 
   it('matches allowedHosts as whole, case-insensitive names', () => {
