@@ -4,6 +4,8 @@
 // Build the baseline elsewhere first (a copy of dist/ with package.json and node_modules beside it).
 // Usage: node dist/bench/ab.js --base /tmp/lr-base/dist/src/cli/main.js [--variant OTHER_MAIN_JS ...]
 //   [--rounds 7] [--idle-rounds 3] [--rtt] [--bulk] [--bare]   (--bare adds a plain pipe() proxy for reference)
+//   [--observe]          adds 'obs': the new build with --observe-sessions (session.observe)
+//   [--fetch-rounds N]   the 1,000,000-row fetch through hive-driver against a simulated node, per column
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { LoadAnswer, LoadJob } from './load.js';
@@ -24,8 +26,11 @@ const { values: args } = parseArgs({
     rtt: { type: 'boolean', default: false },
     bulk: { type: 'boolean', default: false },
     bare: { type: 'boolean', default: false },
+    observe: { type: 'boolean', default: false },
+    'fetch-rounds': { type: 'string', default: '0' },
   },
 });
+const FETCH = { rows: 1_000_000, warmupRows: 10_000, timeoutMs: 180_000 };
 if (!args.base) throw new Error('--base PATH_TO_BASELINE_MAIN_JS is required');
 const BASE = args.base;
 
@@ -61,6 +66,7 @@ interface Series {
   rttP50Us: number[];
   bulkMBps: number[];
   idleKiBPerConn: number[];
+  fetchMs: number[];
 }
 
 async function main(): Promise<void> {
@@ -71,21 +77,24 @@ async function main(): Promise<void> {
     return proc;
   };
   const variants = args.variant;
-  const cols: Col[] = ['base', ...variants.map((_, i) => `v${i + 1}`), 'new', ...(args.bare ? ['bare'] : [])];
+  const cols: Col[] = ['base', ...variants.map((_, i) => `v${i + 1}`), 'new', ...(args.observe ? ['obs'] : []), ...(args.bare ? ['bare'] : [])];
   const series = Object.fromEntries(
-    cols.map((c) => [c, { connPerSec: [], userUsPerConn: [], sysUsPerConn: [], rttP50Us: [], bulkMBps: [], idleKiBPerConn: [] }]),
+    cols.map((c) => [c, { connPerSec: [], userUsPerConn: [], sysUsPerConn: [], rttP50Us: [], bulkMBps: [], idleKiBPerConn: [], fetchMs: [] }]),
   ) as unknown as Record<Col, Series>;
   try {
     const node = await started(startChild('bench node', 'node.js'));
     const run = runner(await started(startChild('load', 'load.js')));
-    const start = (c: Col) =>
+    const startFor = (c: Col, port: number) =>
       c === 'base'
-        ? startRouter(node.port, [], [], BASE)
+        ? startRouter(port, [], [], BASE)
         : c === 'new'
-          ? startRouter(node.port)
-          : c === 'bare'
-            ? startChild('bare proxy', 'bare-proxy.js', [], [String(node.port)])
-            : startRouter(node.port, [], [], variants[Number(c.slice(1)) - 1]);
+          ? startRouter(port)
+          : c === 'obs'
+            ? startRouter(port, ['--observe-sessions'])
+            : c === 'bare'
+              ? startChild('bare proxy', 'bare-proxy.js', [], [String(port)])
+              : startRouter(port, [], [], variants[Number(c.slice(1)) - 1]);
+    const start = (c: Col) => startFor(c, node.port);
     const servers = new Map<Col, Proc>();
     for (const c of cols) servers.set(c, await started(start(c)));
 
@@ -142,20 +151,46 @@ async function main(): Promise<void> {
       }
       console.log(`idle round ${round + 1}: ${line.join(', ')}`);
     }
+    await fetchRounds(cols, startFor, run, started, series);
   } finally {
     for (const p of procs.reverse()) await p.stop();
   }
   console.log('');
-  console.log('| median | conn/s | user us/conn | sys us/conn | rtt p50 us | bulk MB/s | idle KiB/conn |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| median | conn/s | user us/conn | sys us/conn | rtt p50 us | bulk MB/s | idle KiB/conn | fetch 1M rows ms |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of cols) {
     const s = series[c];
     const f = (xs: number[], d: number) => (xs.length ? median(xs).toFixed(d) : 'n/a');
     console.log(
-      `| ${c} | ${f(s.connPerSec, 0)} | ${f(s.userUsPerConn, 0)} | ${f(s.sysUsPerConn, 0)} | ${f(s.rttP50Us, 1)} | ${f(s.bulkMBps, 0)} | ${f(s.idleKiBPerConn, 2)} |`,
+      `| ${c} | ${f(s.connPerSec, 0)} | ${f(s.userUsPerConn, 0)} | ${f(s.sysUsPerConn, 0)} | ${f(s.rttP50Us, 1)} | ${f(s.bulkMBps, 0)} | ${f(s.idleKiBPerConn, 2)} | ${f(s.fetchMs, 0)} |`,
     );
   }
   console.log(`AB ${JSON.stringify(series)}`);
+}
+
+/** The 1,000,000-row fetch (hive-driver, SASL PLAIN) through each column's router in front of one simulated node. */
+async function fetchRounds(
+  cols: Col[],
+  startFor: (c: Col, port: number) => Promise<Proc>,
+  run: (job: LoadJob, timeoutMs?: number) => Promise<LoadAnswer>,
+  started: (p: Promise<Proc>) => Promise<Proc>,
+  series: Record<Col, Series>,
+): Promise<void> {
+  const rounds = Number(args['fetch-rounds']);
+  if (rounds === 0) return;
+  const sim = await started(startChild('sim node', 'sim-node.js'));
+  const routers = new Map<Col, Proc>();
+  for (const c of cols.filter((c) => c !== 'bare')) routers.set(c, await started(startFor(c, sim.port)));
+  for (const r of routers.values()) await run({ op: 'fetch', port: r.port, rows: FETCH.warmupRows, timeoutMs: FETCH.timeoutMs });
+  for (let round = 0; round < rounds; round++) {
+    const line: string[] = [];
+    for (const c of rotate([...routers.keys()], round)) {
+      const a = await run({ op: 'fetch', port: routers.get(c)!.port, rows: FETCH.rows, timeoutMs: FETCH.timeoutMs });
+      if (a.op === 'fetch') series[c].fetchMs.push(a.ms);
+      line.push(`${c} ${a.op === 'fetch' ? a.ms.toFixed(0) : '?'} ms`);
+    }
+    console.log(`fetch round ${round + 1}: ${line.join(', ')}`);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -10,7 +10,7 @@ import { loadTlsFixture } from './tls-fixture.js';
 const USAGE = `usage: node-process.js --name NAME [--host 127.0.0.1] [--thrift-port 0] [--rest-port 0]
   [--transport binary|http] [--auth plain|nosasl] [--passive-style STYLE] [--role leader|follower]
   [--leader-rest-url URL] [--leader-thrift-url URL] [--user NAME:PASSWORD ...] [--tls-dir DIR] [--http-path PATH]
-  [--keep-connections-on-demote] [--log-level info]`;
+  [--keep-connections-on-demote] [--delay-reply METHOD:MS ...] [--log-level info]`;
 
 interface Parsed {
   node: SimNodeOptions;
@@ -59,6 +59,7 @@ function parse(argv: string[]): Parsed {
         'tls-dir': { type: 'string' },
         'http-path': { type: 'string' },
         'keep-connections-on-demote': { type: 'boolean' },
+        'delay-reply': { type: 'string', multiple: true },
         'log-level': { type: 'string' },
       },
     }));
@@ -71,6 +72,12 @@ function parse(argv: string[]): Parsed {
     const colon = entry.indexOf(':');
     if (colon <= 0) fail(`--user must be NAME:PASSWORD, got ${entry}`);
     users = { ...users, [entry.slice(0, colon)]: entry.slice(colon + 1) };
+  }
+  const delayReplies: Record<string, number> = {};
+  for (const entry of values['delay-reply'] ?? []) {
+    const [method, ms] = entry.split(':');
+    if (!method || !/^\d+$/.test(ms ?? '')) fail(`--delay-reply must be METHOD:MS, got ${entry}`);
+    delayReplies[method] = Number(ms);
   }
   const styles: readonly PassiveStyle[] = [
     'refuse',
@@ -98,6 +105,7 @@ function parse(argv: string[]): Parsed {
       tls: values['tls-dir'] ? loadTlsFixture(values['tls-dir']) : undefined,
       httpPath: values['http-path'],
       keepConnectionsOnDemote: values['keep-connections-on-demote'] ?? false,
+      delayReplies,
     },
     role: oneOf(values.role, ['leader', 'follower'] as const, '--role') ?? 'follower',
     leaderRestUrl: values['leader-rest-url'],

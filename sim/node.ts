@@ -88,6 +88,7 @@ export class SimNode {
   private readonly serviceProcessor: TCLIProcessor;
   private readonly cookies = new Set<string>();
   private readonly counters = zeroCounters();
+  private readonly replyDelays = new Map<string, number>();
 
   /** Every socket this node holds, raw and TLS, on both ports. */
   private readonly sockets = new Set<net.Socket>();
@@ -111,8 +112,15 @@ export class SimNode {
     this.restPortValue = this.options.restPort;
     this.logger = (logger ?? pino({ level: 'silent' })).child({ node: this.name });
     const gate = (fn: () => void): void => this.gate(fn);
-    const host = { name: this.name, isLeader: () => this.roleValue === 'leader', counters: this.counters, passiveWords: (m: string) => this.passiveWords(m) };
+    const host = {
+      name: this.name,
+      isLeader: () => this.roleValue === 'leader',
+      counters: this.counters,
+      passiveWords: (m: string) => this.passiveWords(m),
+      replyDelays: this.replyDelays,
+    };
     this.service = new SimService(host, this.logger);
+    for (const [method, ms] of Object.entries(this.options.delayReplies)) this.replyDelays.set(method, ms);
     const processor = createProcessor(this.service.handler);
     this.secureContext = this.options.tls ? tls.createSecureContext({ key: this.options.tls.key, cert: this.options.tls.cert }) : undefined;
     this.httpThrift =
@@ -244,6 +252,12 @@ export class SimNode {
   }
 
   /** The next `calls` HTTP Thrift calls are answered 503 "busy" (overload), whatever the role. */
+  /** Every later reply of `method` comes `ms` late; 0 answers at once again. */
+  delayReplies(method: string, ms: number): void {
+    if (ms > 0) this.replyDelays.set(method, ms);
+    else this.replyDelays.delete(method);
+  }
+
   busyFor(calls: number): void {
     this.busyAnswers = calls;
   }

@@ -46,6 +46,8 @@ export interface SimNodeOptions {
    * (HiveServer2's failover does). true keeps them open and usable, to test a router that must cut
    * them itself. Default false. */
   keepConnectionsOnDemote?: boolean;
+  /** Answer every call of a TCLIService method this many ms late (a slow call; a call in flight at a fault). */
+  delayReplies?: Readonly<Record<string, number>>;
   /** As a passive, name this node (name, host:port) in its SASL and OpenSession refusals, as some
    * builds do ("node n2 is passive"): the passives' words then differ by their names. Default false. */
   passiveNamesItself?: boolean;
@@ -67,6 +69,7 @@ export interface ResolvedNodeOptions {
   tls: { key: string | Buffer; cert: string | Buffer; optional?: boolean } | undefined;
   httpPath: string;
   keepConnectionsOnDemote: boolean;
+  delayReplies: Readonly<Record<string, number>>;
   passiveNamesItself: boolean;
 }
 
@@ -99,6 +102,7 @@ export function resolveNodeOptions(opts: SimNodeOptions): ResolvedNodeOptions {
     tls: opts.tls,
     httpPath: (opts.httpPath ?? 'cliservice').replace(/^\/+/, ''),
     keepConnectionsOnDemote: opts.keepConnectionsOnDemote ?? false,
+    delayReplies: Object.freeze({ ...opts.delayReplies }),
     passiveNamesItself: opts.passiveNamesItself ?? false,
   });
 }

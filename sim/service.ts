@@ -31,6 +31,8 @@ export interface ServiceHost {
   /** A follower refuses OpenSession; everything else needs a session it cannot have. */
   isLeader(): boolean;
   readonly counters: ServiceCounters;
+  /** Milliseconds by which to delay each reply of a method (SimNode.delayReplies). */
+  readonly replyDelays: Map<string, number>;
   /** A follower's words for OpenSession (default INACTIVE_MESSAGE). */
   passiveWords?(message: string): string;
 }
@@ -138,14 +140,30 @@ export class SimService {
     const handler: TCLIHandler = {};
     for (const method of TCLI_METHODS) {
       // The generated processor calls a one-argument handler and awaits its promise.
-      handler[method] =
+      const answer =
         implemented[method] ??
         (async (_req: unknown) => {
           this.logger.debug({ method }, 'unsupported TCLIService call');
           return { status: error(`${method} is not supported by the simulator`) };
         });
+      handler[method] = async (req) => {
+        const delayMs = this.host.replyDelays.get(method);
+        if (delayMs) await this.sleep(delayMs);
+        return answer(req);
+      };
     }
     return handler;
+  }
+
+  /** A delay reset() cancels with the other timers (the call then never answers, as on a killed node). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pollTimers.delete(timer);
+        resolve();
+      }, ms);
+      this.pollTimers.add(timer);
+    });
   }
 
   private openSession(req: TOpenSessionReq): TResponse {

@@ -18,6 +18,7 @@ export interface SpawnSimNodeOptions {
   tlsDir?: string;
   httpPath?: string;
   keepConnectionsOnDemote?: boolean;
+  delayReplies?: Readonly<Record<string, number>>;
   /** The child's pino level (logs go to its stderr); default 'warn'. */
   logLevel?: string;
   /** Default 10 000 ms. */
@@ -60,6 +61,7 @@ function argsFor(opts: SpawnSimNodeOptions): string[] {
   add('--tls-dir', opts.tlsDir);
   for (const [user, password] of Object.entries(opts.users ?? {})) add('--user', `${user}:${password}`);
   if (opts.keepConnectionsOnDemote) args.push('--keep-connections-on-demote');
+  for (const [method, ms] of Object.entries(opts.delayReplies ?? {})) args.push('--delay-reply', `${method}:${ms}`);
   return args;
 }
 

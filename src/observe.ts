@@ -29,6 +29,8 @@ export interface RouterObserver {
   held(delta: 1 | -1): void;
   /** The router ran out of a local resource (EMFILE, ENOBUFS, ...) at accept or dial. */
   localError(): void;
+  /** With session.observe: a TCLIService call ended; `seconds` from request to reply, when both were seen. */
+  thriftCall(method: string, outcome: 'ok' | 'error' | 'no-reply', seconds: number | undefined): void;
 }
 
 export const noopObserver: RouterObserver = {
@@ -41,4 +43,5 @@ export const noopObserver: RouterObserver = {
   sessionClosed: () => {},
   held: () => {},
   localError: () => {},
+  thriftCall: () => {},
 };

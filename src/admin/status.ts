@@ -2,6 +2,10 @@ import type { Router } from '../router.js';
 import type { NodeState } from '../cluster/cluster-state.js';
 import type { RegistrationStatus } from '../discovery/registration.js';
 import type { NodeListStatus } from '../node-list/node-list.js';
+import type { SessionReport } from '../session/session.js';
+
+/** Sessions /status lists at most (with session.observe); `connections.open` gives the total. */
+const MAX_LISTED_SESSIONS = 1000;
 
 /** The last health check of one node, when a health monitor runs. */
 export interface LastCheck {
@@ -47,6 +51,8 @@ export interface StatusReport {
   discovery: (Omit<RegistrationStatus, 'since'> & { since: string }) | null;
   /** Where the node list came from (the file or Cloudera Manager) and how old it is. */
   nodeList: NodeListStatus | null;
+  /** With session.observe: each committed session and its calls (at most MAX_LISTED_SESSIONS). */
+  sessions?: SessionReport[];
 }
 
 export interface StatusSources {
@@ -91,5 +97,6 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
     nodes,
     discovery: registration ? { ...registration, since: new Date(registration.since).toISOString() } : null,
     nodeList: src.nodeList?.() ?? null,
+    ...(router.currentConfig.session.observe ? { sessions: router.registry.list(MAX_LISTED_SESSIONS).map((s) => s.report(now)) } : {}),
   };
 }

@@ -29,7 +29,11 @@ export function withConfigFlags<T>(y: Argv<T>) {
       describe: "HOST:PORT clients find in ZooKeeper (default: the listener address, or this host's name when it listens on a wildcard)",
     })
     .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'log level' })
-    .option('log-pretty', { type: 'boolean', describe: 'human-readable logs instead of JSON lines' });
+    .option('log-pretty', { type: 'boolean', describe: 'human-readable logs instead of JSON lines' })
+    .option('observe-sessions', {
+      type: 'boolean',
+      describe: 'decode the Thrift calls of committed sessions for metrics, /status and slow-call logs (session.observe)',
+    });
 }
 
 export interface ConfigArgs extends CmFlags {
@@ -45,4 +49,5 @@ export interface ConfigArgs extends CmFlags {
   advertise?: string;
   logLevel?: string;
   logPretty?: boolean;
+  observeSessions?: boolean;
 }

@@ -16,6 +16,7 @@ export interface CliFlags extends CmFlags {
   zkConnect?: string;
   zkNamespace?: string;
   advertise?: string;
+  observeSessions?: boolean;
 }
 
 export interface Overrides {
@@ -105,6 +106,7 @@ export function applyCliFlags(raw: Record<string, unknown>, flags: CliFlags): Ov
   if (flags.logLevel !== undefined) setIn(values, 'log', 'level', flags.logLevel);
   if (flags.logPretty !== undefined) setIn(values, 'log', 'pretty', flags.logPretty);
   if (flags.check !== undefined) setIn(values, 'health', 'kind', flags.check);
+  if (flags.observeSessions !== undefined) setIn(values, 'session', 'observe', flags.observeSessions);
   if (flags.admin === 'off') setIn(values, 'admin', 'enabled', false);
   else if (flags.admin !== undefined) {
     const hp = splitHostPort(flags.admin);

@@ -65,6 +65,12 @@ export const configSchema = z
         idleTimeoutMs: ms(0, { allowZero: true }),
         keepAliveInitialDelayMs: ms(30000, { allowZero: true }),
         noDelay: z.boolean().default(true),
+        /** Decode each committed session's Thrift calls on the side (metrics, /status, slow calls); never changes a byte. */
+        observe: z.boolean().default(false),
+        /** With observe: a call slower than this, request to reply, is logged at warn. */
+        slowCallMs: ms(10000),
+        /** With observe: slow-call lines carry the statement's digest (every literal replaced by ?), never its text. */
+        logStatementDigests: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

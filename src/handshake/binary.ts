@@ -1,14 +1,10 @@
-import type { ClientCheck, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
+import type { ClientCheck, CommittedStream, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
 import { KeptBytes } from '../wire/kept-bytes.js';
 import { encodeSaslFrame, mechanismPreview, printable, readSaslFrame, SaslStatus, saslStatusName } from '../wire/sasl-frame.js';
 import { Incomplete, Malformed, MessageType, readMessageHeader, readReply, Reader, StatusCode } from '../wire/thrift-codec.js';
 import { frame, openSessionErrorReply } from '../wire/thrift-writer.js';
 
 type Stage = 'sasl' | 'thrift';
-interface FirstCall {
-  name: string;
-  seqid: number;
-}
 
 const WAIT: NodeAnswer = { verdict: { kind: 'wait' }, toClient: [] };
 const MECHANISM = /^[A-Z0-9_-]{1,20}$/;
@@ -31,10 +27,11 @@ export class BinaryHandshake implements Handshake {
   private opaque = false;
   /** Offset in the kept bytes where the client's Thrift messages start (after SASL negotiation). */
   private thriftStart: number | undefined;
-  private firstCall: FirstCall | undefined;
+  private firstCall: { name: string; seqid: number } | undefined;
   private clientSawComplete = false;
   private nodeBuf: Buffer = Buffer.alloc(0);
   private nodePhase: 'sasl' | 'reply' = 'sasl';
+  private nodeRelayed: Buffer = Buffer.alloc(0);
 
   constructor(
     firstByte: number,
@@ -204,7 +201,7 @@ export class BinaryHandshake implements Handshake {
   }
 
   takeNodeBytes(): Buffer[] {
-    const pending = this.nodeBuf.length ? [this.nodeBuf] : [];
+    const pending = this.nodeBuf.length ? [(this.nodeRelayed = this.nodeBuf)] : [];
     this.nodeBuf = Buffer.alloc(0);
     return pending;
   }
@@ -241,8 +238,13 @@ export class BinaryHandshake implements Handshake {
     return this.ownAnswer(`no complete first message within ${ms} ms`);
   }
 
+  committedStream(): CommittedStream | undefined {
+    const start = this.nodePhase === 'reply' ? this.thriftStart : undefined; // GSSAPI, or a commit during SASL: nothing to read
+    return start === undefined ? undefined : { fromClient: Buffer.from(this.kept.view().subarray(start)), toClient: this.nodeRelayed };
+  }
+
   release(): void {
     this.kept.clear();
-    this.nodeBuf = Buffer.alloc(0);
+    this.nodeBuf = this.nodeRelayed = Buffer.alloc(0);
   }
 }

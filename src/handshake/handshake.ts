@@ -42,6 +42,11 @@ export type ClientCheck =
   /** The client's bytes are not what they claim to be; `reply` is an error in the client's protocol. */
   | { kind: 'bad'; reason: string; reply?: Buffer };
 
+export interface CommittedStream {
+  readonly fromClient: Buffer;
+  readonly toClient: Buffer;
+}
+
 export interface Handshake {
   /** `sasl`, `nosasl`, `http` or `tls`: for logs and metrics. */
   readonly transport: string;
@@ -63,6 +68,12 @@ export interface Handshake {
   ownAnswer(message: string): Buffer | undefined;
   /** What a client that was too slow to send its first message receives. */
   timeoutReply(ms: number): Buffer | undefined;
+  /**
+   * The Thrift-phase bytes of the commit (the client's first call and the node's answer as relayed),
+   * so a session view starts from the OpenSession it holds; undefined where the stream cannot be
+   * read (GSSAPI, TLS). Read before release(); only a session with a filter asks.
+   */
+  committedStream(): CommittedStream | undefined;
   /** Drops the kept bytes once committed. */
   release(): void;
 }

@@ -1,4 +1,4 @@
-import type { ClientCheck, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
+import type { ClientCheck, CommittedStream, Handshake, NodeAnswer, Proof, Rejection } from './handshake.js';
 import { bodyEnd, bodyFraming, errorResponse, header, readHead } from '../wire/http-message.js';
 import { RequestScanner } from '../wire/http-request-scanner.js';
 import { KeptBytes } from '../wire/kept-bytes.js';
@@ -34,6 +34,8 @@ export class HttpHandshake implements Handshake {
   private nodeBuf: Buffer = Buffer.alloc(0);
   /** The first request's body is a Thrift OpenSession call: a 2xx answer to it can be judged. */
   private opensSession = false;
+  /** The node's bytes handed to the client at the commit. */
+  private nodeRelayed: Buffer | undefined;
 
   constructor(private readonly limits: HttpLimits) {
     this.scanner = new RequestScanner(limits);
@@ -126,6 +128,7 @@ export class HttpHandshake implements Handshake {
   }
 
   takeNodeBytes(): Buffer[] {
+    this.nodeRelayed = this.nodeBuf;
     const pending = this.nodeBuf.length ? [this.nodeBuf] : [];
     this.nodeBuf = Buffer.alloc(0);
     return pending;
@@ -148,7 +151,12 @@ export class HttpHandshake implements Handshake {
     return errorResponse(503, message);
   }
 
+  committedStream(): CommittedStream {
+    return { fromClient: Buffer.from(this.kept.view()), toClient: this.nodeRelayed ?? Buffer.alloc(0) };
+  }
+
   release(): void {
+    this.nodeRelayed = undefined;
     this.kept.clear();
     this.nodeBuf = Buffer.alloc(0);
   }

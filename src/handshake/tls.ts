@@ -69,6 +69,11 @@ export class TlsPassthrough implements Handshake {
     return TLS_ALERT_INTERNAL_ERROR;
   }
 
+  /** Encrypted: nothing after the commit can be read. */
+  committedStream(): undefined {
+    return undefined;
+  }
+
   release(): void {
     this.kept.clear();
   }

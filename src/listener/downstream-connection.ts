@@ -10,6 +10,7 @@ import { ActiveWait } from '../cluster/active-wait.js';
 import type { ReleaseReason } from '../cluster/hold-queue.js';
 import { NodeTrial, type TrialResult } from '../upstream/node-trial.js';
 import { hexPreview } from '../wire/classify.js';
+import { observeFilter } from '../session/observe-stage.js';
 
 /**
  * One client connection, from accept to 'close' (Envoy's downstream connection): wait for a
@@ -179,13 +180,28 @@ export class DownstreamConnection {
     this.detach();
     for (const b of result.toClient) socket.write(b);
     const { transport, user } = this.handshake!;
+    const { session: opts } = this.ctx.config();
+    const primed = opts.observe ? this.handshake!.committedStream() : undefined;
     this.cleanUp('committed');
     const { id, clientAddress, clientEnded } = this;
     const nodeName = result.node.config.name;
     this.log.debug({ node: nodeName, transport, proof: result.proof }, 'connection opened');
     const sockets = { client: socket, node: result.socket, nodeReader: result.reader };
-    const { session: opts } = this.ctx.config();
-    this.ctx.registry.open({ id, ...sockets, nodeName, transport, clientAddress, user, heldMs: this.wait.heldMs, opts, log: this.ctx.log, clientEnded });
+    const filter = observeFilter(primed, { transport, conn: id, user, log: this.ctx.log, observer: this.ctx.observer, session: opts });
+    const log = this.ctx.log;
+    this.ctx.registry.open({
+      id,
+      ...sockets,
+      nodeName,
+      transport,
+      clientAddress,
+      user,
+      heldMs: this.wait.heldMs,
+      opts,
+      log,
+      clientEnded,
+      ...(filter && { filter }),
+    });
   }
 
   /** The client gets our last words (if any), a FIN, and the socket is destroyed soon after. */

@@ -79,6 +79,19 @@ export class RouterMetrics implements RouterObserver {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  // With session.observe only; `method` is a TCLIService method name or 'other' (call-tracker.ts).
+  private readonly thriftCalls = this.counter(
+    'thrift_calls_total',
+    'TCLIService calls seen in committed sessions, by method and outcome (ok, error, no-reply)',
+    ['method', 'outcome'],
+  );
+  private readonly thriftCallDuration = new Histogram({
+    name: `${PREFIX}thrift_call_duration_seconds`,
+    help: 'TCLIService call time from the request passing the router to the reply passing it, by method',
+    labelNames: ['method'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
 
   // Node gauges are read from the cluster model at scrape time, reset first: nodes removed by a
   // reload must disappear, not stay at their last value.
@@ -199,5 +212,10 @@ export class RouterMetrics implements RouterObserver {
 
   localError(): void {
     this.localErrors.inc();
+  }
+
+  thriftCall(method: string, outcome: 'ok' | 'error' | 'no-reply', seconds: number | undefined): void {
+    this.thriftCalls.inc({ method, outcome });
+    if (seconds !== undefined) this.thriftCallDuration.observe({ method }, seconds);
   }
 }

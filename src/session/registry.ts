@@ -43,6 +43,13 @@ export class SessionRegistry {
     return n;
   }
 
+  /** Up to `limit` sessions, for /status. */
+  list(limit: number): Session[] {
+    const out: Session[] = [];
+    for (const set of this.byNode.values()) for (const s of set) if (out.length < limit) out.push(s);
+    return out;
+  }
+
   /** Closes every session on `node` at once; returns how many. */
   closeNode(node: string, reason: string): number {
     const set = this.byNode.get(node);

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type { Logger } from '../log.js';
 import type { SessionSummary } from '../observe.js';
 import { writeView, type NodeReader } from './node-reader.js';
+import type { FilterFactory, SessionFilter, SessionOutputs } from './filter.js';
 
 export interface SessionOptions {
   idleTimeoutMs: number;
@@ -26,6 +27,19 @@ export interface SessionInit {
   readonly log: Logger;
   /** Called once, when both sides have closed (one function for every session: the registry's). */
   readonly onDone: (session: Session, summary: SessionSummary) => void;
+  /** A stage between the pipes (filter.ts); absent by default, and then no read pays for it. */
+  readonly filter?: FilterFactory;
+}
+
+/** One committed session as /status lists it (with a filter only). */
+export interface SessionReport extends Record<string, unknown> {
+  id: number;
+  client: string;
+  node: string;
+  transport: string;
+  openedAt: string;
+  bytesFromClient: number;
+  bytesToClient: number;
 }
 
 /** How long a client that was sent our FIN may take to finish reading before it is destroyed. */
@@ -35,7 +49,7 @@ const CLOSE_LINGER_MS = 5000;
  * A committed connection: two pipes between the client and the node, with backpressure
  * (a full write buffer pauses the other side until 'drain') and half-close (an 'end' on one side
  * becomes end() on the other). Teardown happens once, when both sides have closed. Handshake
- * inspection is over: bytes are not looked at here.
+ * inspection is over: bytes are not looked at here (a filter stage, when configured, sees them: filter.ts).
  */
 export class Session {
   readonly id: number;
@@ -49,10 +63,37 @@ export class Session {
   /** Who awaits `done`: only a drain does, so no Promise is kept per session. */
   private waiters: Array<(s: SessionSummary) => void> | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
+  readonly filter: SessionFilter | undefined;
 
   constructor(private readonly init: SessionInit) {
     this.id = init.id;
     this.nodeName = init.nodeName;
+    this.filter = init.filter?.(this.outputs);
+  }
+
+  /** How an `own` stage writes: the pipes' backpressure rule, the stage choosing what goes. */
+  private get outputs(): SessionOutputs {
+    const { client, node } = this.init;
+    const pipe = (to: net.Socket, from: net.Socket, b: Buffer) => to.write(b) || (from.pause(), false);
+    return {
+      toNode: (b) => ((this.bytesFromClient += b.length), pipe(node, client, b)),
+      toClient: (b) => ((this.bytesToClient += b.length), pipe(client, node, b)),
+    };
+  }
+
+  /**
+   * A tap sees each read once it was forwarded (a node view is written first: it stays valid to the
+   * end of the call, pinned or not); an own stage forwards what it chooses through `outputs`.
+   */
+  private pipeThrough(filter: SessionFilter): void {
+    const { client, nodeReader } = this.init;
+    if (filter.mode === 'own') {
+      client.on('data', (chunk: Buffer) => filter.fromClient(chunk));
+      nodeReader.sink = (view) => filter.fromNode(view);
+      return;
+    }
+    client.on('data', (chunk: Buffer) => (this.onClientData(chunk), filter.fromClient(chunk)));
+    nodeReader.sink = (view, borrowed) => (this.onNodeData(view, borrowed), filter.fromNode(view));
   }
 
   /** Resolves with the summary once both sides have closed. */
@@ -73,8 +114,12 @@ export class Session {
     }
     client.on('error', this.onClientError);
     node.on('error', this.onNodeError);
-    client.on('data', this.onClientData);
-    this.init.nodeReader.sink = this.onNodeData;
+    // Chosen once: without a filter the pipes run exactly the handlers they always ran, and no closure is made for one.
+    if (this.filter) this.pipeThrough(this.filter);
+    else {
+      client.on('data', this.onClientData);
+      this.init.nodeReader.sink = this.onNodeData;
+    }
     client.on('drain', this.onClientDrain);
     node.on('drain', this.onNodeDrain);
     client.on('end', this.onClientEnd);
@@ -145,6 +190,21 @@ export class Session {
     this.lingerTimer = setTimeout(() => client.destroy(), CLOSE_LINGER_MS);
   }
 
+  report(now = Date.now()): SessionReport {
+    const { init } = this;
+    return {
+      id: this.id,
+      client: init.clientAddress,
+      ...(init.user === undefined ? {} : { user: init.user }),
+      node: this.nodeName,
+      transport: init.transport,
+      openedAt: new Date(this.startedAt).toISOString(),
+      bytesFromClient: this.bytesFromClient,
+      bytesToClient: this.bytesToClient,
+      ...this.filter?.describe(now),
+    };
+  }
+
   private finish(): void {
     clearTimeout(this.lingerTimer);
     const { id, nodeName, init } = this;
@@ -171,6 +231,7 @@ export class Session {
         bytesToClient: summary.bytesToClient,
         durationMs: summary.durationMs,
         reason: summary.reason,
+        ...this.filter?.end(),
       },
       'connection closed',
     );

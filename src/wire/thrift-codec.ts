@@ -1,7 +1,7 @@
 /**
  * Just enough TBinaryProtocol to see the handshake: message headers, skipping any value, the
- * TStatus of a reply (writing is in thrift-writer.ts). Not a Thrift library:
- * the router never decodes traffic after a connection is committed.
+ * TStatus of a reply (writing is in thrift-writer.ts). Not a Thrift library: after the commit
+ * only an observed session is decoded, by the call view (tcli-call.ts) over this Reader.
  */
 import { MessageType, TType, VERSION_1 } from './thrift-types.js';
 

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { encodeSaslFrame, readSaslFrame, SaslStatus } from '../../src/wire/sasl-frame.js';
-import { frame } from '../../src/wire/thrift-writer.js';
+import { MessageType, TType } from '../../src/wire/thrift-codec.js';
+import { frame, Writer } from '../../src/wire/thrift-writer.js';
 import { openSessionOk, plainClientHello } from '../../sim/wire.js';
 import { track } from './registry.js';
 
@@ -27,7 +28,30 @@ export type BulkMode =
   | { kind: 'sink' } // read until FIN, then record bytes/checksum and close
   | { kind: 'source'; bytes: number } // send `bytes` of pattern, then FIN
   | { kind: 'echo-after-end' } // read until client FIN, then send back "got N" and FIN
-  | { kind: 'keyed-source'; bytes: number }; // wait for one byte K from the client, then send `bytes` bytes all equal to K, then FIN
+  | { kind: 'keyed-source'; bytes: number } // wait for one byte K from the client, then send `bytes` bytes all equal to K, then FIN
+  | { kind: 'keyed-thrift'; frames: number; rowBytes: number }; // wait for keyedThriftCall(K), then send `frames` x keyedThriftReply(K, rowBytes), then FIN
+
+/** A framed FetchResults call whose seqid is the session's key (what a keyed-thrift node waits for). */
+export function keyedThriftCall(key: number): Buffer {
+  return frame(new Writer().messageHeader(MessageType.CALL, 'FetchResults', key).field(TType.STRUCT, 1).stop().stop().toBuffer());
+}
+
+/**
+ * A framed FetchResults reply, seqid = key, one row: a binary column whose value is `rowBytes`
+ * bytes all equal to the key. An observing router reads each as a reply of one row.
+ */
+export function keyedThriftReply(key: number, rowBytes: number): Buffer {
+  const w = new Writer().messageHeader(MessageType.REPLY, 'FetchResults', key).field(TType.STRUCT, 0);
+  w.field(TType.STRUCT, 1).field(TType.I32, 1).i32(0).stop(); // status SUCCESS
+  w.field(TType.BOOL, 2).byte(1); // hasMoreRows
+  w.field(TType.STRUCT, 3).field(TType.I64, 1).i32(0).i32(0); // TRowSet.startRowOffset
+  w.field(TType.LIST, 2).byte(TType.STRUCT).i32(0); // rows: none (columnar)
+  w.field(TType.LIST, 3).byte(TType.STRUCT).i32(1); // columns: one
+  w.field(TType.STRUCT, 8).field(TType.LIST, 1).byte(TType.STRING).i32(1).string(Buffer.alloc(rowBytes, key)); // binaryVal.values
+  w.field(TType.STRING, 2).string(Buffer.alloc(1)).stop().stop(); // nulls; end TBinaryColumn, TColumn
+  w.stop().stop().stop(); // end TRowSet, TFetchResultsResp, result
+  return frame(w.toBuffer());
+}
 
 /** Length of the router's answer to plainClientHello from a healthy bulk node. */
 export const PLAIN_HELLO_ANSWER_BYTES = 5 + 4 + openSessionOk(1).length;
@@ -111,6 +135,7 @@ export async function startBulkNode(): Promise<BulkNode> {
     };
     const startBulk = (rest: Buffer) => {
       if (connMode.kind === 'keyed-source') return keyedSource(rest, connMode.bytes);
+      if (connMode.kind === 'keyed-thrift') return keyedThrift(rest, connMode.frames, connMode.rowBytes);
       const count = (c: Buffer) => {
         bytes += c.length;
         hash.update(c);
@@ -155,6 +180,29 @@ export async function startBulkNode(): Promise<BulkNode> {
       s.on('end', () => s.end());
       if (rest.length) return start(rest[0]!);
       s.once('data', (c: Buffer) => start(c[0]!));
+    };
+    /** Waits for keyedThriftCall(K), then streams keyedThriftReply(K) frames. */
+    const keyedThrift = (rest: Buffer, frames: number, rowBytes: number) => {
+      let got = rest;
+      const onCall = (c: Buffer) => {
+        got = Buffer.concat([got, c]);
+        if (got.length < 4 || got.length < 4 + got.readUInt32BE(0)) return;
+        s.off('data', onCall);
+        const key = got.readInt32BE(4 + 4 + 4 + 'FetchResults'.length);
+        const reply = keyedThriftReply(key, rowBytes);
+        let sent = 0;
+        const pump = () => {
+          while (sent < frames) {
+            sent++;
+            if (!s.write(reply)) return void s.once('drain', pump);
+          }
+          s.end();
+        };
+        pump();
+      };
+      s.on('end', () => s.end());
+      s.on('data', onCall);
+      if (rest.length) onCall(Buffer.alloc(0));
     };
     s.on('data', onHandshake);
   });
