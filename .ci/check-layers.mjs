@@ -20,13 +20,13 @@ const LAYERS = [
   ['admin', 'discovery', 'metrics', 'rest'],
   ['router.ts'],
   ['resume'],
-  ['listener', 'health'],
+  ['listener', 'health', 'node-list'],
   ['cluster'],
   ['upstream'],
   ['session'],
   ['handshake'],
   ['wire'],
-  ['config', 'errors.ts', 'log.ts', 'observe.ts', 'started-line.ts', 'version.ts'],
+  ['config', 'errors.ts', 'log.ts', 'observe.ts', 'started-line.ts', 'version.ts', 'serial.ts'],
 ];
 
 const rankOf = new Map(LAYERS.flatMap((row, i) => row.map((unit) => [unit, i])));

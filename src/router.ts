@@ -7,7 +7,7 @@ import { bindListener, type BoundListener, type ListenerEvents } from './listene
 import { Admission, type LimitRefusal } from './listener/admission.js';
 import { countOpenDescriptors, descriptorConsumers, planDescriptors, type DescriptorBudget } from './listener/descriptor-budget.js';
 import { LimitLog } from './listener/limit-log.js';
-import { ClusterState } from './cluster/cluster-state.js';
+import { ClusterState, type ReplaceOptions } from './cluster/cluster-state.js';
 import { Evidence, type ChecksView } from './cluster/evidence.js';
 import { isLocalError } from './upstream/local-errors.js';
 import { closeOnActiveLost } from './cluster/close-on-failover.js';
@@ -158,10 +158,10 @@ export class Router {
    * node is reported down, so its connections follow onActiveLost); new connections use the new
    * timeouts and limits. Listeners are kept as they are: changing them needs a restart.
    */
-  reconfigure(config: RouterConfig): void {
+  reconfigure(config: RouterConfig, nodes?: ReplaceOptions): void {
     const before = this.config;
     this.config = config;
-    this.cluster.replaceNodes(config.nodes);
+    this.cluster.replaceNodes(config.nodes, nodes);
     // What the router holds besides its clients, or what the listeners want, may have changed.
     const shape = (c: RouterConfig) => JSON.stringify([descriptorConsumers(c, this.openDescriptorsAtStart), c.maxClientConnections]);
     if (shape(before) !== shape(config)) this.descriptors = planDescriptors(config, this.openDescriptorsAtStart, this.log);

@@ -1,13 +1,14 @@
 import type net from 'node:net';
 import type { Logger } from './log.js';
-import type { RouterConfig } from './config/schema.js';
-import { RouterError } from './errors.js';
+import type { NodeConfig, RouterConfig } from './config/schema.js';
+import { Serial } from './serial.js';
 import { Router } from './router.js';
 import { RouterMetrics } from './metrics/router-metrics.js';
 import { loadAdminAccess, type AdminAccess } from './admin/access.js';
 import { startAdminServer, type AdminHandlers, type AdminServer } from './admin/server.js';
 import { buildStatus, type ListenerStatus } from './admin/status.js';
-import { HealthMonitor } from './health/monitor.js';
+import type { HealthMonitor } from './health/monitor.js';
+import { startMonitor } from './health/start-monitor.js';
 import { roleAwareChecks } from './health/create-checker.js';
 import { Availability } from './metrics/availability.js';
 import { startedLine } from './started-line.js';
@@ -15,6 +16,7 @@ import { Discovery } from './discovery/discovery.js';
 import type { RegistrationStatus } from './discovery/registration.js';
 import type { ClusterState } from './cluster/cluster-state.js';
 import { startRest, type RestListener } from './rest/start-rest.js';
+import { NodeList } from './node-list/node-list.js';
 
 const sameAdmin = (a: RouterConfig['admin'], b: RouterConfig['admin']) => a.enabled === b.enabled && a.host === b.host && a.port === b.port;
 
@@ -26,7 +28,6 @@ const sameAdmin = (a: RouterConfig['admin'], b: RouterConfig['admin']) => a.enab
  */
 export class Service {
   readonly router: Router;
-  readonly metrics = new RouterMetrics();
   /** The background health checks feeding the cluster model (replaced on reconfigure). */
   private monitor: HealthMonitor;
   private listening: net.AddressInfo[] = [];
@@ -36,8 +37,8 @@ export class Service {
   private discovery: Discovery | undefined;
   private draining = false;
   private stopping: Promise<void> | undefined;
-  /** Reconfigures and the stop run one after another, never at once. */
-  private changes: Promise<void> = Promise.resolve();
+  /** Reconfigures, new node lists and the stop run one after another, never at once. */
+  private readonly changes = new Serial();
   private readonly startedAt = Date.now();
   /** The listeners as bound at the start: a reload changes them only at the next restart. */
   private readonly boundListeners: RouterConfig['listeners'];
@@ -47,6 +48,8 @@ export class Service {
     config: RouterConfig,
     private readonly log: Logger,
     private access: AdminAccess,
+    readonly nodeList: NodeList,
+    readonly metrics: RouterMetrics,
   ) {
     this.boundListeners = config.listeners;
     this.router = new Router({
@@ -68,14 +71,19 @@ export class Service {
       unwatchHeld();
       availability.stop();
     };
-    this.monitor = this.startHealth(config);
+    this.monitor = startMonitor(config, this.router.cluster, this.log, (r) => this.metrics.checkCompleted(r));
   }
 
   /** Starts everything, or nothing: a part that cannot start stops the ones started before it. */
   static async start(config: RouterConfig, log: Logger): Promise<Service> {
-    // First: an unreadable token file fails the start before anything is opened.
-    const svc = new Service(config, log, loadAdminAccess(config.admin));
+    // First: an unreadable token (or CM password) file fails the start before anything is opened.
+    const access = loadAdminAccess(config.admin);
+    const metrics = new RouterMetrics();
+    const started = await NodeList.start(config, log, metrics.registry);
+    const svc = new Service(started.config, log, access, started.nodeList, metrics);
     const { router, health } = svc;
+    // A new list from Cloudera Manager is applied like a reload, one change at a time.
+    svc.nodeList.follow((nodes, reasons) => void svc.changes.run(() => svc.applyNodes(nodes, reasons)).catch(() => {}));
     // Bind once every node has been checked (bounded), so the first clients go straight to the active.
     await health.firstRound(config.health.timeoutMs + 100);
     try {
@@ -86,6 +94,7 @@ export class Service {
     } catch (err) {
       await Promise.all([router.stop(0), svc.rest?.close(0)]);
       await health.stop();
+      await svc.nodeList.stop();
       svc.unwatch();
       throw err;
     }
@@ -97,7 +106,8 @@ export class Service {
       metrics: svc.metrics.registry,
       log,
     });
-    svc.logStarted();
+    const active = svc.cluster.active()?.config.name;
+    log.info(...startedLine({ config: svc.config, listening: svc.listenAddresses, admin: svc.adminAddress, rest: svc.rest, active }));
     return svc;
   }
 
@@ -145,23 +155,17 @@ export class Service {
    * with nothing applied, when a changed admin address cannot be bound, and once stop() began.
    */
   reconfigure(next: RouterConfig): Promise<void> {
-    // One change at a time, and none once stopping: a reload that restarted the checks or the
-    // registration after stop() had closed them would leave timers and sockets running.
-    const run = this.changes.then(async () => {
-      if (this.stopping) throw new RouterError('STOPPING', 'the router is stopping: reload not applied');
-      await this.applyConfig(next);
-    });
-    this.changes = run.catch(() => {});
-    return run;
+    return this.changes.run(() => this.applyConfig(next));
   }
 
   /** Graceful stop: stop accepting, let connections finish up to `graceMs`, close the rest (idempotent). */
   stop(graceMs = 0): Promise<void> {
     return (this.stopping ??= (async () => {
       this.draining = true;
-      await this.changes;
+      await this.changes.close('the router is stopping: change not applied');
       // First: clients stop finding this router before it stops accepting.
       await this.discovery?.stop();
+      await this.nodeList.stop();
       // Stops accepting at once, releases held clients, drains up to graceMs, closes the rest.
       await Promise.all([this.router.stop(graceMs), this.rest?.close(graceMs)]);
       await this.health.stop();
@@ -180,6 +184,7 @@ export class Service {
   private notReadyReason(): string | undefined {
     if (this.draining) return 'shutting down';
     if (this.router.evidence.localErrorsRecent()) return 'out of a local resource (EMFILE, ENOBUFS, ...): see the error log';
+    if (!this.nodeList.hasList()) return 'no Livy node list: Cloudera Manager has not answered yet';
     if (this.router.cluster.active() || !this.config.admin.readyRequiresActive) return undefined;
     return 'no active Livy node known';
   }
@@ -199,6 +204,8 @@ export class Service {
           held: () => router.hold.size,
           lastCheck: (n) => this.health.lastCheck(n),
           discovery: () => this.discovery?.status(),
+          nodeList: () => this.nodeList.status(),
+          maintenance: (n) => this.nodeList.inMaintenance(n),
         }),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
       notReadyReason: () => this.notReadyReason(),
@@ -208,14 +215,11 @@ export class Service {
     return server;
   }
 
-  private logStarted(): void {
-    const active = this.cluster.active()?.config.name;
-    this.log.info(...startedLine({ config: this.config, listening: this.listenAddresses, admin: this.admin?.address, rest: this.rest, active }));
-  }
-
-  private async applyConfig(next: RouterConfig): Promise<void> {
+  private async applyConfig(file: RouterConfig): Promise<void> {
     const current = this.config;
-    const nextAccess = loadAdminAccess(next.admin);
+    const nextAccess = loadAdminAccess(file.admin);
+    this.nodeList.reconfigure(file); // reads the CM password file: throws before anything changed
+    const next: RouterConfig = { ...file, nodes: this.nodeList.nodesFor(file) };
     if (!sameAdmin(current.admin, next.admin)) {
       // Close first: the new address may share the old port. If the new one cannot be bound,
       // the old one comes back and the reload is refused as a whole.
@@ -227,21 +231,20 @@ export class Service {
         throw err;
       }
     }
-    this.router.reconfigure(next);
+    this.router.reconfigure(next, { checked: (n) => this.health.checks(n) });
     this.access = nextAccess;
-    if (JSON.stringify([current.nodes, current.health]) !== JSON.stringify([next.nodes, next.health])) {
+    // Unchanged nodes keep their running checks; only a changed health block restarts them all.
+    if (JSON.stringify(current.health) !== JSON.stringify(next.health)) {
       await this.health.stop();
-      this.monitor = this.startHealth(next);
-    }
+      this.monitor = startMonitor(next, this.router.cluster, this.log, (r) => this.metrics.checkCompleted(r));
+    } else this.health.replaceNodes(next.nodes);
     this.log.level = next.log.level;
     await this.discovery?.reconfigure(next);
   }
 
-  private startHealth(c: RouterConfig): HealthMonitor {
-    const monitor = new HealthMonitor(c.nodes, c.health, this.router.cluster, this.log.child({ component: 'health' }), {
-      onCheckDone: (report) => this.metrics.checkCompleted(report),
-    });
-    monitor.start();
-    return monitor;
+  /** A new list from Cloudera Manager: unchanged nodes keep their state, sessions and checks. */
+  private async applyNodes(nodes: readonly NodeConfig[], reasons: ReadonlyMap<string, string>): Promise<void> {
+    this.router.reconfigure({ ...this.config, nodes }, { reasons, checked: (n) => this.health.checks(n) });
+    this.health.replaceNodes(nodes);
   }
 }

@@ -2,6 +2,7 @@ import type { Router } from '../router.js';
 import type { NodeState } from '../cluster/cluster-state.js';
 import type { RegistrationStatus } from '../discovery/registration.js';
 import type { ReadyStats } from '../upstream/ready-connections.js';
+import type { NodeListStatus } from '../node-list/node-list.js';
 import type { SessionReport } from '../session/session.js';
 
 /** Sessions /status lists at most (with session.observe); `connections.open` gives the total. */
@@ -32,6 +33,8 @@ export interface NodeStatusReport {
   reason: string;
   /** Committed client connections on this node now. */
   connections: number;
+  /** Cloudera Manager has the role in maintenance mode (it still serves: kept in the list). */
+  maintenance: boolean;
   lastCheck: { at: string; latencyMs: number; result: string; reason: string } | null;
 }
 
@@ -57,6 +60,8 @@ export interface StatusReport {
   nodes: NodeStatusReport[];
   /** The ZooKeeper registration; null when `discovery.zookeeper` is not configured. */
   discovery: (Omit<RegistrationStatus, 'since'> & { since: string }) | null;
+  /** Where the node list came from (the file or Cloudera Manager) and how old it is. */
+  nodeList: NodeListStatus | null;
   /** With session.observe: each committed session and its calls (at most MAX_LISTED_SESSIONS). */
   sessions?: SessionReport[];
 }
@@ -70,6 +75,8 @@ export interface StatusSources {
   /** Undefined for a node not checked yet, or when no health monitor runs. */
   lastCheck(node: string): LastCheck | undefined;
   discovery?(): RegistrationStatus | undefined;
+  nodeList?(): NodeListStatus;
+  maintenance?(node: string): boolean;
 }
 
 export function buildStatus(src: StatusSources, now = Date.now()): StatusReport {
@@ -88,6 +95,7 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
       // reason ("not checked yet"): say what the check saw instead.
       reason: check && s.source === 'config' ? `last check: ${check.reason}` : s.reason,
       connections: router.registry.count(s.config.name),
+      maintenance: src.maintenance?.(s.config.name) ?? false,
       lastCheck: check ? { at: new Date(check.at).toISOString(), latencyMs: check.latencyMs, result: check.result, reason: check.reason } : null,
     };
   });
@@ -104,6 +112,7 @@ export function buildStatus(src: StatusSources, now = Date.now()): StatusReport 
     readyConnections: router.ready.stats(),
     nodes,
     discovery: registration ? { ...registration, since: new Date(registration.since).toISOString() } : null,
+    nodeList: src.nodeList?.() ?? null,
     ...(router.currentConfig.session.observe ? { sessions: router.registry.list(MAX_LISTED_SESSIONS).map((s) => s.report(now)) } : {}),
   };
 }

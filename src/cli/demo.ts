@@ -8,6 +8,7 @@ import { AdminBindError } from '../admin/errors.js';
 import { DemoClients } from './demo-clients.js';
 import { connectDirectly, DemoZooKeeperRoute } from './demo-zookeeper.js';
 import { loadSimulator } from './load-simulator.js';
+import { DemoClouderaManager } from './demo-cloudera-manager.js';
 
 export const DEMO_ADMIN_DEFAULT = '127.0.0.1:9090';
 
@@ -18,6 +19,8 @@ export interface DemoOptions {
   intervalMs: number;
   moveEveryMs: number;
   durationMs: number;
+  /** The nodes from a simulated Cloudera Manager; its last node's role is started and stopped instead of moving the leader. */
+  clouderaManager?: boolean;
   /** ZooKeeper connect string: the router registers there and the clients look it up. */
   zookeeper?: string;
 }
@@ -51,7 +54,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     process.stderr.write(`livy-router demo: ${admin}\n`);
     return 1;
   }
-  const { startSimCluster, queryNode, openHiveSession } = await loadSimulator();
+  const { startSimCluster, queryNode, openHiveSession, startSimClouderaManager } = await loadSimulator();
   // The demo prints its own story; the router's log shows only what goes wrong.
   const log = createLogger({ level: 'error', pretty: true });
   const cluster = await startSimCluster({
@@ -64,9 +67,10 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     active: 'livy-1',
     logger: log.child({ component: 'sim' }),
   });
+  const cm = opts.clouderaManager ? await DemoClouderaManager.start(startSimClouderaManager, cluster.nodes) : undefined;
   const validation = validateConfig({
     listeners: [{ host: '127.0.0.1', port: opts.port, transport: 'auto' }],
-    nodes: cluster.nodes.map((n) => ({ name: n.name, host: n.host, port: n.thriftPort, restPort: n.restPort })),
+    ...(cm ? { clouderaManager: cm.block() } : { nodes: cluster.nodes.map((n) => ({ name: n.name, host: n.host, port: n.thriftPort, restPort: n.restPort })) }),
     health: { kind: 'ha-status' },
     admin,
     ...(opts.zookeeper !== undefined ? { discovery: { zookeeper: { connect: opts.zookeeper } } } : {}),
@@ -82,6 +86,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       return Service.start({ ...validation.config, admin: { ...validation.config.admin, port: 0 } }, routerLog);
     });
   } catch (err) {
+    await cm?.close();
     await cluster.close();
     process.stderr.write(`livy-router demo: ${(err as Error).message}\n`);
     return 1;
@@ -112,7 +117,8 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       say('           the clients connect directly; the router keeps trying to register');
     }
   }
-  say(`  The active node moves every ${opts.moveEveryMs / 1000} s. Ctrl-C stops and prints a summary.`);
+  if (cm) say(`  cm       ${cm.url}: the router's node list; livy-3's role starts/stops`);
+  say(`  ${cm ? 'That happens' : 'The active node moves'} every ${opts.moveEveryMs / 1000} s. Ctrl-C stops and prints a summary.`);
   say('');
 
   let failovers = 0;
@@ -136,6 +142,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   tick();
   const queryTimer = setInterval(tick, opts.intervalMs);
   const moveTimer = setInterval(() => {
+    if (cm) return print(`-------  ${cm.step()}`);
     moves++;
     const next = names[moves % names.length]!;
     print(`-------  Livy moves the leader: ${cluster.active()?.name} -> ${next}`);
@@ -160,6 +167,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
         const clientsDone = clients.stop();
         await service.stop(0);
         await clientsDone;
+        await cm?.close();
         await cluster.close();
         say('');
         say(`summary after ${((Date.now() - startedAt) / 1000).toFixed(0)} s: ${failovers} failover(s) seen by the router`);

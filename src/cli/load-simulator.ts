@@ -4,11 +4,13 @@
 import { RouterError } from '../errors.js';
 import type { startSimCluster } from '../../sim/cluster.js';
 import type { openHiveSession, queryNode } from '../../sim/hive-client.js';
+import type { startSimClouderaManager } from '../../sim/cloudera-manager.js';
 
 export interface Simulator {
   startSimCluster: typeof startSimCluster;
   queryNode: typeof queryNode;
   openHiveSession: typeof openHiveSession;
+  startSimClouderaManager: typeof startSimClouderaManager;
 }
 
 export class DemoUnavailableError extends RouterError {
@@ -25,8 +27,17 @@ export class DemoUnavailableError extends RouterError {
 
 export async function loadSimulator(): Promise<Simulator> {
   try {
-    const [cluster, client] = await Promise.all([import('../../sim/cluster.js'), import('../../sim/hive-client.js')]);
-    return { startSimCluster: cluster.startSimCluster, queryNode: client.queryNode, openHiveSession: client.openHiveSession };
+    const [cluster, client, cm] = await Promise.all([
+      import('../../sim/cluster.js'),
+      import('../../sim/hive-client.js'),
+      import('../../sim/cloudera-manager.js'),
+    ]);
+    return {
+      startSimCluster: cluster.startSimCluster,
+      queryNode: client.queryNode,
+      openHiveSession: client.openHiveSession,
+      startSimClouderaManager: cm.startSimClouderaManager,
+    };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new DemoUnavailableError(err as Error);
     throw err;

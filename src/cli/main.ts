@@ -6,6 +6,8 @@ import { checkConfigCommand } from './check-config.js';
 import { withConfigFlags, type ConfigArgs } from './options.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
+import { withCmFlags } from '../config/cloudera-manager-flags.js';
+import type { DiscoverArgs } from './discover.js';
 
 const setExit = (p: Promise<number>) =>
   p.then(
@@ -34,6 +36,28 @@ await yargs(hideBin(process.argv))
     'validate a config file (with the same flags as run); exit 1 when invalid',
     (y) => withConfigFlags(y),
     (argv) => setExit(checkConfigCommand(argv as ConfigArgs)),
+  )
+  .command(
+    'discover',
+    'ask Cloudera Manager for the Livy server roles and print the node list the router would use, and why each role was kept or skipped',
+    (y) =>
+      withCmFlags(y)
+        .option('config', { alias: 'c', type: 'string', describe: 'a config file whose clouderaManager block to use (flags override it)' })
+        .option('cluster', { type: 'string', describe: 'the CM cluster (default: the only one)' })
+        .option('service', { type: 'string', describe: 'the Livy service (default: the only one)' })
+        .option('node-transport', { type: 'string', choices: ['binary', 'http'], describe: 'what the Livy nodes must speak' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the answer as JSON' }),
+    async (argv) => {
+      const { discoverCommand } = await import('./discover.js');
+      const { cluster, service, ...rest } = argv;
+      await setExit(
+        discoverCommand({
+          ...(rest as DiscoverArgs),
+          ...(cluster !== undefined ? { cmCluster: cluster } : {}),
+          ...(service !== undefined ? { cmService: service } : {}),
+        }),
+      );
+    },
   )
   .command(
     'status',
@@ -69,6 +93,11 @@ await yargs(hideBin(process.argv))
         .option('interval-ms', { type: 'number', default: 1000, describe: 'time between client queries' })
         .option('move-every-ms', { type: 'number', default: 10000, describe: 'time between moves of the active node' })
         .option('duration-ms', { type: 'number', default: 0, describe: 'stop after this long (0 = until Ctrl-C)' })
+        .option('cloudera-manager', {
+          type: 'boolean',
+          default: false,
+          describe: 'take the nodes from a simulated Cloudera Manager, and start/stop a Livy role there instead of moving the leader',
+        })
         .option('zookeeper', {
           type: 'string',
           describe: 'HOST:PORT of a ZooKeeper: the router registers there and the clients find it there, as Hive JDBC does',
@@ -82,12 +111,13 @@ await yargs(hideBin(process.argv))
           intervalMs: argv.intervalMs,
           moveEveryMs: argv.moveEveryMs,
           durationMs: argv.durationMs,
+          clouderaManager: argv.clouderaManager,
           ...(argv.zookeeper !== undefined ? { zookeeper: argv.zookeeper } : {}),
         }),
       );
     },
   )
-  .demandCommand(1, 'name a command: run, status, check-config or demo')
+  .demandCommand(1, 'name a command: run, status, check-config, discover or demo')
   .strict()
   .help()
   .alias('help', 'h')

@@ -1,8 +1,9 @@
 import type { Argv } from 'yargs';
+import { withCmFlags, type CmFlags } from '../config/cloudera-manager-flags.js';
 
 /** Flags shared by `run` and `check-config`: they override or replace what the file says. */
 export function withConfigFlags<T>(y: Argv<T>) {
-  return y
+  return withCmFlags(y)
     .option('config', { alias: 'c', type: 'string', describe: 'YAML config file (see config/livy-router.example.yaml)' })
     .option('listen', {
       type: 'string',
@@ -41,7 +42,7 @@ export function withConfigFlags<T>(y: Argv<T>) {
     });
 }
 
-export interface ConfigArgs {
+export interface ConfigArgs extends CmFlags {
   config?: string;
   listen?: string[];
   node?: string[];

@@ -43,7 +43,8 @@ export async function reloadConfig(args: ConfigArgs, service: Service, log: Logg
     return false;
   }
   for (const warning of validation.warnings) log.warn({ source }, warning);
-  const plan = planReload(service.config, validation.config);
+  // With clouderaManager the file lists no nodes: compare with the list the router keeps running.
+  const plan = planReload(service.config, { ...validation.config, nodes: service.nodeList.nodesFor(validation.config) });
   try {
     await service.reconfigure(validation.config);
   } catch (err) {
@@ -54,7 +55,7 @@ export async function reloadConfig(args: ConfigArgs, service: Service, log: Logg
     log.warn({ settings: plan.needRestart }, `reload: ${plan.needRestart.join(', ')} changed; they apply at the next restart`);
   }
   log.info(
-    { source, added: plan.added, removed: plan.removed, changed: plan.changed, nodes: validation.config.nodes.map((n) => n.name) },
+    { source, added: plan.added, removed: plan.removed, changed: plan.changed, nodes: service.config.nodes.map((n) => n.name) },
     'configuration reloaded',
   );
   return true;

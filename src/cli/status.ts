@@ -65,6 +65,15 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** Where the node list came from, when not from the file: Cloudera Manager, how fresh, failing or not. */
+function nodeSource(s: StatusReport, now: number): string {
+  const cm = s.nodeList?.clouderaManager;
+  if (!cm) return '';
+  const age = s.nodeList?.updatedAt ? `confirmed ${ago(s.nodeList.updatedAt, now)}` : 'NO LIST YET';
+  const failing = cm.consecutiveFailures > 0 ? `; ${cm.consecutiveFailures} failed poll(s) in a row: ${cm.lastError ?? ''}` : '';
+  return `nodes from: Cloudera Manager ${cm.url}, ${age}${failing}`;
+}
+
 /** Columns the human view keeps within (a terminal of 100 columns, a journal, a ticket). */
 export const STATUS_WIDTH = 100;
 
@@ -93,11 +102,15 @@ export function formatStatus(s: StatusReport, from: string, now = Date.now()): s
     `connections: ${s.connections.open} open, ${s.connections.held} waiting` +
       (d ? `   clients: ${d.clients} of ${d.budget} (open files limit ${d.limit})` : ''),
     `listening: ${s.listeners.map((l) => `${l.address} (${l.transport})`).join(', ')}`,
-  ].flatMap((line) => wrap(line, STATUS_WIDTH));
+    nodeSource(s, now),
+  ]
+    .filter((line) => line !== '')
+    .flatMap((line) => wrap(line, STATUS_WIDTH));
   const rows = [['', 'NODE', 'ADDRESS', 'STATE', 'SINCE', 'CONNS', 'LAST CHECK']];
   for (const n of s.nodes) {
     const check = n.lastCheck ? `${n.lastCheck.result}, ${n.lastCheck.latencyMs} ms, ${ago(n.lastCheck.at, now)}` : '-';
-    rows.push([n.name === s.active ? '*' : '', n.name, n.address, n.state, ago(n.since, now), String(n.connections), check]);
+    const state = n.maintenance ? `${n.state} (maintenance)` : n.state;
+    rows.push([n.name === s.active ? '*' : '', n.name, n.address, state, ago(n.since, now), String(n.connections), check]);
   }
   const lines = table(rows).split('\n');
   // Under ADDRESS, so the reason reads as part of its node's row, not as another node.

@@ -1,7 +1,8 @@
 import type { Logger } from '../log.js';
 import type { NodeConfig } from '../config/schema.js';
 
-export type NodeState = 'unknown' | 'active' | 'passive' | 'down';
+/** `new`: added while running and not checked yet; never dialled until a check has answered. */
+export type NodeState = 'new' | 'unknown' | 'active' | 'passive' | 'down';
 export type StateSource = 'dial' | 'check' | 'config';
 
 export interface NodeStatus {
@@ -24,7 +25,14 @@ export interface StateChange {
 
 type Listener = (change: StateChange) => void;
 
-const DIAL_RANK: Record<NodeState, number> = { active: 0, unknown: 1, passive: 2, down: 3 };
+const DIAL_RANK: Record<NodeState, number> = { active: 0, unknown: 1, passive: 2, down: 3, new: 4 };
+
+export interface ReplaceOptions {
+  /** Why a node is removed or replaced (the node list's reason: role stopped, host moved). */
+  readonly reasons?: ReadonlyMap<string, string>;
+  /** Whether a health check will look at this node: then a new node waits for it as `new`. */
+  readonly checked?: (node: NodeConfig) => boolean;
+}
 
 /**
  * The one model of the cluster that health checks and real client dials both feed. At most one
@@ -64,10 +72,11 @@ export class ClusterState {
     return this.active() ? now : this.activeEndedAt;
   }
 
-  /** The order to try nodes in: the known active, then unknown, passive, down; config order within each. */
+  /** The order to try nodes in: the known active, then unknown, passive, down; config order within each. `new` nodes are not tried. */
   dialOrder(): readonly NodeStatus[] {
     return (this.order ??= this.statuses
       .map((s, i) => ({ s, i }))
+      .filter(({ s }) => s.state !== 'new')
       .sort((a, b) => DIAL_RANK[a.s.state] - DIAL_RANK[b.s.state] || a.i - b.i)
       .map(({ s }) => s));
   }
@@ -109,18 +118,21 @@ export class ClusterState {
    * Replaces the node list (config reload). A node whose address is unchanged keeps its state;
    * a removed node is reported `down` first, so its connections follow onActiveLost.
    */
-  replaceNodes(nodes: readonly NodeConfig[]): void {
+  replaceNodes(nodes: readonly NodeConfig[], opts: ReplaceOptions = {}): void {
     const keep = new Map(this.statuses.map((s) => [`${s.config.name}|${s.config.host}:${s.config.port}`, s]));
     for (const s of this.statuses) {
       if (!nodes.some((n) => n.name === s.config.name && n.host === s.config.host && n.port === s.config.port)) {
-        this.set(s, 'down', 'removed from the configuration', 'config');
+        // Only the active's connections are closed by this (close-on-failover): a passive has none to lose.
+        this.set(s, 'down', opts.reasons?.get(s.config.name) ?? 'removed from the configuration', 'config');
       }
     }
     const now = Date.now();
     this.order = undefined;
     this.statuses = nodes.map((config) => {
       const old = keep.get(`${config.name}|${config.host}:${config.port}`);
-      return old ? { ...old, config } : { config, state: 'unknown', reason: 'added by a configuration reload', since: now, source: 'config' };
+      if (old) return { ...old, config };
+      const reason = opts.reasons?.get(config.name) ?? 'added by a configuration reload';
+      return { config, state: opts.checked?.(config) ? 'new' : 'unknown', reason, since: now, source: 'config' };
     });
   }
 

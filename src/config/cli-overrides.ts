@@ -2,7 +2,9 @@
  * Turns command-line flags into the same shape as the config file, so one validator
  * reports problems for both. `--listen` and `--node` replace the file's lists (order = priority).
  */
-export interface CliFlags {
+import { applyCmFlags, type CmFlags } from './cloudera-manager-flags.js';
+
+export interface CliFlags extends CmFlags {
   listen?: string[];
   node?: string[];
   nodeTransport?: string;
@@ -127,6 +129,7 @@ export function applyCliFlags(raw: Record<string, unknown>, flags: CliFlags): Ov
     }
   }
   applyZookeeperFlags(values, flags, problems);
+  applyCmFlags(values, flags, problems);
   return { values, problems };
 }
 

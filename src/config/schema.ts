@@ -3,6 +3,7 @@ import { count, host, listenPort, ms, port } from './fields.js';
 import { checkOverrideSchema, checkSchema } from './health-schema.js';
 import { discoverySchema } from './discovery-schema.js';
 import { restSchema } from './rest-schema.js';
+import { clouderaManagerSchema } from './cloudera-manager-schema.js';
 
 export const listenerTransport = z.enum(['binary', 'http', 'auto'], { error: 'must be binary, http or auto' });
 
@@ -34,7 +35,10 @@ export const configSchema = z
       .array(listenerSchema)
       .min(1, { error: 'at least one listener is needed' })
       .default([{ host: '0.0.0.0', port: 10090, transport: 'auto' }]),
-    nodes: z.array(nodeSchema).min(1, { error: 'at least one Livy node is needed' }),
+    /** Required unless clouderaManager lists them (config/shorthands.ts says so in words). */
+    nodes: z.array(nodeSchema).default([]),
+    /** The nodes from Cloudera Manager instead of `nodes` (src/node-list/). */
+    clouderaManager: clouderaManagerSchema.optional(),
     /** What the Livy nodes speak; one cluster speaks one transport. */
     nodeTransport: z.enum(['binary', 'http'], { error: 'must be binary or http' }).default('binary'),
     connectTimeoutMs: ms(2000),

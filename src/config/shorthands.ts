@@ -19,7 +19,24 @@ export function expandShorthands(input: unknown): Expanded {
   const values: Record<string, unknown> = { ...(input as Record<string, unknown>) };
   const problems: string[] = [];
   const reported: string[] = [];
-  if (values.nodes === undefined || values.nodes === null || (Array.isArray(values.nodes) && values.nodes.length === 0)) {
+  const noNodes = values.nodes === undefined || values.nodes === null || (Array.isArray(values.nodes) && values.nodes.length === 0);
+  const fromCm = values.clouderaManager !== undefined && values.clouderaManager !== null;
+  if (fromCm) {
+    // One source of truth for where client passwords go: never a hand-kept list beside CM's.
+    if (!noNodes) {
+      problems.push('nodes: give nodes or clouderaManager, not both (with clouderaManager the Livy nodes come from Cloudera Manager)');
+      reported.push('nodes');
+    }
+    values.nodes = [];
+    const block = values.clouderaManager;
+    if (typeof block === 'object' && block !== null && !Array.isArray(block) && 'password' in block) {
+      problems.push('clouderaManager.password: never in the config file: write it to a file readable by the router only and give passwordFile');
+      const rest: Record<string, unknown> = { ...block };
+      delete rest.password;
+      values.clouderaManager = rest;
+      reported.push('clouderaManager.password');
+    }
+  } else if (noNodes) {
     problems.push(`nodes: ${NO_NODES}`);
     reported.push('nodes');
   } else if (Array.isArray(values.nodes)) {

@@ -2,44 +2,12 @@ import type { Logger } from '../log.js';
 import type { CheckConfig } from '../config/health-schema.js';
 import type { NodeConfig } from '../config/schema.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
-import { effectiveCheck, type Checker, type CheckerContext, type CheckOutcome, type CheckState } from './checker.js';
+import { effectiveCheck, type CheckerContext, type CheckOutcome, type CheckState } from './checker.js';
 import { createChecker } from './create-checker.js';
-import { applyRiseFall, type VerdictState } from './rise-fall.js';
+import { applyRiseFall } from './rise-fall.js';
+import type { CheckDone, MonitorOptions, Watch } from './watch.js';
 
-/** One finished check, for metrics and /status. */
-export interface CheckDone {
-  readonly node: string;
-  /** Epoch ms when the check finished. */
-  readonly at: number;
-  readonly latencyMs: number;
-  /** The check's own answer (before rise/fall): active, passive, down or alive. */
-  readonly result: CheckState;
-  /** What the check saw (also when it could not tell the node's role). */
-  readonly reason: string;
-}
-
-export interface MonitorOptions {
-  onCheckDone?: (done: CheckDone) => void;
-  /** Tests replace the checkers. */
-  createChecker?: (ctx: CheckerContext) => Checker | undefined;
-}
-
-/** One node's checks; its verdict and streak follow rise/fall (rise-fall.ts). */
-interface Watch extends VerdictState {
-  readonly node: NodeConfig;
-  readonly check: CheckConfig;
-  readonly checker: Checker;
-  timer: NodeJS.Timeout | undefined;
-  dueAt: number;
-  running: boolean;
-  /** Asked to check again while a check was running. */
-  again: boolean;
-  lastStartAt: number;
-  lastWarning: string | undefined;
-  checked: boolean;
-  /** The last finished check, for /status. */
-  lastDone: CheckDone | undefined;
-}
+export type { CheckDone, MonitorOptions } from './watch.js';
 
 /**
  * Checks every node in the background and feeds the results to the cluster model, after rise and
@@ -54,53 +22,21 @@ interface Watch extends VerdictState {
  * - an `alive` result (cannot tell the role) never takes the role away, and only lifts `down`.
  */
 export class HealthMonitor {
-  private readonly watches: Watch[] = [];
+  private watches: Watch[] = [];
   private stopped = false;
+  private started = false;
   private readonly unsubscribe: () => void;
   private firstRoundDone: (() => void) | undefined;
   private readonly firstRoundPromise: Promise<void>;
 
   constructor(
     nodes: readonly NodeConfig[],
-    health: CheckConfig,
+    private readonly health: CheckConfig,
     private readonly cluster: ClusterState,
     private readonly log: Logger,
     private readonly opts: MonitorOptions = {},
   ) {
-    const factory = opts.createChecker ?? createChecker;
-    for (const node of nodes) {
-      const check = effectiveCheck(health, node);
-      const self: { watch?: Watch } = {};
-      const ctx: CheckerContext = {
-        node,
-        check,
-        log: log.child({ node: node.name, check: check.kind }),
-        onProbeLost: () => {
-          if (!self.watch || this.stopped) return;
-          this.log.debug({ node: node.name }, 'health probe connection closed by the node; checking now');
-          this.checkSoon(self.watch);
-        },
-      };
-      const checker = factory(ctx);
-      if (!checker) continue;
-      const watch: Watch = {
-        node,
-        check,
-        checker,
-        verdict: undefined,
-        streak: undefined,
-        timer: undefined,
-        dueAt: 0,
-        running: false,
-        again: false,
-        lastStartAt: 0,
-        lastWarning: undefined,
-        checked: false,
-        lastDone: undefined,
-      };
-      self.watch = watch;
-      this.watches.push(watch);
-    }
+    for (const node of nodes) this.addWatch(node);
     this.firstRoundPromise = new Promise<void>((resolve) => (this.firstRoundDone = resolve));
     if (this.watches.length === 0) this.firstRoundDone?.();
     this.unsubscribe = cluster.onChange((change) => {
@@ -114,7 +50,62 @@ export class HealthMonitor {
   }
 
   start(): void {
+    this.started = true;
     for (const w of this.watches) void this.run(w);
+  }
+
+  /**
+   * A changed node list (a reload, Cloudera Manager): a node whose config is unchanged keeps its
+   * watch, its verdict and its running check; a removed node's checks stop; a new node is checked
+   * at once (the model holds it `new`, undialled, until then).
+   */
+  replaceNodes(nodes: readonly NodeConfig[]): void {
+    const old = new Map(this.watches.map((w) => [JSON.stringify(w.node), w]));
+    const previous = this.watches;
+    this.watches = [];
+    for (const node of nodes) {
+      const kept = old.get(JSON.stringify(node));
+      old.delete(JSON.stringify(node));
+      if (kept) this.watches.push(kept);
+      else {
+        const w = this.addWatch(node);
+        if (w && this.started && !this.stopped) void this.run(w);
+      }
+    }
+    for (const w of previous.filter((x) => old.get(JSON.stringify(x.node)) === x)) {
+      w.removed = true;
+      clearTimeout(w.timer);
+      void w.checker.close();
+    }
+  }
+
+  /** Whether a node gets a checker under this config (`none` gets none). */
+  checks(node: NodeConfig): boolean {
+    return effectiveCheck(this.health, node).kind !== 'none';
+  }
+
+  private addWatch(node: NodeConfig): Watch | undefined {
+    const check = effectiveCheck(this.health, node);
+    const self: { watch?: Watch } = {};
+    const ctx: CheckerContext = {
+      node,
+      check,
+      log: this.log.child({ node: node.name, check: check.kind }),
+      onProbeLost: () => {
+        if (!self.watch || this.stopped || self.watch.removed) return;
+        this.log.debug({ node: node.name }, 'health probe connection closed by the node; checking now');
+        this.checkSoon(self.watch);
+      },
+    };
+    const checker = (this.opts.createChecker ?? createChecker)(ctx);
+    if (!checker) return undefined;
+    const watch: Watch = {
+      ...{ node, check, checker, verdict: undefined, streak: undefined, timer: undefined, dueAt: 0, running: false, again: false },
+      ...{ lastStartAt: 0, lastWarning: undefined, checked: false, lastDone: undefined, removed: false },
+    };
+    self.watch = watch;
+    this.watches.push(watch);
+    return watch;
   }
 
   /**
@@ -151,7 +142,7 @@ export class HealthMonitor {
       this.log.error({ err, node: w.node.name }, 'health checker threw');
     }
     w.running = false;
-    if (this.stopped) return;
+    if (this.stopped || w.removed) return;
     const at = Date.now();
     w.lastDone = { node: w.node.name, at, latencyMs: at - w.lastStartAt, result: outcome.state, reason: outcome.reason };
     this.opts.onCheckDone?.(w.lastDone);
@@ -184,7 +175,7 @@ export class HealthMonitor {
 
   /** Check now, but never more often than the fast interval (a node that closes every connection must not make us spin). */
   private checkSoon(w: Watch): void {
-    if (this.stopped) return;
+    if (this.stopped || w.removed) return;
     if (w.running) {
       w.again = true;
       return;
@@ -225,7 +216,8 @@ export class HealthMonitor {
         this.cluster.report(name, w.verdict, why, 'check');
         return;
       case 'alive':
-        if (current.state === 'down') this.cluster.report(name, 'unknown', `${w.check.kind} check: reachable again (${reason})`, 'check');
+        if (current.state === 'down' || current.state === 'new')
+          this.cluster.report(name, 'unknown', `${w.check.kind} check: reachable again (${reason})`, 'check');
     }
   }
 

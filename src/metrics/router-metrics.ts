@@ -5,7 +5,7 @@ import type { ClusterState, NodeState } from '../cluster/cluster-state.js';
 import { VERSION } from '../version.js';
 
 const PREFIX = 'livy_router_';
-const NODE_STATES: readonly NodeState[] = ['active', 'passive', 'unknown', 'down'];
+const NODE_STATES: readonly NodeState[] = ['active', 'passive', 'unknown', 'down', 'new'];
 
 /** One finished health check, as the health monitor reports it. */
 export interface CheckReport {

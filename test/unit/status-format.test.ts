@@ -14,6 +14,7 @@ function node(name: string, state: StatusReport['nodes'][number]['state'], reaso
     since: ago(720),
     reason,
     connections: state === 'active' ? 17 : 0,
+    maintenance: false,
     lastCheck: { at: ago(0), latencyMs: 3, result: state === 'unknown' ? 'alive' : state, reason },
   };
 }
@@ -39,6 +40,7 @@ const report: StatusReport = {
     ),
   ],
   discovery: null,
+  nodeList: null,
 };
 
 describe('livy-router status, for people', () => {
