@@ -63,6 +63,8 @@ export function descriptorConsumers(config: RouterConfig, openAtStart: number): 
     { name: 'admin endpoint (listener and requests)', count: config.admin.enabled ? 1 + ADMIN_MAX_CONNECTIONS : 0 },
     { name: 'health checks (2 per node)', count: config.nodes.length * checkSockets },
     { name: 'ZooKeeper registration', count: config.discovery.zookeeper ? 2 : 0 },
+    // One poll at a time; a connection being replaced while the next opens.
+    { name: 'Cloudera Manager poller', count: config.clouderaManager ? 2 : 0 },
     // Its clients and their node connections are clients of the budget; idle pooled ones are not.
     { name: 'REST listener and its idle node connections', count: config.rest ? 1 + config.nodes.length * REST_IDLE_SOCKETS_PER_NODE : 0 },
     { name: 'clients refused over a limit, waiting for their first bytes', count: REFUSALS_WAITING_IN_ALL },
