@@ -20,6 +20,7 @@ export function planReload(from: RouterConfig, to: RouterConfig): ReloadPlan {
   const needRestart: string[] = [];
   if (JSON.stringify(from.listeners) !== JSON.stringify(to.listeners)) needRestart.push('listeners');
   if (from.log.pretty !== to.log.pretty) needRestart.push('log.pretty');
+  if (from.log.flushMs !== to.log.flushMs) needRestart.push('log.flushMs');
   return {
     added: [...after.keys()].filter((n) => !before.has(n)),
     removed: [...before.keys()].filter((n) => !after.has(n)),

@@ -46,9 +46,9 @@ export class ActiveWait {
     return this.totalHeldMs;
   }
 
-  /** A complete first message: wait before dialling at all (the checks see a failover under way)? */
-  holdFirst(): boolean {
-    return this.parts.hold.shouldHoldFirst(this.parts.config().holdMs, this.parts.evidence.roleAwareChecks());
+  /** A complete first message: wait before dialling at all (the checks see a failover under way)? No wait is made for it. */
+  static holdFirst(parts: WaitParts): boolean {
+    return parts.hold.shouldHoldFirst(parts.config().holdMs, parts.evidence.roleAwareChecks());
   }
 
   /** Waits for an active node; `released` is called once with why, unless cancel() comes first. */

@@ -136,6 +136,11 @@ export const configSchema = z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }).default('info'),
         pretty: z.boolean().default(false),
+        /**
+         * JSON lines are written in batches: at least every flushMs, or at once when 4 KiB are
+         * waiting, and on exit. 0: each line is written as it is made (one write per line).
+         */
+        flushMs: z.number().int().min(0).max(1000).default(100),
       })
       .strict()
       .prefault({}),

@@ -11,8 +11,7 @@ import type { ReleaseReason } from '../cluster/hold-queue.js';
 import { NodeTrial, type TrialResult } from '../upstream/node-trial.js';
 import { hexPreview } from '../wire/classify.js';
 import type { SocketPreset } from './inherited-options.js';
-import { observeFilter } from '../session/observe-stage.js';
-import { notResumableWhy } from '../session/not-resumable.js';
+import { openSession } from './open-session.js';
 
 /**
  * One client connection, from accept to 'close' (Envoy's downstream connection): wait for a
@@ -24,13 +23,14 @@ import { notResumableWhy } from '../session/not-resumable.js';
 export class DownstreamConnection {
   state: ConnectionState = 'first-bytes';
   readonly id: number;
-  private readonly log: Logger;
+  /** Made on first use: most connections log nothing of their own below info (see debug()). */
+  private ownLog: Logger | undefined;
   private readonly clientAddress: string;
   private pending: Buffer = Buffer.alloc(0);
   private handshake: Handshake | undefined;
   private trial: NodeTrial | undefined;
-  /** Its wait for an active node while a failover is under way (cluster/active-wait.ts). */
-  private readonly wait: ActiveWait;
+  /** Its wait for an active node while a failover is under way (cluster/active-wait.ts); made when it first waits. */
+  private ownWait: ActiveWait | undefined;
   private clientEnded = false;
   private readonly firstBytesTimer: NodeJS.Timeout;
   /** From accept to commit, not counting held time (handshake.deadlineMs). */
@@ -45,8 +45,6 @@ export class DownstreamConnection {
   ) {
     this.id = ctx.nextId();
     this.clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.log = ctx.log.child({ conn: this.id, client: this.clientAddress });
-    this.wait = new ActiveWait(ctx, this.log);
     socket.on('error', this.onError);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -62,7 +60,20 @@ export class DownstreamConnection {
     });
   }
 
-  private readonly onError = (err: NodeJS.ErrnoException) => this.log.debug({ err }, 'client socket error during handshake');
+  private get log(): Logger {
+    return (this.ownLog ??= this.ctx.log.child({ conn: this.id, client: this.clientAddress }));
+  }
+
+  private get wait(): ActiveWait {
+    return (this.ownWait ??= new ActiveWait(this.ctx, this.log));
+  }
+
+  /** A debug line with the connection's fields; nothing is built when debug is off. */
+  private debug(fields: object, message: string): void {
+    if (this.ctx.log.isLevelEnabled('debug')) this.log.debug(fields, message);
+  }
+
+  private readonly onError = (err: NodeJS.ErrnoException) => this.debug({ err }, 'client socket error during handshake');
 
   private readonly onData = (chunk: Buffer) => {
     if (!this.handshake) {
@@ -91,7 +102,7 @@ export class DownstreamConnection {
       return false;
     }
     this.handshake = sel.handshake;
-    this.log.debug({ transport: sel.handshake.transport }, 'client transport');
+    this.debug({ transport: sel.handshake.transport }, 'client transport');
     return true;
   }
 
@@ -110,7 +121,7 @@ export class DownstreamConnection {
   /** A complete first message is here: wait for an active node if a failover is under way, else try the nodes. */
   private begin(): void {
     clearTimeout(this.firstBytesTimer);
-    if (this.wait.holdFirst()) this.holdThenTry();
+    if (ActiveWait.holdFirst(this.ctx)) this.holdThenTry();
     else this.tryNodes();
   }
 
@@ -122,7 +133,7 @@ export class DownstreamConnection {
 
   private readonly released = (why: ReleaseReason): void => {
     if (this.state !== 'held') return;
-    this.log.debug({ why, heldMs: this.wait.heldMs }, 'stopped waiting for an active node');
+    this.debug({ why, heldMs: this.wait.heldMs }, 'stopped waiting for an active node');
     if (why === 'shutdown') return this.close('router shutting down');
     this.tryNodes();
   };
@@ -139,7 +150,8 @@ export class DownstreamConnection {
       order,
       connectTimeoutMs: config.connectTimeoutMs,
       handshakeTimeoutMs: config.handshake.timeoutMs,
-      log: this.log,
+      // Every line of the trial is a debug line: without debug the router's logger drops them unbuilt.
+      log: this.ctx.log.isLevelEnabled('debug') ? this.log : this.ctx.log,
       observer: this.ctx.observer,
       ready: this.ctx.ready,
       onInterimAnswer: (bytes) => this.writeAll(bytes),
@@ -175,41 +187,20 @@ export class DownstreamConnection {
     this.refuse(judged.reason, judged.bytes);
   }
 
-  /** Hands both sockets to a Session in the registry; nothing refers to this object after that. */
+  /** Hands both sockets to a Session in the registry (open-session.ts); nothing refers to this object after that. */
   private commit(result: Extract<TrialResult, { kind: 'committed' }>): void {
     this.state = 'committed';
-    const { socket } = this;
-    socket.pause();
+    // Not paused: the session takes both sockets in this same call, before any I/O callback can run.
     this.detach();
     this.writeAll(result.toClient);
-    const { transport, user, resumeKit } = this.handshake!;
-    const { session: opts } = this.ctx.config();
-    const primed = opts.observe ? this.handshake!.committedStream() : undefined;
+    const hs = this.handshake!;
+    const primed = this.ctx.config().session.observe ? hs.committedStream() : undefined;
     this.cleanUp('committed');
-    const { id, clientAddress, clientEnded } = this;
-    const nodeName = result.node.config.name;
-    this.log.debug({ node: nodeName, transport, proof: result.proof }, 'connection opened');
-    const sockets = { client: socket, node: result.socket, nodeReader: result.reader };
-    const filter = observeFilter(primed, { transport, conn: id, user, log: this.ctx.log, observer: this.ctx.observer, session: opts });
-    const req = {
-      id,
-      ...sockets,
-      nodeName,
-      transport,
-      clientAddress,
-      user,
-      heldMs: this.wait.heldMs,
-      opts,
-      log: this.ctx.log,
-      clientEnded,
-      clientInherited: this.inherited,
-      ...(filter && { filter }),
-    };
-    // A resumable session reads its own messages (resume/): the observe tap is not installed on it.
-    if (resumeKit && this.ctx.openResumable?.(req, resumeKit)) return;
-    const notResumable = this.ctx.config().onActiveLost === 'resume' ? notResumableWhy(transport) : undefined;
-    this.ctx.registry.open({ ...req, ...(notResumable && { notResumable }) });
+    this.debug({ node: result.node.config.name, transport: hs.transport, proof: result.proof }, 'connection opened');
+    const { id, socket, clientAddress, clientEnded, inherited } = this;
+    openSession(this.ctx, hs, primed, result, { id, socket, clientAddress, clientEnded, heldMs: this.ownWait?.heldMs ?? 0, inherited });
   }
+
   /** One write for the node's answer (SASL COMPLETE + OpenSession reply): cheaper than two writes or a writev. */
   private writeAll(bytes: readonly Buffer[]): void {
     if (bytes.length > 0) this.socket.write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
@@ -227,7 +218,7 @@ export class DownstreamConnection {
   }
 
   private cleanUp(reason: string): void {
-    this.wait.cancel();
+    this.ownWait?.cancel();
     this.trial?.abort(reason);
     this.handshake?.release();
   }

@@ -1,10 +1,12 @@
 import { ResumeMetrics, type ResumedSession } from './resume-metrics.js';
+import { Tally } from './tally.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LimitKind, RejectKind, RouterObserver, SessionSummary } from '../observe.js';
 import type { ClusterState, NodeState } from '../cluster/cluster-state.js';
 import { VERSION } from '../version.js';
 
 const PREFIX = 'livy_router_';
+const NT = ['node', 'transport'] as const;
 const NODE_STATES: readonly NodeState[] = ['active', 'passive', 'unknown', 'down', 'new'];
 
 /** One finished health check, as the health monitor reports it. */
@@ -29,7 +31,7 @@ export class RouterMetrics implements RouterObserver {
   private heldNow = 0;
   private readonly heldListeners = new Set<(delta: 1 | -1) => void>();
 
-  private readonly accepted = this.counter('connections_accepted_total', 'Client TCP connections accepted, by listener', ['listener']);
+  private readonly accepted = this.tally('counter', 'connections_accepted_total', 'Client TCP connections accepted, by listener', ['listener']);
   private readonly refused = this.counter(
     'connections_refused_total',
     'Client connections refused before reaching a node (bad first bytes, timeout, no node accepted)',
@@ -39,23 +41,20 @@ export class RouterMetrics implements RouterObserver {
     'Clients refused at accept by a connection limit: source (maxClientConnectionsPerSource), listener (maxClientConnections), descriptors (the descriptor budget)',
     ['limit'],
   );
-  private readonly opened = this.counter('connections_opened_total', 'Client connections committed to a node, by node and transport', ['node', 'transport']);
-  private readonly closed = this.counter('connections_closed_total', 'Committed connections that ended, by node and transport', ['node', 'transport']);
-  private readonly open = new Gauge({
-    name: `${PREFIX}connections_open`,
-    help: 'Committed connections open now, by node and transport',
-    labelNames: ['node', 'transport'],
-    registers: [this.registry],
-  });
-  private readonly bytesFromClient = this.counter(
+  private readonly opened = this.tally('counter', 'connections_opened_total', 'Client connections committed to a node, by node and transport', NT);
+  private readonly closed = this.tally('counter', 'connections_closed_total', 'Committed connections that ended, by node and transport', NT);
+  private readonly open = this.tally('gauge', 'connections_open', 'Committed connections open now, by node and transport', NT);
+  private readonly bytesFromClient = this.tally(
+    'counter',
     'bytes_from_client_total',
     'Bytes proxied client -> node after the handshake, counted when the connection closes',
-    ['node', 'transport'],
+    NT,
   );
-  private readonly bytesToClient = this.counter(
+  private readonly bytesToClient = this.tally(
+    'counter',
     'bytes_to_client_total',
     'Bytes proxied node -> client after the handshake, counted when the connection closes',
-    ['node', 'transport'],
+    NT,
   );
   private readonly duration = new Histogram({
     name: `${PREFIX}connection_duration_seconds`,
@@ -64,7 +63,7 @@ export class RouterMetrics implements RouterObserver {
     buckets: [0.1, 1, 10, 60, 300, 1800, 3600, 4 * 3600, 24 * 3600],
     registers: [this.registry],
   });
-  private readonly dials = this.counter('dial_attempts_total', 'Nodes tried for a client handshake, by node', ['node']);
+  private readonly dials = this.tally('counter', 'dial_attempts_total', 'Nodes tried for a client handshake, by node', ['node']);
   private readonly rejections = this.counter('dial_rejections_total', 'Nodes that did not take a client, by node and reason', ['node', 'reason']);
   private readonly noNode = this.counter('no_node_accepted_total', 'Clients that every node turned away');
   private readonly localErrors = this.counter(
@@ -136,7 +135,7 @@ export class RouterMetrics implements RouterObserver {
 
   /** Series at 0 for every listener from the start, so rate() and alerts see them before the first client. */
   declareListeners(listeners: readonly string[]): void {
-    for (const listener of listeners) this.accepted.inc({ listener }, 0);
+    for (const listener of listeners) this.accepted.add(listener, '', 0);
     for (const limit of ['source', 'listener', 'descriptors'] as const) this.limitRefusals.inc({ limit }, 0);
   }
 
@@ -144,6 +143,10 @@ export class RouterMetrics implements RouterObserver {
   onHeld(listener: (delta: 1 | -1) => void): () => void {
     this.heldListeners.add(listener);
     return () => this.heldListeners.delete(listener);
+  }
+
+  private tally(kind: 'counter' | 'gauge', name: string, help: string, labelNames: readonly [string] | readonly [string, string]): Tally {
+    return new Tally(this.registry, kind, `${PREFIX}${name}`, help, labelNames);
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
@@ -177,7 +180,7 @@ export class RouterMetrics implements RouterObserver {
   }
 
   clientAccepted(listener: string): void {
-    this.accepted.inc({ listener });
+    this.accepted.add(listener, '', 1);
   }
 
   clientRefused(): void {
@@ -190,7 +193,7 @@ export class RouterMetrics implements RouterObserver {
   }
 
   dialAttempt(node: string): void {
-    this.dials.inc({ node });
+    this.dials.add(node, '', 1);
   }
 
   dialRejected(node: string, kind: RejectKind): void {
@@ -202,16 +205,15 @@ export class RouterMetrics implements RouterObserver {
   }
 
   sessionOpened(node: string, transport: string): void {
-    this.opened.inc({ node, transport });
-    this.open.inc({ node, transport });
+    this.opened.add(node, transport, 1);
+    this.open.add(node, transport, 1);
   }
 
   sessionClosed(s: SessionSummary): void {
-    const labels = { node: s.node, transport: s.transport };
-    this.closed.inc(labels);
-    this.open.dec(labels);
-    this.bytesFromClient.inc(labels, s.bytesFromClient);
-    this.bytesToClient.inc(labels, s.bytesToClient);
+    this.closed.add(s.node, s.transport, 1);
+    this.open.add(s.node, s.transport, -1);
+    this.bytesFromClient.add(s.node, s.transport, s.bytesFromClient);
+    this.bytesToClient.add(s.node, s.transport, s.bytesToClient);
     this.duration.observe({ node: s.node }, s.durationMs / 1000);
   }
 
@@ -227,8 +229,8 @@ export class RouterMetrics implements RouterObserver {
 
   private readonly resume = new ResumeMetrics(this.registry, (from, to, transport) => {
     // The connection is open on its new node now (sessionClosed will name that one).
-    this.open.dec({ node: from, transport });
-    this.open.inc({ node: to, transport });
+    this.open.add(from, transport, -1);
+    this.open.add(to, transport, 1);
   });
   sessionResumed(r: ResumedSession): void {
     this.resume.resumed(r);

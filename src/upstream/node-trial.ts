@@ -45,7 +45,7 @@ export type TrialResult =
   | {
       kind: 'committed';
       node: TrialNode;
-      /** The node socket, paused, with none of the trial's listeners left on it. */
+      /** The node socket, still reading (take it before the next I/O callback), with none of the trial's listeners left on it. */
       socket: net.Socket;
       reader: NodeReader;
       /** The node's answer, for the client. */
@@ -101,8 +101,9 @@ class Attempt {
     s.off('end', this.onEnd);
     s.off('close', this.onClose);
     s.off('error', this.onError);
-    if (handOn) s.pause();
-    else {
+    // Handed on unpaused: the owner attaches its reader in the microtask that delivers the result,
+    // before any I/O callback can run (a pause and resume would cost two epoll_ctl calls).
+    if (!handOn) {
       s.on('error', () => {}); // a late error on a destroyed socket must not be unhandled
       s.destroy();
     }
