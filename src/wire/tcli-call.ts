@@ -1,5 +1,8 @@
-import { Malformed, MessageType, readMessageHeader, Reader, StatusCode, TType } from './thrift-codec.js';
+import { Malformed, MessageType, readMessageHeader, Reader, StatusCode, TType, visitFields, visitInnerFields } from './thrift-codec.js';
+import { CREATES_OPERATION, OPERATION_CALLS } from './tcli-methods.js';
 import { fields, rowCount, RowsCounted } from './tcli-rows.js';
+
+export { TCLI_METHODS } from './tcli-methods.js';
 
 /**
  * What one TCLIService message says, read from the Hive IDL (service-rpc/if/TCLIService.thrift,
@@ -43,27 +46,8 @@ export interface CallView {
   rows?: number;
 }
 
-/** Requests whose field 1 is a TOperationHandle; every other request's field 1 struct is a TSessionHandle. */
-const NAMES_OPERATION = ['GetOperationStatus', 'CancelOperation', 'CloseOperation', 'GetResultSetMetadata', 'FetchResults', 'GetQueryId'];
-/** The metadata calls: each names a session and returns a new operation handle in field 2, as ExecuteStatement does. */
-const METADATA_METHODS = [
-  'GetTypeInfo',
-  'GetCatalogs',
-  'GetSchemas',
-  'GetTables',
-  'GetTableTypes',
-  'GetColumns',
-  'GetFunctions',
-  'GetPrimaryKeys',
-  'GetCrossReference',
-];
-const RETURNS_OPERATION = new Set(['ExecuteStatement', ...METADATA_METHODS, 'UploadData', 'DownloadData']);
-const OPERATION_NAMED = new Set(NAMES_OPERATION);
-/** Every method of the service in the IDL (hive-driver's copy has UploadData and DownloadData too). */
-export const TCLI_METHODS: ReadonlySet<string> = new Set([
-  ...['OpenSession', 'CloseSession', 'GetInfo', 'ExecuteStatement', ...METADATA_METHODS, ...NAMES_OPERATION],
-  ...['GetDelegationToken', 'CancelDelegationToken', 'RenewDelegationToken', 'SetClientInfo', 'UploadData', 'DownloadData'],
-]);
+/** Replies whose field 2 is a new operation's handle (the metadata calls and ExecuteStatement, and hive-driver's two). */
+const RETURNS_OPERATION = new Set([...CREATES_OPERATION, 'UploadData', 'DownloadData']);
 
 /** Whether a reply's status counts as an error for the call (EXCEPTION has no status and is one). */
 export function isErrorReply(v: CallView): boolean {
@@ -91,13 +75,8 @@ function readBody(r: Reader, view: CallView): CallView {
   if (view.type === MessageType.EXCEPTION) return view;
   if (view.type !== MessageType.CALL && view.type !== MessageType.ONEWAY && view.type !== MessageType.REPLY) throw new Malformed(`message type ${view.type}`);
   // <Method>_args field 1 `req`, or <Method>_result field 0 `success`.
-  const wanted = view.type === MessageType.REPLY ? 0 : 1;
-  fields(r, (id, t) => {
-    if (id !== wanted || t !== TType.STRUCT) return false;
-    if (view.type === MessageType.REPLY) readResponse(r, view);
-    else readRequest(r, view);
-    return true;
-  });
+  if (view.type === MessageType.REPLY) visitInnerFields(r, 0, view, takeResponse);
+  else visitInnerFields(r, 1, view, takeRequest);
   return view;
 }
 
@@ -135,63 +114,63 @@ function readMap(r: Reader): Map<string, string> {
   return map;
 }
 
-function readRequest(r: Reader, v: CallView): void {
-  const open = v.method === 'OpenSession';
-  fields(r, (id, t) => {
-    if (open) {
-      if (id === 1 && t === TType.I32) v.protocol = r.i32();
-      else if (id === 2 && t === TType.STRING) v.username = r.string();
+/** A field of a request (<Method>_args field 1). */
+function takeRequest(r: Reader, v: CallView, id: number, t: number): boolean {
+  if (v.method === 'OpenSession') {
+    if (id === 1 && t === TType.I32) v.protocol = r.i32();
+    else if (id === 2 && t === TType.STRING) v.username = r.string();
+    else if (id === 4 && t === TType.MAP) v.configuration = readMap(r);
+    else return false;
+    return true;
+  }
+  if (id === 1 && t === TType.STRUCT) {
+    const handle = readHandle(r);
+    if (handle) {
+      if (OPERATION_CALLS.has(v.method)) v.operation = handle;
+      else v.session = handle;
+    }
+    return true;
+  }
+  if (v.method !== 'ExecuteStatement') return false;
+  if (id === 2 && t === TType.STRING) v.statement = r.string();
+  else if (id === 4 && t === TType.BOOL) v.runAsync = r.byte() !== 0;
+  else return false;
+  return true;
+}
+
+/** A field of TStatus. */
+function takeStatus(r: Reader, v: CallView, id: number, t: number): boolean {
+  if (id === 1 && t === TType.I32) v.statusCode = r.i32();
+  else if (id === 3 && t === TType.STRING) v.sqlState = r.string();
+  else return false;
+  return true;
+}
+
+/** A field of a response (<Method>_result field 0). */
+function takeResponse(r: Reader, v: CallView, id: number, t: number): boolean {
+  if (id === 1 && t === TType.STRUCT) {
+    visitFields(r, v, takeStatus);
+    return true;
+  }
+  switch (v.method) {
+    case 'OpenSession':
+      if (id === 2 && t === TType.I32) v.protocol = r.i32();
+      else if (id === 3 && t === TType.STRUCT) v.session = readHandle(r);
       else if (id === 4 && t === TType.MAP) v.configuration = readMap(r);
       else return false;
       return true;
-    }
-    if (id === 1 && t === TType.STRUCT) {
-      const handle = readHandle(r);
-      if (handle) {
-        if (OPERATION_NAMED.has(v.method)) v.operation = handle;
-        else v.session = handle;
-      }
+    case 'GetOperationStatus':
+      if (id !== 2 || t !== TType.I32) return false;
+      v.operationState = r.i32();
       return true;
-    }
-    if (v.method !== 'ExecuteStatement') return false;
-    if (id === 2 && t === TType.STRING) v.statement = r.string();
-    else if (id === 4 && t === TType.BOOL) v.runAsync = r.byte() !== 0;
-    else return false;
-    return true;
-  });
-}
-
-function readResponse(r: Reader, v: CallView): void {
-  fields(r, (id, t) => {
-    if (id === 1 && t === TType.STRUCT) {
-      fields(r, (sid, st) => {
-        if (sid === 1 && st === TType.I32) v.statusCode = r.i32();
-        else if (sid === 3 && st === TType.STRING) v.sqlState = r.string();
-        else return false;
-        return true;
-      });
+    case 'FetchResults':
+      if (id === 2 && t === TType.BOOL) v.hasMoreRows = r.byte() !== 0;
+      else if (id === 3 && t === TType.STRUCT) v.rows = rowCount(r);
+      else return false;
       return true;
-    }
-    switch (v.method) {
-      case 'OpenSession':
-        if (id === 2 && t === TType.I32) v.protocol = r.i32();
-        else if (id === 3 && t === TType.STRUCT) v.session = readHandle(r);
-        else if (id === 4 && t === TType.MAP) v.configuration = readMap(r);
-        else return false;
-        return true;
-      case 'GetOperationStatus':
-        if (id !== 2 || t !== TType.I32) return false;
-        v.operationState = r.i32();
-        return true;
-      case 'FetchResults':
-        if (id === 2 && t === TType.BOOL) v.hasMoreRows = r.byte() !== 0;
-        else if (id === 3 && t === TType.STRUCT) v.rows = rowCount(r);
-        else return false;
-        return true;
-      default:
-        if (id !== 2 || t !== TType.STRUCT || !RETURNS_OPERATION.has(v.method)) return false;
-        v.operation = readHandle(r);
-        return true;
-    }
-  });
+    default:
+      if (id !== 2 || t !== TType.STRUCT || !RETURNS_OPERATION.has(v.method)) return false;
+      v.operation = readHandle(r);
+      return true;
+  }
 }

@@ -1,7 +1,7 @@
 // Messages the resume stage writes itself: answers to a client's call (an error that names the
 // failover, or a success for closing an operation the new node never knew), the calls that replay
 // a session's history, and OpenSession with a `livy.session.name` the router chose.
-import { MessageType, Reader, TType, readMessageHeader } from './thrift-codec.js';
+import { MessageType, Reader, TType, readMessageHeader, visitInnerFields } from './thrift-codec.js';
 import { Writer } from './thrift-writer.js';
 
 export interface StatusAnswer {
@@ -62,38 +62,34 @@ interface OpenSessionLayout {
   entries: Map<string, string>;
 }
 
+/** TOpenSessionReq's field 4, the configuration: where its header starts and what it holds. */
+interface Configuration {
+  at: number;
+  entries?: Map<string, string>;
+}
+
+function takeConfiguration(r: Reader, found: Configuration, id: number, type: number): boolean {
+  if (id !== 4 || type !== TType.MAP || found.entries) return false;
+  found.at = r.pos;
+  const kt = r.byte();
+  const vt = r.byte();
+  const n = r.length();
+  if (kt !== TType.STRING || vt !== TType.STRING) throw new TypeError('OpenSession configuration is not map<string,string>');
+  found.entries = new Map<string, string>();
+  for (let i = 0; i < n; i++) found.entries.set(r.string(), r.string());
+  return true;
+}
+
 function layout(message: Buffer, maxBytes: number): OpenSessionLayout {
   const r = new Reader(message, 0, maxBytes);
   const header = readMessageHeader(r);
   if (header.name !== 'OpenSession' || header.type !== MessageType.CALL) throw new TypeError(`not an OpenSession call: ${header.name}`);
-  for (;;) {
-    const ft = r.byte();
-    if (ft === TType.STOP) break;
-    const id = r.i16();
-    if (id !== 1 || ft !== TType.STRUCT) {
-      r.skip(ft);
-      continue;
-    }
-    for (;;) {
-      const at = r.pos;
-      const rt = r.byte();
-      if (rt === TType.STOP) return { at, hasMap: false, entries: new Map() };
-      const rid = r.i16();
-      if (rid !== 4 || rt !== TType.MAP) {
-        r.skip(rt);
-        continue;
-      }
-      const mapAt = r.pos;
-      const kt = r.byte();
-      const vt = r.byte();
-      const n = r.length();
-      const entries = new Map<string, string>();
-      if (kt !== TType.STRING || vt !== TType.STRING) throw new TypeError('OpenSession configuration is not map<string,string>');
-      for (let i = 0; i < n; i++) entries.set(r.string(), r.string());
-      return { at: mapAt, hasMap: true, entries };
-    }
-  }
-  throw new TypeError('OpenSession call without a request');
+  const found: Configuration = { at: -1 };
+  const stopAt = visitInnerFields(r, 1, found, takeConfiguration);
+  if (stopAt < 0) throw new TypeError('OpenSession call without a request');
+  // Only the first request counts: a map found past its end is a second request's.
+  if (found.entries && found.at < stopAt) return { at: found.at, hasMap: true, entries: found.entries };
+  return { at: stopAt, hasMap: false, entries: new Map() };
 }
 
 /** The name (or id) the client chose itself, if any: then the router injects nothing. */

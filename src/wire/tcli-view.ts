@@ -1,48 +1,16 @@
 // What the resume stage reads of a TCLIService message (service-rpc/if/TCLIService.thrift): the
 // method, seqid, and where the handles it names or returns sit, so that a handle can be swapped in
 // place (THandleIdentifier = 16-byte guid + 16-byte secret: same length, no re-framing).
-import { Malformed, MessageType, Reader, TType, readMessageHeader } from './thrift-codec.js';
+import { Malformed, MessageType, Reader, TType, readMessageHeader, visitInnerFields } from './thrift-codec.js';
+import { CREATES_OPERATION, OPERATION_CALLS, SESSION_CALLS } from './tcli-methods.js';
+
+export { CREATES_OPERATION, OPERATION_CALLS } from './tcli-methods.js';
 
 /** Offset of a THandleIdentifier's guid and secret (16 bytes each) inside a message. */
 export interface HandleAt {
   guid: number;
   secret: number;
 }
-
-/** Methods whose request's field 1 is a TSessionHandle. */
-const SESSION_CALLS = new Set([
-  'CloseSession',
-  'GetInfo',
-  'ExecuteStatement',
-  'GetTypeInfo',
-  'GetCatalogs',
-  'GetSchemas',
-  'GetTables',
-  'GetTableTypes',
-  'GetColumns',
-  'GetFunctions',
-  'GetPrimaryKeys',
-  'GetCrossReference',
-  'GetDelegationToken',
-  'CancelDelegationToken',
-  'RenewDelegationToken',
-  'SetClientInfo',
-]);
-/** Methods whose request's field 1 is a TOperationHandle. */
-export const OPERATION_CALLS = new Set(['GetOperationStatus', 'CancelOperation', 'CloseOperation', 'GetResultSetMetadata', 'FetchResults', 'GetQueryId']);
-/** Methods whose reply's field 2 is the TOperationHandle of a new operation. */
-export const CREATES_OPERATION = new Set([
-  'ExecuteStatement',
-  'GetTypeInfo',
-  'GetCatalogs',
-  'GetSchemas',
-  'GetTables',
-  'GetTableTypes',
-  'GetColumns',
-  'GetFunctions',
-  'GetPrimaryKeys',
-  'GetCrossReference',
-]);
 
 export interface CallView {
   type: number;
@@ -100,29 +68,30 @@ function readHandle(r: Reader): HandleAt | undefined {
   }
 }
 
+/** A field of a request (<Method>_args field 1). */
+function takeRequest(r: Reader, view: CallView, id: number, type: number): boolean {
+  if (id === 1 && type === TType.STRUCT && SESSION_CALLS.has(view.name)) view.session = readHandle(r);
+  else if (id === 1 && type === TType.STRUCT && OPERATION_CALLS.has(view.name)) view.operation = readHandle(r);
+  else if (id === 2 && type === TType.STRING && view.name === 'ExecuteStatement') view.statement = r.string();
+  else if (id === 4 && type === TType.I16 && view.name === 'FetchResults') view.fetchType = r.i16();
+  else return false;
+  return true;
+}
+
+/** A field of a response (<Method>_result field 0). */
+function takeResponse(r: Reader, view: ReplyView, id: number, type: number): boolean {
+  if (id === 1 && type === TType.STRUCT) view.statusCode = readStatusCode(r);
+  else if (id === 2 && type === TType.STRUCT && CREATES_OPERATION.has(view.name)) view.operation = readHandle(r);
+  else if (id === 3 && type === TType.STRUCT && view.name === 'OpenSession') view.session = readHandle(r);
+  else return false;
+  return true;
+}
+
 /** Reads a whole CALL message. Throws (Incomplete, Malformed, RangeError) when it cannot. */
 export function readCall(message: Buffer, maxBytes: number): CallView {
   const r = new Reader(message, 0, maxBytes);
   const view: CallView = readMessageHeader(r);
-  for (;;) {
-    const ft = r.byte();
-    if (ft === TType.STOP) break;
-    const id = r.i16();
-    if (id !== 1 || ft !== TType.STRUCT) {
-      r.skip(ft);
-      continue;
-    }
-    for (;;) {
-      const rt = r.byte();
-      if (rt === TType.STOP) break;
-      const rid = r.i16();
-      if (rid === 1 && rt === TType.STRUCT && SESSION_CALLS.has(view.name)) view.session = readHandle(r);
-      else if (rid === 1 && rt === TType.STRUCT && OPERATION_CALLS.has(view.name)) view.operation = readHandle(r);
-      else if (rid === 2 && rt === TType.STRING && view.name === 'ExecuteStatement') view.statement = r.string();
-      else if (rid === 4 && rt === TType.I16 && view.name === 'FetchResults') view.fetchType = r.i16();
-      else r.skip(rt);
-    }
-  }
+  visitInnerFields(r, 1, view, takeRequest);
   return view;
 }
 
@@ -130,25 +99,7 @@ export function readCall(message: Buffer, maxBytes: number): CallView {
 export function readReplyView(message: Buffer, maxBytes: number): ReplyView {
   const r = new Reader(message, 0, maxBytes);
   const view: ReplyView = readMessageHeader(r);
-  if (view.type !== MessageType.REPLY) return view;
-  for (;;) {
-    const ft = r.byte();
-    if (ft === TType.STOP) break;
-    const id = r.i16();
-    if (id !== 0 || ft !== TType.STRUCT) {
-      r.skip(ft);
-      continue;
-    }
-    for (;;) {
-      const rt = r.byte();
-      if (rt === TType.STOP) break;
-      const rid = r.i16();
-      if (rid === 1 && rt === TType.STRUCT) view.statusCode = readStatusCode(r);
-      else if (rid === 2 && rt === TType.STRUCT && CREATES_OPERATION.has(view.name)) view.operation = readHandle(r);
-      else if (rid === 3 && rt === TType.STRUCT && view.name === 'OpenSession') view.session = readHandle(r);
-      else r.skip(rt);
-    }
-  }
+  if (view.type === MessageType.REPLY) visitInnerFields(r, 0, view, takeResponse);
   return view;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Just enough TBinaryProtocol to see the handshake: message headers, skipping any value, the
- * TStatus of a reply (writing is in thrift-writer.ts). Not a Thrift library: after the commit
- * only an observed session is decoded, by the call view (tcli-call.ts) over this Reader.
+ * TStatus of a reply (writing is in thrift-writer.ts), and the walk into a message's request or
+ * response struct that the views over this Reader share (visitInnerFields). Not a Thrift library:
+ * after the commit only an observed or resumable session is decoded (tcli-call.ts, tcli-view.ts).
  */
 import { MessageType, TType, VERSION_1 } from './thrift-types.js';
 
@@ -135,15 +136,63 @@ export interface ReplySummary extends MessageHeader {
   end: number;
 }
 
-function readStatus(r: Reader, out: ReplySummary): void {
+/**
+ * Reads the value of the field in hand (`id`, `type`) into `into` and returns true, or returns false
+ * to have it skipped. The state comes as an argument so that one function, defined once, serves
+ * every message: no closure is made per message.
+ */
+export type FieldVisitor<T> = (r: Reader, into: T, id: number, type: number) => boolean;
+
+/** Walks a struct's fields up to its STOP, handing each to `visit`. */
+export function visitFields<T>(r: Reader, into: T, visit: FieldVisitor<T>): void {
   for (;;) {
-    const ft = r.byte();
-    if (ft === TType.STOP) return;
+    const type = r.byte();
+    if (type === TType.STOP) return;
     const id = r.i16();
-    if (id === 1 && ft === TType.I32) out.statusCode = r.i32();
-    else if (id === 5 && ft === TType.STRING) out.errorMessage = r.string();
-    else r.skip(ft);
+    if (!visit(r, into, id, type)) r.skip(type);
   }
+}
+
+/**
+ * Walks the rest of a message, the `<Method>_args` or `<Method>_result` struct after the header:
+ * its struct field `fieldId` (1 `req` of a call, 0 `success` of a reply) has its fields handed to
+ * `visit`, any other field is skipped. Returns the offset of the first such struct's STOP byte, -1
+ * when the message has none.
+ */
+export function visitInnerFields<T>(r: Reader, fieldId: number, into: T, visit: FieldVisitor<T>): number {
+  let stopAt = -1;
+  for (;;) {
+    const type = r.byte();
+    if (type === TType.STOP) return stopAt;
+    const id = r.i16();
+    if (id !== fieldId || type !== TType.STRUCT) r.skip(type);
+    else {
+      visitFields(r, into, visit);
+      if (stopAt < 0) stopAt = r.pos - 1;
+    }
+  }
+}
+
+/** TStatus: 1 statusCode, 5 errorMessage. */
+function takeStatus(r: Reader, out: ReplySummary, id: number, type: number): boolean {
+  if (id === 1 && type === TType.I32) out.statusCode = r.i32();
+  else if (id === 5 && type === TType.STRING) out.errorMessage = r.string();
+  else return false;
+  return true;
+}
+
+/** <Method>Resp: field 1 is the TStatus. */
+function takeResponse(r: Reader, out: ReplySummary, id: number, type: number): boolean {
+  if (id !== 1 || type !== TType.STRUCT) return false;
+  visitFields(r, out, takeStatus);
+  return true;
+}
+
+/** TApplicationException: 1 message string, 2 type i32. */
+function takeException(r: Reader, out: ReplySummary, id: number, type: number): boolean {
+  if (id !== 1 || type !== TType.STRING) return false;
+  out.errorMessage = r.string();
+  return true;
 }
 
 /**
@@ -153,36 +202,10 @@ function readStatus(r: Reader, out: ReplySummary): void {
 export function readReply(r: Reader): ReplySummary {
   const header = readMessageHeader(r);
   const out: ReplySummary = { ...header, end: 0 };
-  if (header.type === MessageType.EXCEPTION) {
-    // TApplicationException: 1 message string, 2 type i32.
-    for (;;) {
-      const ft = r.byte();
-      if (ft === TType.STOP) break;
-      const id = r.i16();
-      if (id === 1 && ft === TType.STRING) out.errorMessage = r.string();
-      else r.skip(ft);
-    }
-  } else if (header.type === MessageType.REPLY) {
-    for (;;) {
-      const ft = r.byte();
-      if (ft === TType.STOP) break;
-      const id = r.i16();
-      if (id !== 0 || ft !== TType.STRUCT) {
-        r.skip(ft);
-        continue;
-      }
-      // <Method>_result.success: the response struct, whose field 1 is TStatus.
-      for (;;) {
-        const rt = r.byte();
-        if (rt === TType.STOP) break;
-        const rid = r.i16();
-        if (rid === 1 && rt === TType.STRUCT) readStatus(r, out);
-        else r.skip(rt);
-      }
-    }
-  } else {
-    throw new Malformed(`expected a REPLY or EXCEPTION, got message type ${header.type}`);
-  }
+  if (header.type === MessageType.EXCEPTION) visitFields(r, out, takeException);
+  // <Method>_result.success: the response struct, whose field 1 is TStatus.
+  else if (header.type === MessageType.REPLY) visitInnerFields(r, 0, out, takeResponse);
+  else throw new Malformed(`expected a REPLY or EXCEPTION, got message type ${header.type}`);
   out.end = r.pos;
   return out;
 }
