@@ -99,7 +99,10 @@ async function runOnce(s: ResumeScenario, o: ResumeBenchOptions, haproxy: string
         ...Array.from({ length: o.mid }, () => new BenchSession('mid', target)),
       ];
       sessions.set(p, list);
-      await Promise.all(list.map((x) => x.open()));
+      // allSettled: no open still under way when a failure sends the run to its cleanup.
+      const opened = await Promise.allSettled(list.map((x) => x.open()));
+      const failed = opened.find((r) => r.status === 'rejected');
+      if (failed) throw new Error(`opening sessions through ${p.name}: ${String(failed.reason)}`);
     }
     await setReplyDelay(a.restUrl, 'GetOperationStatus', MID_HOLD_MS);
     for (const list of sessions.values()) for (const x of list) if (x.kind === 'mid') x.startMidQuery(MID_HOLD_MS + o.latchDelayMs + o.limitMs);
