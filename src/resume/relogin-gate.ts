@@ -16,7 +16,8 @@ export class ReloginGate {
   /**
    * Waits while another re-login of `user` is under way. Returns undefined when a re-login of the
    * user was accepted lately (go on), or the function this session calls with its own verdict
-   * (it leads: the others wait for it). Throws login-refused when the user was refused lately.
+   * (it leads: the others wait for it; only its first call counts). Throws login-refused when the
+   * user was refused lately.
    */
   async enter(user: string): Promise<((verdict: ReloginVerdict) => void) | undefined> {
     for (;;) {
@@ -28,7 +29,10 @@ export class ReloginGate {
     }
     let release = (): void => {};
     this.underWay.set(user, new Promise<void>((resolve) => (release = resolve)));
+    let settled = false;
     return (verdict) => {
+      if (settled) return; // the first verdict counts (a login accepted, then OpenSession refused)
+      settled = true;
       if (verdict === 'accepted') this.accepted.set(user, Date.now() + this.ttlMs());
       if (verdict === 'refused') this.refuse(user);
       this.underWay.delete(user);

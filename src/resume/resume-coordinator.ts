@@ -62,6 +62,8 @@ export class ResumeCoordinator implements ResumeHost {
           connectTimeoutMs: config.connectTimeoutMs,
           deadline,
           maxBytes: this.maxBytes,
+          // The user's other sessions need not wait for this one's OpenSession and replay.
+          onLoginAccepted: () => settle?.('accepted'),
         });
         verdict = 'accepted';
         return { node: target.name, result };
