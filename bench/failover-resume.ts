@@ -125,7 +125,7 @@ async function runOnce(s: ResumeScenario, o: ResumeBenchOptions, haproxy: string
         result.set(p.name, summarize(outcomes));
       }),
     );
-    return result;
+    return new Map(t.proxies.map((p) => [p.name, result.get(p.name)!])); // in the proxies' order
   } finally {
     await Promise.all([...sessions.values()].flat().map((x) => x.close().catch(() => {})));
     await t.stop();
