@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runQuery } from '../sim/hive-client.js';
 import { freePort, waitListening } from './procs.js';
 
 const READY_TIMEOUT_MS = 10_000;
@@ -51,9 +52,12 @@ export async function startNode(
   role: 'leader' | 'follower',
   leaderRestUrl: string | undefined,
   netns?: string,
+  /** Livy's recovered state store, shared by the nodes: a new active can reattach a session by name. */
+  stateDir?: string,
 ): Promise<BenchNode> {
   const args = [NODE_SCRIPT, '--name', name, '--host', host, '--role', role, '--log-level', 'error', '--keep-connections-on-demote'];
   if (leaderRestUrl) args.push('--leader-rest-url', leaderRestUrl);
+  if (stateDir) args.push('--state-dir', stateDir);
   const argv = netns ? (['ip', ['netns', 'exec', netns, process.execPath, ...args]] as const) : ([process.execPath, args] as const);
   const child = spawn(argv[0], [...argv[1]], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = stopper(child);
@@ -88,7 +92,7 @@ export async function setRole(node: BenchNode, role: 'leader' | 'follower', lead
 }
 
 export interface Proxy extends Child {
-  readonly name: 'router' | 'haproxy';
+  readonly name: 'router' | 'router-resume' | 'router-close' | 'haproxy';
   readonly port: number;
 }
 
@@ -109,11 +113,30 @@ async function startProxy(name: Proxy['name'], argv: string[], port: number, cle
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 /** livy-router with its default health settings (ha-status checks on each node's REST port). */
-export async function startRouter(nodes: readonly BenchNode[]): Promise<Proxy> {
+export async function startRouter(
+  nodes: readonly BenchNode[],
+  as: { name: Proxy['name']; onActiveLost?: 'close' | 'resume' } = { name: 'router' },
+): Promise<Proxy> {
   const port = await freePort();
   const argv = [process.execPath, CLI, 'run', '--listen', `127.0.0.1:${port}`, '--admin', '127.0.0.1:0', '--log-level', 'warn'];
   for (const n of nodes) argv.push('--node', `${n.name}=${n.host}:${n.thriftPort},rest=${n.restPort}`);
-  return startProxy('router', argv, port);
+  if (as.onActiveLost) argv.push('--on-active-lost', as.onActiveLost);
+  return startProxy(as.name, argv, port);
+}
+
+/** Until a query through the proxy is answered by node `name`, within `limitMs`. */
+export async function waitServedBy(proxy: Proxy, name: string, limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    try {
+      const r = await runQuery({ host: '127.0.0.1', port: proxy.port, timeoutMs: 3000 }, 'SELECT node');
+      if (r.rows[0]?.node === name) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`${proxy.name} did not reach node ${name} within ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export type HaproxyCheck = 'ha-status' | 'tcp';

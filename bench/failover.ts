@@ -5,11 +5,14 @@
 //                  proxy served again
 //   firstQueryMs   new active ready -> first successful query through the proxy
 // The last line is `RESULT {...}` (medians over --runs), for machines.
+// `--on-active-lost resume` runs the session bench instead (failover-resume.ts): livy-router with
+// resume, livy-router with close and HAProxy side by side, open sessions through each failover.
 import { parseArgs } from 'node:util';
 import { openHiveSession, runQuery, type HiveSessionHandle } from '../sim/hive-client.js';
 import { createNetNamespace, netnsUnavailable, type NetNamespace } from './failover-net.js';
-import { setRole, startHaproxy, startNode, startRouter, type BenchNode, type HaproxyCheck, type Proxy } from './failover-procs.js';
+import { setRole, startHaproxy, startNode, startRouter, waitServedBy, type BenchNode, type HaproxyCheck, type Proxy } from './failover-procs.js';
 import { findOnPath } from './procs.js';
+import { RESUME_SCENARIOS, runResumeBench, type ResumeScenario } from './failover-resume.js';
 
 type Scenario = 'kill' | 'hang' | 'demote' | 'blackhole';
 const SCENARIOS: readonly Scenario[] = ['kill', 'hang', 'demote', 'blackhole'];
@@ -26,14 +29,18 @@ const { values: opts } = parseArgs({
     scenario: { type: 'string', multiple: true },
     'latch-delay-ms': { type: 'string', default: '1000' },
     'haproxy-check': { type: 'string', default: 'ha-status' },
-    'limit-ms': { type: 'string', default: '12000' },
+    'limit-ms': { type: 'string' },
+    'on-active-lost': { type: 'string', default: 'close' },
+    idle: { type: 'string', default: '20' },
+    mid: { type: 'string', default: '5' },
   },
 });
+const MODE = opts['on-active-lost'];
 const RUNS = Math.max(1, Math.min(9, Number(opts.runs)));
 /** How long the cluster has no leader after a kill, hang or black hole (ZooKeeper noticing). */
 const LATCH_DELAY_MS = Number(opts['latch-delay-ms']);
 /** Whatever has not happened this long after the fault is reported as never (null). */
-const LIMIT_MS = Number(opts['limit-ms']);
+const LIMIT_MS = Number(opts['limit-ms'] ?? (MODE === 'resume' ? 15_000 : 12_000));
 const HAPROXY_CHECK = opts['haproxy-check'] as HaproxyCheck;
 const CLIENTS = 3;
 const ATTEMPT_EVERY_MS = 200;
@@ -51,7 +58,7 @@ interface Topology {
 }
 
 /** What must go even when the bench is interrupted: the namespace and veth pair above all. */
-const live = new Set<Topology>();
+const live = new Set<{ stop(): Promise<void> }>();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     void Promise.all([...live].map((t) => t.stop())).finally(() => process.exit(130));
@@ -91,21 +98,6 @@ async function startTopology(haproxyBinary: string, useNetns: boolean, index: nu
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-/** Until a query through the proxy is answered by node `name`, within `limitMs`. */
-async function waitServedBy(proxy: Proxy, name: string, limitMs: number): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    try {
-      const r = await runQuery({ host: '127.0.0.1', port: proxy.port, timeoutMs: 3000 }, 'SELECT node');
-      if (r.rows[0]?.node === name) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`${proxy.name} did not reach node ${name} within ${limitMs} ms`);
-    await sleep(200);
   }
 }
 
@@ -227,6 +219,22 @@ function median(values: Array<number | null>): number | null {
 const fmt = (v: number | null, unit = ' ms') => (v === null ? `never (>${LIMIT_MS / 1000} s)` : `${v}${unit}`);
 
 async function main(): Promise<number> {
+  if (MODE === 'resume') {
+    return runResumeBench({
+      runs: RUNS,
+      scenarios: (opts.scenario?.length ? opts.scenario : RESUME_SCENARIOS) as ResumeScenario[],
+      latchDelayMs: LATCH_DELAY_MS,
+      limitMs: LIMIT_MS,
+      haproxyCheck: HAPROXY_CHECK,
+      idle: Number(opts.idle),
+      mid: Number(opts.mid),
+      live,
+    });
+  }
+  if (MODE !== 'close') {
+    process.stderr.write(`--on-active-lost must be close or resume, got ${MODE}\n`);
+    return 2;
+  }
   const haproxyBinary = findOnPath('haproxy');
   if (!haproxyBinary) {
     process.stderr.write('haproxy is not installed (Debian: apt-get install -y haproxy)\n');

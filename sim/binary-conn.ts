@@ -18,6 +18,8 @@ export interface BinaryConnOptions {
   passiveReject?: 'sasl-bad' | 'sasl-error';
   /** The passive's words in that frame (default PASSIVE_SASL_MESSAGE). */
   passiveMessage?: string;
+  /** Each SASL PLAIN login checked: the user it named, and whether it was accepted. */
+  onLogin?(user: string, accepted: boolean): void;
   /** Runs `fn` now, or later if the node is frozen (hang()); every reply goes through it. */
   gate(fn: () => void): void;
   logger: Logger;
@@ -127,7 +129,9 @@ export function serveBinary(socket: net.Socket, opts: BinaryConnOptions): void {
       }
       const creds = parsePlain(read.payload);
       const users = opts.users;
-      if (!creds || (users !== undefined && users[creds.user] !== creds.password)) {
+      const accepted = creds !== undefined && (users === undefined || users[creds.user] === creds.password);
+      if (creds) opts.onLogin?.(creds.user, accepted);
+      if (!accepted) {
         fail(SaslStatus.BAD, LOGIN_FAILED_MESSAGE);
         return;
       }

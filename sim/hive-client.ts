@@ -47,6 +47,8 @@ export interface HiveSessionHandle {
   query(sql: string, options?: { timeoutMs?: number; runAsync?: boolean }): Promise<QueryResult>;
   /** GetSchemas (a metadata call), fetched like a query: the schema names. */
   getSchemas(options?: { timeoutMs?: number }): Promise<QueryResult>;
+  /** ExecuteStatement (async) and wait until it is ready, then fetch its rows a few at a time. */
+  cursor(sql: string, options?: { timeoutMs?: number }): Promise<HiveCursor>;
   /** GetInfo on this session (13 = CLI_SERVER_NAME, 18 = CLI_DBMS_VER). */
   getInfo(infoType: number, options?: { timeoutMs?: number }): Promise<unknown>;
   /** CloseSession (skipped when the connection is gone or a call timed out), then destroy. */
@@ -55,6 +57,22 @@ export interface HiveSessionHandle {
   readonly closed: Promise<HiveCloseInfo>;
   onClose(listener: (info: HiveCloseInfo) => void): void;
   readonly isClosed: boolean;
+}
+
+/** One FetchResults as the server answered it: its status is returned, not thrown. */
+export interface FetchAnswer {
+  statusCode: number;
+  sqlState: string | undefined;
+  errorMessage: string | undefined;
+  /** Rows in this answer. */
+  rows: number;
+}
+
+/** A statement's result read a few rows at a time (a result partly fetched). */
+export interface HiveCursor {
+  fetch(maxRows: number, options?: { timeoutMs?: number }): Promise<FetchAnswer>;
+  /** CloseOperation; its failure is ignored. */
+  close(): Promise<void>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -72,6 +90,7 @@ type AuthProvider = NonNullable<Parameters<HiveClientInstance['connect']>[2]>;
 type DriverTransport = Parameters<AuthProvider['authenticate']>[0];
 type DriverSession = Awaited<ReturnType<HiveClientInstance['openSession']>>;
 type DriverOperation = Awaited<ReturnType<DriverSession['executeStatement']>>;
+type FetchRequest = Parameters<InstanceType<typeof hive.HiveDriver>['fetchResults']>[0];
 
 function describe(target: HiveTarget): string {
   return `${target.transport ?? 'binary'}${target.tls ? '+tls' : ''} ${target.host}:${target.port}`;
@@ -305,6 +324,31 @@ class SessionHandle implements HiveSessionHandle {
         await conn.guard(op.close(), 'CloseOperation', closeBy).catch(() => undefined);
       }
     }
+  }
+
+  async cursor(sql: string, options: { timeoutMs?: number } = {}): Promise<HiveCursor> {
+    const { conn } = this;
+    const deadline = Date.now() + (options.timeoutMs ?? this.timeoutMs);
+    const op = await conn.guard(this.session.executeStatement(sql, { runAsync: true }), 'ExecuteStatement', deadline);
+    await conn.guard(utils.waitUntilReady(op, false), 'GetOperationStatus', deadline);
+    // hive-driver keeps the operation handle private, and its StatusError drops the sqlState: the
+    // cursor fetches through the driver itself to report the status as the server sent it.
+    const operationHandle = (op as unknown as { operationHandle: FetchRequest['operationHandle'] }).operationHandle;
+    const driver = new hive.HiveDriver(TCLIService_types, conn.client.getClient());
+    return {
+      fetch: async (maxRows, o = {}) => {
+        const request: FetchRequest = { operationHandle, orientation: TCLIService_types.TFetchOrientation.FETCH_NEXT, maxRows, fetchType: 0 };
+        const resp = await conn.guard(driver.fetchResults(request), 'FetchResults', Date.now() + (o.timeoutMs ?? this.timeoutMs));
+        const column = (resp.results?.columns ?? [])[0] as Record<string, { values?: unknown[] } | null | undefined> | undefined;
+        const values = Object.values(column ?? {}).find((c) => Array.isArray(c?.values))?.values ?? [];
+        const { statusCode, sqlState, errorMessage } = resp.status as { statusCode: number; sqlState?: string | null; errorMessage?: string | null };
+        return { statusCode, sqlState: sqlState ?? undefined, errorMessage: errorMessage ?? undefined, rows: values.length };
+      },
+      close: async () => {
+        if (conn.lost || conn.suspect) return;
+        await conn.guard(op.close(), 'CloseOperation', Date.now() + CLOSE_BUDGET_MS).catch(() => undefined);
+      },
+    };
   }
 
   async getInfo(infoType: number, options: { timeoutMs?: number } = {}): Promise<unknown> {

@@ -13,6 +13,7 @@ import { PASSIVE_SASL_MESSAGE } from './sasl.js';
 import { SimService, type ServiceCounters } from './service.js';
 import { createProcessor } from './tcli.js';
 import { ReplyDelays } from './delays.js';
+import { CallGauge } from './call-gauge.js';
 import { createLivyStore } from './livy-store.js';
 
 export type { SimRole } from './rest.js';
@@ -33,6 +34,10 @@ export interface SimNodeStats {
   applicationsStopped: number;
   restRequests: number;
   haStatusRequests: number;
+  /** Binary SASL PLAIN logins by user name: accepted and refused (a wrong or unknown user). */
+  logins: Record<string, { accepted: number; refused: number }>;
+  /** Method -> the most calls of it answered at once (reply delays included; call-gauge.ts). */
+  peakCalls: Record<string, number>;
 }
 
 type Lifecycle = 'new' | 'up' | 'down' | 'closed';
@@ -95,6 +100,8 @@ export class SimNode {
   readonly delays: ReplyDelays;
   private readonly cookies = new Set<string>();
   private readonly counters = zeroCounters();
+  private logins: Record<string, { accepted: number; refused: number }> = {};
+  private readonly gauge = new CallGauge();
 
   /** Every socket this node holds, raw and TLS, on both ports. */
   private readonly sockets = new Set<net.Socket>();
@@ -126,6 +133,7 @@ export class SimNode {
         counters: this.counters,
         store: createLivyStore(this.options.stateDir),
         delays: this.delays,
+        gauge: this.gauge,
         passiveWords: (m: string) => this.passiveWords(m),
       },
       this.logger,
@@ -152,6 +160,7 @@ export class SimNode {
         leaderRestUrl: () => this.leaderRest,
         setRole: (role, leaderRestUrl, leaderThriftUrl) => this.setRole(role, leaderRestUrl, leaderThriftUrl),
         delayReplies: (method, ms) => this.delays.set(method, ms),
+        stats: () => this.stats,
         gate,
         restCounters: this.counters,
       },
@@ -202,11 +211,15 @@ export class SimNode {
       openConnections: this.thriftSockets.size,
       openSessions: this.service.openSessions,
       ...this.counters,
+      logins: structuredClone(this.logins),
+      peakCalls: this.gauge.peaks(),
     };
   }
 
   resetStats(): void {
     Object.assign(this.counters, zeroCounters());
+    this.logins = {};
+    this.gauge.reset();
   }
 
   /** Bind both ports (the first time: learn the ephemeral ports). */
@@ -490,6 +503,11 @@ export class SimNode {
         processor: createProcessor(this.service.handlerFor(connection)),
         passiveReject,
         passiveMessage: this.passiveWords(PASSIVE_SASL_MESSAGE),
+        onLogin: (user, accepted) => {
+          const count = (this.logins[user] ??= { accepted: 0, refused: 0 });
+          if (accepted) count.accepted += 1;
+          else count.refused += 1;
+        },
         gate: (fn) => this.gate(fn),
         logger: this.logger,
       });

@@ -16,6 +16,8 @@ export interface RestHost {
   /** Throws RangeError on a bad ms. */
   delayReplies(method: string, ms: number): void;
   gate(fn: () => void): void;
+  /** What `GET /_sim/stats` answers (SimNodeStats). */
+  stats(): unknown;
   readonly restCounters: { restRequests: number; haStatusRequests: number };
 }
 
@@ -56,6 +58,10 @@ function route(host: RestHost, api: RestApi, logger: Logger, req: http.IncomingM
   }
   if (url.pathname === '/_sim/role') {
     control(host, logger, req, res, url);
+    return;
+  }
+  if (url.pathname === '/_sim/stats') {
+    json(res, 200, host.stats());
     return;
   }
   if (url.pathname === '/_sim/delay') {

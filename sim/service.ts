@@ -2,6 +2,7 @@
 // Livy Thrift server, so a restart or a failover invalidates every handle a client holds.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { CallGauge } from './call-gauge.js';
 import type { ReplyDelays } from './delays.js';
 import type { LivyStore } from './livy-store.js';
 import { schemaRows, type ResultShape } from './queries.js';
@@ -37,6 +38,8 @@ export interface ServiceHost {
   /** The recovered state store the nodes of a cluster share. */
   readonly store: LivyStore;
   readonly delays: ReplyDelays;
+  /** Calls being answered at once, per method (call-gauge.ts). */
+  readonly gauge?: CallGauge;
   /** A follower's words for OpenSession (default INACTIVE_MESSAGE). */
   passiveWords?(message: string): string;
 }
@@ -134,6 +137,7 @@ export class SimService {
     this.operations.clear();
     this.sessions.reset();
     this.host.delays.clearPending();
+    this.host.gauge?.dropInFlight();
     for (const timer of this.pollTimers) clearTimeout(timer);
     this.pollTimers.clear();
   }
@@ -161,7 +165,8 @@ export class SimService {
           return { status: error(`${method} is not supported by the simulator`) };
         });
     }
-    return this.host.delays.wrap(handler);
+    const delayed = this.host.delays.wrap(handler);
+    return this.host.gauge ? this.host.gauge.wrap(delayed) : delayed;
   }
 
   private openSession(req: TOpenSessionReq, connection: object | undefined): TResponse {

@@ -1,5 +1,6 @@
 // Start a sim node as a child process (see node-process.ts) and stop it for sure.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { SimNodeStats } from './node.js';
 import type { PassiveStyle } from './options.js';
 
 export interface SpawnSimNodeOptions {
@@ -145,4 +146,11 @@ export function spawnSimNodeProcess(opts: SpawnSimNodeOptions): Promise<SimNodeP
 export async function setReplyDelay(restUrl: string, method: string, ms: number): Promise<void> {
   const res = await fetch(`${restUrl}/_sim/delay?method=${encodeURIComponent(method)}&ms=${ms}`, { method: 'POST' });
   if (res.status !== 204) throw new Error(`setReplyDelay ${method}=${ms}: HTTP ${res.status} ${await res.text()}`);
+}
+
+/** A running node's stats (SimNodeStats: counters, logins by user, peak calls at once), through its REST port. */
+export async function readSimStats(restUrl: string): Promise<SimNodeStats> {
+  const res = await fetch(`${restUrl}/_sim/stats`, { signal: AbortSignal.timeout(5000) });
+  if (res.status !== 200) throw new Error(`readSimStats: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as SimNodeStats;
 }

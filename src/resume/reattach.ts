@@ -52,6 +52,7 @@ class Conversation {
     readonly reader: NodeReader,
     kit: ResumeKit,
     private readonly maxBytes: number,
+    private readonly onLoginAccepted: (() => void) | undefined,
   ) {
     this.splitter = new MessageSplitter(kit.framing, maxBytes);
     this.saslDone = kit.framing === 'nosasl';
@@ -80,6 +81,7 @@ class Conversation {
           return this.fail(new ResumeError(bad ? 'login-refused' : 'open-refused', 'the node refused the login'));
         }
         this.saslDone = true;
+        this.onLoginAccepted?.();
         bytes = this.buf.subarray(read.frame.end);
         this.buf = Buffer.alloc(0);
       }
@@ -120,6 +122,8 @@ export interface ReattachOptions {
   /** Epoch ms by which the whole reattach must be done. */
   deadline: number;
   maxBytes: number;
+  /** The node answered the login with SASL COMPLETE (before OpenSession and the replay). */
+  onLoginAccepted?: () => void;
 }
 
 export async function reattach(target: DialTarget, kit: ResumeKit, history: readonly string[], opts: ReattachOptions): Promise<Reattached> {
@@ -130,7 +134,7 @@ export async function reattach(target: DialTarget, kit: ResumeKit, history: read
   } catch (err) {
     throw new ResumeError('connect', (err as Error).message);
   }
-  const talk = new Conversation(socket, attempt.reader, kit, opts.maxBytes);
+  const talk = new Conversation(socket, attempt.reader, kit, opts.maxBytes, opts.onLoginAccepted);
   const timer = setTimeout(() => talk.fail(new ResumeError('timeout', `no resume within the deadline`)), Math.max(0, opts.deadline - Date.now()));
   try {
     let { sessionName, openSession } = kit;

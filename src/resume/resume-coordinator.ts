@@ -11,6 +11,7 @@ import type { ClusterState } from '../cluster/cluster-state.js';
 import type { DialTarget } from '../upstream/dial.js';
 import { reattach, ResumeError, type Reattached, type ResumeFailure } from './reattach.js';
 import type { ResumeHost, ResumeSubject } from './resume-host.js';
+import { ReloginGate, type ReloginVerdict } from './relogin-gate.js';
 
 /** How many session-state statements, and how many bytes of them, a session may keep. */
 export const HISTORY_LIMITS = { maxStatements: 200, maxBytes: 256 * 1024 };
@@ -23,8 +24,8 @@ export class ResumeCoordinator implements ResumeHost {
   readonly history = HISTORY_LIMITS;
   private running = 0;
   private readonly waiting: Array<() => void> = [];
-  /** user -> until when its re-logins are not tried (the new node refused one). */
-  private readonly refusedUsers = new Map<string, number>();
+  /** One re-login per user until the new active answered one; refused users are not tried again. */
+  private readonly relogins = new ReloginGate(() => this.config().holdMs);
   private readonly users = new WeakMap<ResumeSubject, string | undefined>();
   /** The owner of each session for the registry (the connection object it filed). */
   private readonly owners = new WeakMap<ResumeSubject, RegisteredSession>();
@@ -50,20 +51,30 @@ export class ResumeCoordinator implements ResumeHost {
   async reattach(session: ResumeSubject, lost: string): Promise<{ node: string; result: Reattached }> {
     const config = this.config();
     const deadline = Date.now() + config.holdMs + config.handshake.timeoutMs;
-    await this.slot(deadline);
+    // A session that repeats a login waits while another session of its user re-logs in.
+    const settle = session.kit.login.length > 0 ? await this.relogins.enter(this.users.get(session) ?? '') : undefined;
+    let verdict: ReloginVerdict = 'unknown';
     try {
-      const user = this.users.get(session) ?? '';
-      if ((this.refusedUsers.get(user) ?? 0) > Date.now())
-        throw new ResumeError('login-refused', 'the new active refused this user a moment ago: not tried again');
-      const target = await this.activeOtherThan(lost, Date.now() + config.holdMs);
-      const result = await reattach(target, session.kit, session.historyStatements, {
-        connectTimeoutMs: config.connectTimeoutMs,
-        deadline,
-        maxBytes: this.maxBytes,
-      });
-      return { node: target.name, result };
+      await this.slot(deadline);
+      try {
+        const target = await this.activeOtherThan(lost, Date.now() + config.holdMs);
+        const result = await reattach(target, session.kit, session.historyStatements, {
+          connectTimeoutMs: config.connectTimeoutMs,
+          deadline,
+          maxBytes: this.maxBytes,
+          // The user's other sessions need not wait for this one's OpenSession and replay.
+          onLoginAccepted: () => settle?.('accepted'),
+        });
+        verdict = 'accepted';
+        return { node: target.name, result };
+      } finally {
+        this.release();
+      }
+    } catch (err) {
+      if (err instanceof ResumeError && err.reason === 'login-refused') verdict = 'refused';
+      throw err;
     } finally {
-      this.release();
+      settle?.(verdict);
     }
   }
 
@@ -121,10 +132,7 @@ export class ResumeCoordinator implements ResumeHost {
   }
 
   failed(session: ResumeSubject, from: string, reason: ResumeFailure, message: string): void {
-    if (reason === 'login-refused') {
-      const user = this.users.get(session) ?? '';
-      this.refusedUsers.set(user, Date.now() + this.config().holdMs);
-    }
+    if (reason === 'login-refused') this.relogins.refuse(this.users.get(session) ?? '');
     this.log.warn({ conn: session.id, from, reason, why: message }, 'session not resumed: the client is closed');
     this.observer.resumeFailed?.(reason);
   }

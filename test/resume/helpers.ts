@@ -1,6 +1,6 @@
 // What the resume tests share: a two-node sim cluster (processes, one Livy state store) behind the
 // real router process, hive-driver sessions, and the four-session failover scenario.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect } from 'vitest';
@@ -25,12 +25,34 @@ export interface Rig {
   target: HiveTarget;
 }
 
-export async function rig(mode: 'resume' | 'close', auth: 'plain' | 'nosasl' = 'plain', keepConnectionsOnDemote = false, tlsDir?: string): Promise<Rig> {
+/** What some tests change in the rig. */
+export interface RigExtra {
+  /** PLAIN users of each node (default alice on both): a node without a user refuses its login. */
+  users?: { a: Record<string, string>; b: Record<string, string> };
+  /** Replies node b holds back from the start (method -> ms). */
+  bDelays?: Record<string, number>;
+  /** YAML the router reads with --config (the flags still give the nodes), e.g. `resumeConcurrency: 2`. */
+  config?: string;
+}
+
+export async function rig(
+  mode: 'resume' | 'close',
+  auth: 'plain' | 'nosasl' = 'plain',
+  keepConnectionsOnDemote = false,
+  tlsDir?: string,
+  extra: RigExtra = {},
+): Promise<Rig> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lr-resume-'));
   dirs.push(dir);
-  const users = auth === 'plain' ? { alice: PASSWORD } : undefined;
-  const a = await spawnSimNode({ name: 'a', role: 'leader', stateDir: dir, users, auth, keepConnectionsOnDemote, tlsDir });
-  const b = await spawnSimNode({ name: 'b', role: 'follower', leaderRestUrl: a.restUrl, stateDir: dir, users, auth, keepConnectionsOnDemote, tlsDir });
+  const users = auth === 'plain' ? (extra.users ?? { a: { alice: PASSWORD }, b: { alice: PASSWORD } }) : undefined;
+  const common = { stateDir: dir, auth, keepConnectionsOnDemote, tlsDir };
+  const a = await spawnSimNode({ name: 'a', role: 'leader', users: users?.a, ...common });
+  const b = await spawnSimNode({ name: 'b', role: 'follower', leaderRestUrl: a.restUrl, users: users?.b, delayReplies: extra.bDelays, ...common });
+  const configArgs: string[] = [];
+  if (extra.config !== undefined) {
+    writeFileSync(path.join(dir, 'router.yaml'), extra.config);
+    configArgs.push('--config', path.join(dir, 'router.yaml'));
+  }
   const node = (n: SimNodeProcess) => `${n.name}=127.0.0.1:${n.thriftPort},rest=${n.restPort}`;
   const router = await startRouterProcess([
     '--node',
@@ -45,6 +67,7 @@ export async function rig(mode: 'resume' | 'close', auth: 'plain' | 'nosasl' = '
     'off',
     '--log-level',
     'trace',
+    ...configArgs,
   ]);
   const target: HiveTarget = { host: '127.0.0.1', port: router.port, auth, user: 'alice', password: PASSWORD, timeoutMs: 8000 };
   if (process.env.DEBUG_RESUME) {
