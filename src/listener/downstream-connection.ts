@@ -13,6 +13,7 @@ import { hexPreview } from '../wire/classify.js';
 import type { SocketPreset } from './inherited-options.js';
 import { observeFilter } from '../session/observe-stage.js';
 import { notResumableWhy } from '../session/not-resumable.js';
+import { claimedByKeptSession, handOverCommitted, handOverKept } from './http-handover.js';
 
 /**
  * One client connection, from accept to 'close' (Envoy's downstream connection): wait for a
@@ -110,6 +111,12 @@ export class DownstreamConnection {
   /** A complete first message is here: wait for an active node if a failover is under way, else try the nodes. */
   private begin(): void {
     clearTimeout(this.firstBytesTimer);
+    if (claimedByKeptSession(this.handshake!, this.ctx)) {
+      this.state = 'committed';
+      this.detach();
+      handOverKept(this.handshake!, this.ctx, this.asClient(0));
+      return this.cleanUp('committed');
+    }
     if (this.wait.holdFirst()) this.holdThenTry();
     else this.tryNodes();
   }
@@ -181,6 +188,7 @@ export class DownstreamConnection {
     const { socket } = this;
     socket.pause();
     this.detach();
+    if (handOverCommitted(this.handshake!, this.ctx, this.asClient(this.wait.heldMs), result, this.log)) return this.cleanUp('committed');
     this.writeAll(result.toClient);
     const { transport, user, resumeKit } = this.handshake!;
     const { session: opts } = this.ctx.config();
@@ -191,25 +199,17 @@ export class DownstreamConnection {
     this.log.debug({ node: nodeName, transport, proof: result.proof }, 'connection opened');
     const sockets = { client: socket, node: result.socket, nodeReader: result.reader };
     const filter = observeFilter(primed, { transport, conn: id, user, log: this.ctx.log, observer: this.ctx.observer, session: opts });
-    const req = {
-      id,
-      ...sockets,
-      nodeName,
-      transport,
-      clientAddress,
-      user,
-      heldMs: this.wait.heldMs,
-      opts,
-      log: this.ctx.log,
-      clientEnded,
-      clientInherited: this.inherited,
-      ...(filter && { filter }),
-    };
+    const base = { id, ...sockets, nodeName, transport, clientAddress, user, heldMs: this.wait.heldMs, opts, log: this.ctx.log, clientEnded };
+    const req = { ...base, clientInherited: this.inherited, ...(filter && { filter }) };
     // A resumable session reads its own messages (resume/): the observe tap is not installed on it.
     if (resumeKit && this.ctx.openResumable?.(req, resumeKit)) return;
     const notResumable = this.ctx.config().onActiveLost === 'resume' ? notResumableWhy(transport) : undefined;
     this.ctx.registry.open({ ...req, ...(notResumable && { notResumable }) });
   }
+  private asClient(heldMs: number) {
+    return { id: this.id, client: this.socket, clientAddress: this.clientAddress, clientEnded: this.clientEnded, heldMs };
+  }
+
   /** One write for the node's answer (SASL COMPLETE + OpenSession reply): cheaper than two writes or a writev. */
   private writeAll(bytes: readonly Buffer[]): void {
     if (bytes.length > 0) this.socket.write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));

@@ -48,23 +48,36 @@ export class ResumeCoordinator implements ResumeHost {
   }
 
   async reattach(session: ResumeSubject, lost: string): Promise<{ node: string; result: Reattached }> {
+    return this.within(this.users.get(session) ?? '', lost, (target, deadline) =>
+      reattach(target, session.kit, session.historyStatements, {
+        connectTimeoutMs: this.config().connectTimeoutMs,
+        deadline,
+        maxBytes: this.maxBytes,
+      }),
+    );
+  }
+
+  /**
+   * Runs `work` against the active node that is not `lost`, in a resume slot (at most
+   * resumeConcurrency at a time), unless the new active refused `user` a moment ago. Throws ResumeError.
+   */
+  async within<T>(user: string, lost: string, work: (target: DialTarget, deadline: number) => Promise<T>): Promise<{ node: string; result: T }> {
     const config = this.config();
     const deadline = Date.now() + config.holdMs + config.handshake.timeoutMs;
     await this.slot(deadline);
     try {
-      const user = this.users.get(session) ?? '';
       if ((this.refusedUsers.get(user) ?? 0) > Date.now())
         throw new ResumeError('login-refused', 'the new active refused this user a moment ago: not tried again');
       const target = await this.activeOtherThan(lost, Date.now() + config.holdMs);
-      const result = await reattach(target, session.kit, session.historyStatements, {
-        connectTimeoutMs: config.connectTimeoutMs,
-        deadline,
-        maxBytes: this.maxBytes,
-      });
-      return { node: target.name, result };
+      return { node: target.name, result: await work(target, deadline) };
     } finally {
       this.release();
     }
+  }
+
+  /** A re-login of `user` was refused: its other sessions are not re-logged in for holdMs. */
+  refused(user: string): void {
+    this.refusedUsers.set(user, Date.now() + this.config().holdMs);
   }
 
   /**
@@ -121,10 +134,7 @@ export class ResumeCoordinator implements ResumeHost {
   }
 
   failed(session: ResumeSubject, from: string, reason: ResumeFailure, message: string): void {
-    if (reason === 'login-refused') {
-      const user = this.users.get(session) ?? '';
-      this.refusedUsers.set(user, Date.now() + this.config().holdMs);
-    }
+    if (reason === 'login-refused') this.refused(this.users.get(session) ?? '');
     this.log.warn({ conn: session.id, from, reason, why: message }, 'session not resumed: the client is closed');
     this.observer.resumeFailed?.(reason);
   }
