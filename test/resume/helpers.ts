@@ -16,6 +16,8 @@ afterEach(() => {
 });
 
 export const PASSWORD = 'Res7umePw!q';
+/** A second user of the simulated cluster (HTTP: a handle is honoured only for the login that opened it). */
+export const OTHER_PASSWORD = 'B0b-other-pw';
 
 export interface Rig {
   dir: string;
@@ -25,12 +27,19 @@ export interface Rig {
   target: HiveTarget;
 }
 
-export async function rig(mode: 'resume' | 'close', auth: 'plain' | 'nosasl' = 'plain', keepConnectionsOnDemote = false, tlsDir?: string): Promise<Rig> {
+export async function rig(
+  mode: 'resume' | 'close',
+  auth: 'plain' | 'nosasl' = 'plain',
+  keepConnectionsOnDemote = false,
+  tlsDir?: string,
+  transport: 'binary' | 'http' = 'binary',
+): Promise<Rig> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lr-resume-'));
   dirs.push(dir);
-  const users = auth === 'plain' ? { alice: PASSWORD } : undefined;
-  const a = await spawnSimNode({ name: 'a', role: 'leader', stateDir: dir, users, auth, keepConnectionsOnDemote, tlsDir });
-  const b = await spawnSimNode({ name: 'b', role: 'follower', leaderRestUrl: a.restUrl, stateDir: dir, users, auth, keepConnectionsOnDemote, tlsDir });
+  const users = auth === 'plain' ? { alice: PASSWORD, bob: OTHER_PASSWORD } : undefined;
+  const common = { stateDir: dir, users, auth, keepConnectionsOnDemote, tlsDir, transport };
+  const a = await spawnSimNode({ name: 'a', role: 'leader', ...common });
+  const b = await spawnSimNode({ name: 'b', role: 'follower', leaderRestUrl: a.restUrl, ...common });
   const node = (n: SimNodeProcess) => `${n.name}=127.0.0.1:${n.thriftPort},rest=${n.restPort}`;
   const router = await startRouterProcess([
     '--node',
@@ -45,8 +54,10 @@ export async function rig(mode: 'resume' | 'close', auth: 'plain' | 'nosasl' = '
     'off',
     '--log-level',
     'trace',
+    '--node-transport',
+    transport,
   ]);
-  const target: HiveTarget = { host: '127.0.0.1', port: router.port, auth, user: 'alice', password: PASSWORD, timeoutMs: 8000 };
+  const target: HiveTarget = { host: '127.0.0.1', port: router.port, auth, user: 'alice', password: PASSWORD, timeoutMs: 8000, transport };
   if (process.env.DEBUG_RESUME) {
     router.child.stdout!.on('data', (d: Buffer) => {
       for (const line of d.toString().split('\n'))

@@ -1,0 +1,89 @@
+// onActiveLost: resume in HTTP mode (Thrift over HTTP, Basic auth) through the real router process:
+// hive-driver sessions on keep-alive connections and a client that opens a new TCP connection for
+// every call, sim node processes sharing a Livy state store. CI runs kill -9; RESUME_MATRIX=1
+// (bench/resume-matrix.sh) runs SIGSTOP and demotion too.
+import { describe, expect, test } from 'vitest';
+import { readExecutions } from '../../sim/livy-store.js';
+import { setReplyDelay } from '../../sim/spawn.js';
+import { openHiveSession } from '../helpers/sim.js';
+import { OTHER_PASSWORD, PASSWORD, delay, expectSameSession, fail, prepare, rig, value, type Fault, type Rig } from './helpers.js';
+import { PerCallClient } from './per-call-client.js';
+
+/**
+ * Seven HTTP sessions through one failover: one idle after USE, SET and a temporary view; two
+ * bystanders with state of their own; an async SELECT and an async INSERT in flight (the old active
+ * holds their status replies); a client with a new TCP connection per call; and a second login
+ * that names the per-call client's session handle. Asserts what docs/failover.md promises.
+ */
+async function httpFailover(r: Rig, fault: Fault): Promise<void> {
+  const idle = await openHiveSession(r.target);
+  const appId = await prepare(idle);
+  const [one, two, reader, writer] = await Promise.all([1, 2, 3, 4].map(() => openHiveSession(r.target)));
+  await one.query('SET livy.test.k=1');
+  await two.query('USE sales');
+  const perCall = new PerCallClient(r.router.port, 'alice', PASSWORD);
+  await perCall.open();
+  expect(await perCall.query('USE sales')).toEqual([]);
+  const bob = new PerCallClient(r.router.port, 'bob', OTHER_PASSWORD);
+  // Before the failover another login naming alice's handle reaches the node that knows it, untouched.
+  expect(await bob.query('SELECT node', perCall.sessionHandle)).toEqual(['a']);
+  await setReplyDelay(r.a.restUrl, 'GetOperationStatus', 5000);
+  const select = reader.query('SELECT * FROM range(5)', { timeoutMs: 15_000 });
+  const insert = writer.query('INSERT INTO sales.t VALUES (1)', { timeoutMs: 15_000 }).then(
+    () => 'ran',
+    (err: Error) => err.message,
+  );
+  await delay(400);
+  const after = await fail(r, fault);
+  expect((await select).rows).toHaveLength(5);
+  expect(await insert).toMatch(/whether it completed is unknown/);
+  await expectSameSession(idle, appId);
+  expect(await value(one, 'SET livy.test.k')).toBe('1');
+  expect(await value(two, 'SELECT current_database()')).toBe('sales');
+  expect(await value(writer, 'SELECT node')).toBe('b'); // the session is kept after the error
+  expect(await perCall.query('SELECT current_database()')).toEqual(['sales']);
+  expect(await perCall.query('SELECT node')).toEqual(['b']);
+  // The router never swaps a handle for a login other than the one that opened it.
+  expect(await bob.query('SELECT node', perCall.sessionHandle)).toMatchObject({ statusCode: 4 }); // INVALID_HANDLE: the new active never knew it
+  expect(readExecutions(r.dir).filter((e) => e.kind === 'insert')).toHaveLength(1);
+  for (const s of [idle, one, two, reader, writer]) expect(s.isClosed).toBe(false);
+  const resumed = r.router.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('session resumed') && l.transport === 'http');
+  expect(resumed).toHaveLength(6);
+  await after();
+  await perCall.close();
+  await Promise.all([idle, one, two, reader, writer].map((s) => s.close()));
+}
+
+function expectNoCredential(r: Rig): void {
+  const basic = (user: string, pw: string) => Buffer.from(`${user}:${pw}`).toString('base64');
+  const secret = [PASSWORD, OTHER_PASSWORD, basic('alice', PASSWORD).slice(0, 16), basic('bob', OTHER_PASSWORD).slice(0, 16), 'hive.server2.auth='];
+  expect(r.router.raw.length).toBeGreaterThan(50); // trace level: there is plenty to search
+  for (const line of r.router.raw) for (const form of secret) expect(line).not.toContain(form);
+}
+
+describe('onActiveLost: resume (HTTP)', () => {
+  test('kill -9: seven HTTP sessions (idle, bystanders, SELECT and INSERT in flight, one TCP connection per call, a second login); no credential logged', async () => {
+    const r = await rig('resume', 'plain', false, undefined, 'http');
+    await httpFailover(r, 'kill');
+    expectNoCredential(r);
+    expect(r.router.lines.some((l) => typeof l.msg === 'string' && l.msg.includes('NOSASL and HTTP (Basic or no auth) sessions move'))).toBe(true);
+  }, 40_000);
+});
+
+const cases: Array<[fault: Fault, keep: boolean]> = [
+  ['hang', false],
+  ['demote', false],
+  ['demote', true],
+];
+
+describe.runIf(process.env.RESUME_MATRIX === '1')('resume matrix (HTTP)', () => {
+  test.each(cases)(
+    'HTTP, %s (old active keeps its connections: %s)',
+    async (fault, keep) => {
+      const r = await rig('resume', 'plain', keep, undefined, 'http');
+      await httpFailover(r, fault);
+      expectNoCredential(r);
+    },
+    60_000,
+  );
+});
