@@ -27,7 +27,8 @@ const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/;
 export function readMessage(buf: Buffer, kind: 'request' | 'response', limits: HttpLimits): MessageRead {
   const read = readHead(buf, limits.maxHeaderBytes);
   if (read.kind === 'incomplete') return read;
-  if (read.kind !== 'head') return { kind: 'unreadable', reason: read.kind === 'too-large' ? 'head too large' : read.reason };
+  // Not read.reason: a malformed header line could be a credential.
+  if (read.kind !== 'head') return { kind: 'unreadable', reason: read.kind === 'too-large' ? 'head too large' : 'malformed head' };
   const { head } = read;
   let status = 0;
   if (kind === 'response') {

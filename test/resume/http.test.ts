@@ -10,9 +10,10 @@ import { OTHER_PASSWORD, PASSWORD, delay, expectSameSession, fail, prepare, rig,
 import { PerCallClient } from './per-call-client.js';
 
 /**
- * Seven HTTP sessions through one failover: one idle after USE, SET and a temporary view; two
+ * Eight HTTP sessions through one failover: one idle after USE, SET and a temporary view; two
  * bystanders with state of their own; an async SELECT and an async INSERT in flight (the old active
- * holds their status replies); a client with a new TCP connection per call; and a second login
+ * holds their status replies); a client with a new TCP connection per call; a client that sends
+ * only its cookie after the first call (Hive JDBC's cookie store); and a second login
  * that names the per-call client's session handle. Asserts what docs/failover.md promises.
  */
 async function httpFailover(r: Rig, fault: Fault): Promise<void> {
@@ -24,6 +25,9 @@ async function httpFailover(r: Rig, fault: Fault): Promise<void> {
   const perCall = new PerCallClient(r.router.port, 'alice', PASSWORD);
   await perCall.open();
   expect(await perCall.query('USE sales')).toEqual([]);
+  const jdbc = new PerCallClient(r.router.port, 'alice', PASSWORD, 'cookie');
+  await jdbc.open();
+  expect(await jdbc.query('USE sales')).toEqual([]);
   const bob = new PerCallClient(r.router.port, 'bob', OTHER_PASSWORD);
   // Before the failover another login naming alice's handle reaches the node that knows it, untouched.
   expect(await bob.query('SELECT node', perCall.sessionHandle)).toEqual(['a']);
@@ -43,14 +47,17 @@ async function httpFailover(r: Rig, fault: Fault): Promise<void> {
   expect(await value(writer, 'SELECT node')).toBe('b'); // the session is kept after the error
   expect(await perCall.query('SELECT current_database()')).toEqual(['sales']);
   expect(await perCall.query('SELECT node')).toEqual(['b']);
+  // A cookie-only client: the lost node's cookie is replaced by the login the router kept.
+  expect(await jdbc.query('SELECT current_database()')).toEqual(['sales']);
+  expect(jdbc.withCredentials).toBe(1);
   // The router never swaps a handle for a login other than the one that opened it.
   expect(await bob.query('SELECT node', perCall.sessionHandle)).toMatchObject({ statusCode: 4 }); // INVALID_HANDLE: the new active never knew it
   expect(readExecutions(r.dir).filter((e) => e.kind === 'insert')).toHaveLength(1);
   for (const s of [idle, one, two, reader, writer]) expect(s.isClosed).toBe(false);
   const resumed = r.router.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('session resumed') && l.transport === 'http');
-  expect(resumed).toHaveLength(6);
+  expect(resumed).toHaveLength(7);
   await after();
-  await perCall.close();
+  await Promise.all([perCall.close(), jdbc.close()]);
   await Promise.all([idle, one, two, reader, writer].map((s) => s.close()));
 }
 
@@ -62,7 +69,7 @@ function expectNoCredential(r: Rig): void {
 }
 
 describe('onActiveLost: resume (HTTP)', () => {
-  test('kill -9: seven HTTP sessions (idle, bystanders, SELECT and INSERT in flight, one TCP connection per call, a second login); no credential logged', async () => {
+  test('kill -9: eight HTTP sessions (idle, bystanders, SELECT and INSERT in flight, one TCP connection per call, cookie only, a second login); no credential logged', async () => {
     const r = await rig('resume', 'plain', false, undefined, 'http');
     await httpFailover(r, 'kill');
     expectNoCredential(r);

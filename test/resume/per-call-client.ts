@@ -1,7 +1,9 @@
-// A Thrift-over-HTTP client that opens a new TCP connection for every call, as Hive JDBC over
-// Apache HttpClient can (bench/java-style.ts), sending HTTP Basic on every request and no cookie.
-// Every call races a deadline: thrift's HttpConnection reports a non-200 as an 'error' event and
-// never settles the call's promise.
+// Thrift-over-HTTP clients as Hive JDBC over Apache HttpClient behaves: `per-call` opens a new TCP
+// connection for every call (bench/java-style.ts) and sends HTTP Basic on every request, no cookie;
+// `cookie` keeps one keep-alive connection and, like JDBC's cookie store, sends its credentials
+// only until the server sets the hive.server2.auth cookie, then the cookie alone. Every call races
+// a deadline: thrift's HttpConnection reports a non-200 as an 'error' event and never settles the call.
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import thrift from 'thrift';
 
@@ -32,15 +34,26 @@ export class PerCallClient {
   private readonly client: Client;
   private failure: Error | undefined;
   sessionHandle: Handle | undefined;
+  private readonly agent: http.Agent | undefined;
+  /** Requests sent with an Authorization header. */
+  withCredentials = 0;
 
-  constructor(port: number, user: string, password: string) {
+  constructor(port: number, user: string, password: string, mode: 'per-call' | 'cookie' = 'per-call') {
     const authorization = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
-    const connection = thrift.createHttpConnection('127.0.0.1', port, {
-      path: '/cliservice',
-      headers: { Connection: 'close', Authorization: authorization },
-      nodeOptions: { agent: false },
-    });
+    this.agent = mode === 'cookie' ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : undefined;
+    const headers: Record<string, string> = mode === 'cookie' ? { Authorization: authorization } : { Connection: 'close', Authorization: authorization };
+    const connection = thrift.createHttpConnection('127.0.0.1', port, { path: '/cliservice', headers, nodeOptions: { agent: this.agent ?? false } });
     connection.on('error', (err: Error) => (this.failure = err));
+    const relay = connection.responseCallback;
+    connection.responseCallback = (response: http.IncomingMessage) => {
+      if (headers.Authorization) this.withCredentials++;
+      const cookie = (response.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!).find((c) => c.startsWith('hive.server2.auth='));
+      if (mode === 'cookie' && cookie) {
+        headers.Cookie = cookie;
+        delete headers.Authorization;
+      }
+      relay.call(connection, response);
+    };
     this.client = thrift.createHttpClient(TCLIService.Client as never, connection) as unknown as Client;
   }
 
@@ -86,5 +99,6 @@ export class PerCallClient {
 
   async close(): Promise<void> {
     await this.call(() => this.client.CloseSession({ sessionHandle: this.sessionHandle }), 2000).catch(() => undefined);
+    this.agent?.destroy();
   }
 }
