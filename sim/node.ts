@@ -152,6 +152,7 @@ export class SimNode {
         leaderRestUrl: () => this.leaderRest,
         setRole: (role, leaderRestUrl, leaderThriftUrl) => this.setRole(role, leaderRestUrl, leaderThriftUrl),
         delayReplies: (method, ms) => this.delays.set(method, ms),
+        forgetCookies: () => this.cookies.clear(),
         gate,
         restCounters: this.counters,
       },

@@ -33,13 +33,15 @@ export async function rig(
   keepConnectionsOnDemote = false,
   tlsDir?: string,
   transport: 'binary' | 'http' = 'binary',
+  /** The users node b knows, when they differ from a's (a resume whose re-login b refuses). */
+  usersOnB?: Record<string, string>,
 ): Promise<Rig> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lr-resume-'));
   dirs.push(dir);
   const users = auth === 'plain' ? { alice: PASSWORD, bob: OTHER_PASSWORD } : undefined;
   const common = { stateDir: dir, users, auth, keepConnectionsOnDemote, tlsDir, transport };
   const a = await spawnSimNode({ name: 'a', role: 'leader', ...common });
-  const b = await spawnSimNode({ name: 'b', role: 'follower', leaderRestUrl: a.restUrl, ...common });
+  const b = await spawnSimNode({ name: 'b', role: 'follower', leaderRestUrl: a.restUrl, ...common, ...(usersOnB && { users: usersOnB }) });
   const node = (n: SimNodeProcess) => `${n.name}=127.0.0.1:${n.thriftPort},rest=${n.restPort}`;
   const router = await startRouterProcess([
     '--node',
