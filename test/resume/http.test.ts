@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { readExecutions } from '../../sim/livy-store.js';
 import { setReplyDelay } from '../../sim/spawn.js';
+import { eventually } from '../helpers/eventually.js';
 import { openHiveSession } from '../helpers/sim.js';
 import { OTHER_PASSWORD, PASSWORD, delay, expectSameSession, fail, prepare, rig, value, type Fault, type Rig } from './helpers.js';
 import { PerCallClient } from './per-call-client.js';
@@ -95,7 +96,9 @@ describe('onActiveLost: resume (HTTP)', () => {
     const after = await fail(r, 'kill');
     await expect(s.query('SELECT 1', { timeoutMs: 8000 })).rejects.toThrow();
     expect((await s.closed).reason).toBe('connection-lost');
-    const failed = r.router.lines.find((l) => l.msg === 'session not resumed: its requests close their connections');
+    const failed = await eventually(() => r.router.lines.find((l) => l.msg === 'session not resumed: its requests close their connections'), {
+      what: 'the line that says why',
+    });
     expect(failed).toMatchObject({ reason: 'login-refused', transport: 'http' });
     await after();
     await s.close();
