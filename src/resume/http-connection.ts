@@ -8,10 +8,13 @@ import type net from 'node:net';
 import type { Logger } from '../log.js';
 import type { SessionSummary } from '../observe.js';
 import type { RegisteredSession } from '../session/registry.js';
-import { writeView, type NodeReader } from '../session/node-reader.js';
-import { dial, type DialTarget } from '../upstream/dial.js';
+import { writeView } from '../session/node-reader.js';
+import type { DialTarget } from '../upstream/dial.js';
+import { dialLink, type NodeLink } from './http-node-link.js';
 import { eachMessage, type HttpLimits } from '../wire/http-exchange.js';
-import type { HttpRequests, RequestPort } from './http-requests.js';
+import { ResponseReader, type ResponseSink } from './http-response-reader.js';
+import type { RequestPort } from './http-request.js';
+import type { HttpRequests } from './http-requests.js';
 
 export interface HttpConnectionInit {
   readonly id: number;
@@ -27,14 +30,12 @@ export interface HttpConnectionInit {
   readonly onDone: (c: HttpConnection, summary: SessionSummary) => void;
 }
 
-type NodeLink = { socket: net.Socket; reader: NodeReader; name: string };
-
 export class HttpConnection implements RegisteredSession, RequestPort {
   requests!: HttpRequests;
   private link: NodeLink | undefined;
   nodeName: string;
   private clientBuf: Buffer = Buffer.alloc(0);
-  private nodeBuf: Buffer = Buffer.alloc(0);
+  private responses: ResponseReader | undefined;
   /** Why it is piped unread (then a failover closes it as with close). */
   private piped: string | undefined;
   private clientEnded = false;
@@ -73,7 +74,7 @@ export class HttpConnection implements RegisteredSession, RequestPort {
     client.on('end', this.onClientEnd);
     client.on('close', this.onClientClose);
     if (this.link) this.attach(this.link);
-    if (received.length) this.onNodeBytes(received);
+    if (received.length) this.responses?.push(received);
     if (unsent.length) this.onClientData(unsent);
     if (clientEnded) this.onClientEnd();
     client.resume();
@@ -82,6 +83,7 @@ export class HttpConnection implements RegisteredSession, RequestPort {
   private attach(link: NodeLink): void {
     link.socket.setNoDelay(true);
     this.nodeListeners(link.socket, 'on');
+    this.responses = new ResponseReader(this.init.limits, this.responseSink);
     link.reader.sink = (view, borrowed) => this.onNodeView(view, borrowed);
     link.socket.resume();
   }
@@ -90,7 +92,8 @@ export class HttpConnection implements RegisteredSession, RequestPort {
     const link = this.link;
     if (!link) return;
     this.link = undefined;
-    this.nodeBuf = Buffer.alloc(0);
+    this.responses?.stop();
+    this.responses = undefined;
     this.nodeListeners(link.socket, 'off');
     link.reader.sink = () => {};
     link.socket.on('error', () => {}); // destroyed now; a late error must not be unhandled
@@ -118,27 +121,27 @@ export class HttpConnection implements RegisteredSession, RequestPort {
       if (this.link && !writeView(this.init.client, view, borrowed, this.link.reader)) this.link.socket.pause();
       return;
     }
-    this.onNodeBytes(borrowed ? Buffer.from(view) : view);
+    this.responses?.push(borrowed ? Buffer.from(view) : view);
   }
 
-  private onNodeBytes(bytes: Buffer): void {
-    const cut = eachMessage(this.nodeBuf.length ? Buffer.concat([this.nodeBuf, bytes]) : bytes, 'response', this.init.limits, (raw, msg) => {
-      this.requests.onResponse(raw, msg);
-      return this.link !== undefined && !this.piped;
-    });
-    if (this.link) this.nodeBuf = cut.rest;
-    if (cut.unreadable) this.pipe(cut.unreadable);
-  }
+  private readonly responseSink: ResponseSink = {
+    whole: (raw, message) => this.requests.onResponse(raw, message),
+    large: (head, status) => this.requests.onLargeResponse(head, status),
+    relay: (bytes) => this.toClient(bytes),
+    largeDone: () => this.requests.largeDone(),
+    unreadable: (why, pending) => this.pipe(why, pending),
+  };
 
   /** Stop reading messages: bytes flow unchanged from here, and a failover closes the client. */
-  private pipe(why: string): void {
-    if (!this.requests.idle && !this.nodeBuf.length) return this.destroy(`unreadable HTTP between calls: ${why}`);
+  private pipe(why: string, fromNode?: Buffer): void {
+    if (!fromNode && !this.requests.idle) return this.destroy(`unreadable HTTP between calls: ${why}`);
     this.piped = why;
+    this.responses?.stop();
     this.init.log.info({ conn: this.id, why }, 'HTTP connection no longer resumable: it is piped unread from here');
     if (!this.link) return this.destroy(`unreadable HTTP with no node: ${why}`);
     if (this.clientBuf.length) this.link.socket.write(this.clientBuf);
-    if (this.nodeBuf.length) this.toClient(this.nodeBuf);
-    this.clientBuf = this.nodeBuf = Buffer.alloc(0);
+    if (fromNode?.length) this.toClient(fromNode);
+    this.clientBuf = Buffer.alloc(0);
   }
 
   async send(target: string | undefined, bytes: Buffer): Promise<boolean> {
@@ -147,13 +150,8 @@ export class HttpConnection implements RegisteredSession, RequestPort {
       this.detach();
       const to = this.init.target(name);
       if (!to || this.summary) return false;
-      const attempt = dial(to, this.init.connectTimeoutMs);
-      try {
-        this.link = { socket: await attempt.connected, reader: attempt.reader, name: to.name };
-      } catch {
-        return false;
-      }
-      if (this.summary) {
+      this.link = await dialLink(to, this.init.connectTimeoutMs);
+      if (!this.link || this.summary) {
         this.detach();
         return false;
       }

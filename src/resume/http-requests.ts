@@ -6,46 +6,17 @@
 // Statements, bodies, headers and cookies are never logged.
 import type { HttpOpenKit } from '../handshake/handshake.js';
 import { readMessage, setCookies, thriftResponse, withBody, type WholeMessage } from '../wire/http-exchange.js';
-import { header } from '../wire/http-message.js';
-import { handleBytes, readCall, readReplyView, type CallView, type ReplyView } from '../wire/tcli-view.js';
+import { header, type HttpHead } from '../wire/http-message.js';
+import { handleBytes, readCall, readReplyView, type ReplyView } from '../wire/tcli-view.js';
+import type { Reply, Request, RequestPort } from './http-request.js';
 import { namedOpenSession, outbound, withAuthorization } from './http-outbound.js';
 import { AUTH_COOKIE } from './http-reattach.js';
 import { routeOf, type HttpSession } from './http-session.js';
 import type { HttpSessionTable } from './http-session-table.js';
 import { lostOperation, outcomeUnknown } from './operations.js';
-import { statementKind, type StatementKind } from './statement-kind.js';
+import { statementKind } from './statement-kind.js';
 
 const OK = new Set([0, 1]);
-
-type Reply = { message: Buffer; view: ReplyView } | undefined;
-
-interface Request {
-  /** As the client sent it (head + body). */
-  raw: Buffer;
-  msg: WholeMessage;
-  call?: CallView;
-  session?: HttpSession;
-  kind?: StatementKind;
-  /** An OpenSession: its successful reply opens a session in the table. */
-  open?: HttpOpenKit;
-  /** What went to the node (kept for a 401's one re-send). */
-  out?: Buffer;
-  authRetried?: boolean;
-  /** A call of the router's own (a lost operation re-issued): its reply is consumed here. */
-  internal?: (reply: Reply) => void;
-}
-
-/** What the requests need of the connection that owns the sockets. */
-export interface RequestPort {
-  readonly id: number;
-  /** The node of the current node socket, if any. */
-  readonly nodeName: string | undefined;
-  /** Writes to a socket to `target` (the current node when undefined), dialling one if needed; false when it cannot. */
-  send(target: string | undefined, bytes: Buffer): Promise<boolean>;
-  toClient(bytes: Buffer): void;
-  /** Today's clean close, with the reason for the closing line. */
-  close(reason: string): void;
-}
 
 export class HttpRequests {
   private queue: Request[] = [];
@@ -182,6 +153,22 @@ export class HttpRequests {
       if (reply && OK.has(reply.view.statusCode ?? -1)) this.learn(req, reply, msg, node);
       this.port.toClient(raw);
     }
+    void this.pump();
+  }
+
+  /** The head of a response too large to keep, relayed as it comes: what it says without its body. */
+  onLargeResponse(head: HttpHead, status: number): boolean {
+    const req = this.inFlight[0];
+    if (!req || req.internal) return false;
+    for (const value of setCookies(head, AUTH_COOKIE)) req.session?.cookieSet(value, this.port.nodeName ?? '');
+    // Rows may have reached the client (conservative: its status is not read).
+    const op = req.session && req.call?.name === 'FetchResults' && req.call.fetchType !== 1 ? req.session.ledger.operation(req.msg.body, req.call) : undefined;
+    if (op && status === 200) op.rowsDelivered = true;
+    return true;
+  }
+
+  largeDone(): void {
+    this.inFlight.shift();
     void this.pump();
   }
 

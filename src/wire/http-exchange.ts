@@ -49,6 +49,19 @@ export function readMessage(buf: Buffer, kind: 'request' | 'response', limits: H
 }
 
 /**
+ * A response whose Content-Length body is over the limit, once its head is here: it can be relayed
+ * as it comes (its head read, its body not), where a whole message cannot be kept.
+ */
+export function largeResponse(buf: Buffer, limits: HttpLimits): { head: HttpHead; status: number; length: number } | undefined {
+  const read = readHead(buf, limits.maxHeaderBytes);
+  if (read.kind !== 'head') return undefined;
+  const status = Number(STATUS_LINE.exec(read.head.startLine)?.[1] ?? 0);
+  const framing = bodyFraming(read.head, false);
+  if (status < 200 || framing.kind !== 'length' || framing.length <= limits.maxBodyBytes) return undefined;
+  return { head: read.head, status, length: framing.length };
+}
+
+/**
  * Cuts the whole messages off the front of `buf`, handing each to `each` (which returns false to
  * stop); `rest` is what is left, `unreadable` says why the message at its start cannot be read.
  */

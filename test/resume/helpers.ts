@@ -1,6 +1,6 @@
 // What the resume tests share: a two-node sim cluster (processes, one Livy state store) behind the
 // real router process, hive-driver sessions, and the four-session failover scenario.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect } from 'vitest';
@@ -19,6 +19,14 @@ export const PASSWORD = 'Res7umePw!q';
 /** A second user of the simulated cluster (HTTP: a handle is honoured only for the login that opened it). */
 export const OTHER_PASSWORD = 'B0b-other-pw';
 
+export interface RigOptions {
+  transport?: 'binary' | 'http';
+  /** The users node b knows, when they differ from a's (a resume whose re-login b refuses). */
+  usersOnB?: Record<string, string>;
+  /** YAML for the router's --config (the nodes and flags come from the command line). */
+  routerConfig?: string;
+}
+
 export interface Rig {
   dir: string;
   a: SimNodeProcess;
@@ -32,10 +40,9 @@ export async function rig(
   auth: 'plain' | 'nosasl' = 'plain',
   keepConnectionsOnDemote = false,
   tlsDir?: string,
-  transport: 'binary' | 'http' = 'binary',
-  /** The users node b knows, when they differ from a's (a resume whose re-login b refuses). */
-  usersOnB?: Record<string, string>,
+  opts: RigOptions = {},
 ): Promise<Rig> {
+  const { transport = 'binary', usersOnB, routerConfig } = opts;
   const dir = mkdtempSync(path.join(tmpdir(), 'lr-resume-'));
   dirs.push(dir);
   const users = auth === 'plain' ? { alice: PASSWORD, bob: OTHER_PASSWORD } : undefined;
@@ -43,7 +50,10 @@ export async function rig(
   const a = await spawnSimNode({ name: 'a', role: 'leader', ...common });
   const b = await spawnSimNode({ name: 'b', role: 'follower', leaderRestUrl: a.restUrl, ...common, ...(usersOnB && { users: usersOnB }) });
   const node = (n: SimNodeProcess) => `${n.name}=127.0.0.1:${n.thriftPort},rest=${n.restPort}`;
+  const configFile = path.join(dir, 'router.yaml');
+  if (routerConfig) writeFileSync(configFile, routerConfig);
   const router = await startRouterProcess([
+    ...(routerConfig ? ['--config', configFile] : []),
     '--node',
     node(a),
     '--node',

@@ -71,14 +71,14 @@ function expectNoCredential(r: Rig): void {
 
 describe('onActiveLost: resume (HTTP)', () => {
   test('kill -9: eight HTTP sessions (idle, bystanders, SELECT and INSERT in flight, one TCP connection per call, cookie only, a second login); no credential logged', async () => {
-    const r = await rig('resume', 'plain', false, undefined, 'http');
+    const r = await rig('resume', 'plain', false, undefined, { transport: 'http' });
     await httpFailover(r, 'kill');
     expectNoCredential(r);
     expect(r.router.lines.some((l) => typeof l.msg === 'string' && l.msg.includes('NOSASL and HTTP (Basic or no auth) sessions move'))).toBe(true);
   }, 40_000);
 
   test('a node that stopped honouring its cookie answers 401: the router sends the call again with the kept login', async () => {
-    const r = await rig('resume', 'plain', false, undefined, 'http');
+    const r = await rig('resume', 'plain', false, undefined, { transport: 'http' });
     const jdbc = new PerCallClient(r.router.port, 'alice', PASSWORD, 'cookie');
     await jdbc.open();
     expect(await jdbc.query('USE sales')).toEqual([]);
@@ -89,8 +89,24 @@ describe('onActiveLost: resume (HTTP)', () => {
     expectNoCredential(r);
   }, 20_000);
 
+  test('a response larger than the router keeps (10 000 rows, over handshake.maxBufferedBytes) is relayed as it comes: the connection stays resumable', async () => {
+    const r = await rig('resume', 'plain', false, undefined, { transport: 'http', routerConfig: 'handshake:\n  maxBufferedBytes: 65536\n' });
+    const jdbc = new PerCallClient(r.router.port, 'alice', PASSWORD, 'cookie');
+    await jdbc.open();
+    expect(await jdbc.query('USE sales')).toEqual([]);
+    const rows = await jdbc.query('SELECT * FROM range(10000)', undefined, 10_000);
+    expect(rows).toHaveLength(10_000);
+    expect((rows as string[])[9_999]).toBe('row-9999');
+    const after = await fail(r, 'kill');
+    expect(await jdbc.query('SELECT current_database()')).toEqual(['sales']);
+    expect(await jdbc.query('SELECT node')).toEqual(['b']);
+    expect(r.router.lines.filter((l) => l.msg === 'HTTP connection no longer resumable: it is piped unread from here')).toEqual([]);
+    await after();
+    await jdbc.close();
+  }, 20_000);
+
   test('the new active refuses the login: the session is not resumed, its next call closes the connection, a log line says why', async () => {
-    const r = await rig('resume', 'plain', false, undefined, 'http', { alice: 'another-password' });
+    const r = await rig('resume', 'plain', false, undefined, { transport: 'http', usersOnB: { alice: 'another-password' } });
     const s = await openHiveSession(r.target);
     await s.query('SET livy.test.k=1');
     const after = await fail(r, 'kill');
@@ -116,7 +132,7 @@ describe.runIf(process.env.RESUME_MATRIX === '1')('resume matrix (HTTP)', () => 
   test.each(cases)(
     'HTTP, %s (old active keeps its connections: %s)',
     async (fault, keep) => {
-      const r = await rig('resume', 'plain', keep, undefined, 'http');
+      const r = await rig('resume', 'plain', keep, undefined, { transport: 'http' });
       await httpFailover(r, fault);
       expectNoCredential(r);
     },

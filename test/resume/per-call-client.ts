@@ -80,8 +80,8 @@ export class PerCallClient {
     this.sessionHandle = open.sessionHandle;
   }
 
-  /** Runs `sql` asynchronously as Hive JDBC does; its first column's values, or the error status. */
-  async query(sql: string, sessionHandle = this.sessionHandle): Promise<string[] | Status> {
+  /** Runs `sql` asynchronously as Hive JDBC does; its first string column's values, or the error status. */
+  async query(sql: string, sessionHandle = this.sessionHandle, maxRows = 100): Promise<string[] | Status> {
     const exec = await this.call(() => this.client.ExecuteStatement({ sessionHandle, statement: sql, runAsync: true }));
     if (exec.status.statusCode > 1) return exec.status;
     const operationHandle = exec.operationHandle;
@@ -91,10 +91,10 @@ export class PerCallClient {
       if (st.operationState === FINISHED) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const rows = await this.call(() => this.client.FetchResults({ operationHandle, orientation: 0, maxRows: 100 }));
+    const rows = await this.call(() => this.client.FetchResults({ operationHandle, orientation: 0, maxRows }));
     if (rows.status.statusCode > 1) return rows.status;
     await this.call(() => this.client.CloseOperation({ operationHandle }));
-    return [...(rows.results?.columns?.[0]?.stringVal?.values ?? [])];
+    return [...(rows.results?.columns?.find((c) => c.stringVal)?.stringVal?.values ?? [])];
   }
 
   async close(): Promise<void> {
