@@ -37,6 +37,8 @@ export function readMessage(buf: Buffer, kind: 'request' | 'response', limits: H
     status = Number(m[1]);
     if (status < 200) return { kind: 'whole', message: { head, end: head.end, body: Buffer.alloc(0), status } };
   }
+  // The client waits for a 100 Continue before its body: only the node can answer it.
+  if (kind === 'request' && header(head, 'expect').length > 0) return { kind: 'unreadable', reason: 'an Expect header' };
   const framing = bodyFraming(head, kind === 'request');
   if (framing.kind === 'none') return { kind: 'unreadable', reason: 'a response body delimited by the close' };
   if (framing.kind === 'chunked' && kind === 'request') return { kind: 'unreadable', reason: 'a chunked request body' };
