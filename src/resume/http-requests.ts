@@ -62,6 +62,8 @@ export class HttpRequests {
       this.busy = true;
       try {
         await this.next(this.queue[0]!);
+      } catch (err) {
+        this.refuse(`a call the router could not handle: ${(err as Error).message}`); // never an unhandled rejection
       } finally {
         this.busy = false;
       }
@@ -119,7 +121,9 @@ export class HttpRequests {
       session,
       internal: (reply) => {
         if (!reply || !OK.has(reply.view.statusCode ?? -1) || !reply.view.operation) {
-          this.queue.splice(this.queue.indexOf(req), 1);
+          const i = this.queue.indexOf(req);
+          if (i < 0) return; // the connection closed meanwhile
+          this.queue.splice(i, 1);
           this.port.toClient(thriftResponse(outcomeUnknown(req.call!, session.nodeName)));
           return;
         }
@@ -205,19 +209,21 @@ export class HttpRequests {
     if (lost.some((r) => !r.session)) return false;
     for (const r of lost) this.table.resume(r.session!, node, reason);
     this.busy = true;
-    void Promise.all(lost.map((r) => r.session!.settled())).then(() => {
-      this.busy = false;
-      if (this.closed) return;
-      const failed = lost.find((r) => r.session!.state === 'failed');
-      if (failed) return this.refuse(`session not resumed (${failed.session!.failure})`);
-      for (const r of lost.reverse()) {
-        if (r.internal) r.internal(undefined);
-        else if (r.call?.name === 'ExecuteStatement' && r.kind === 'write') {
-          this.port.toClient(thriftResponse(outcomeUnknown(r.call, r.session!.nodeName)));
-        } else this.queue.unshift({ ...r, out: undefined, authRetried: false });
-      }
-      void this.pump();
-    });
+    void Promise.all(lost.map((r) => r.session!.settled()))
+      .then(() => {
+        this.busy = false;
+        if (this.closed) return;
+        const failed = lost.find((r) => r.session!.state === 'failed');
+        if (failed) return this.refuse(`session not resumed (${failed.session!.failure})`);
+        for (const r of lost.reverse()) {
+          if (r.internal) r.internal(undefined);
+          else if (r.call?.name === 'ExecuteStatement' && r.kind === 'write') {
+            this.port.toClient(thriftResponse(outcomeUnknown(r.call, r.session!.nodeName)));
+          } else this.queue.unshift({ ...r, out: undefined, authRetried: false });
+        }
+        void this.pump();
+      })
+      .catch((err: Error) => this.refuse(`a call the router could not handle: ${err.message}`));
     return true;
   }
 
