@@ -138,4 +138,43 @@ describe.runIf(process.env.RESUME_MATRIX === '1')('resume matrix (HTTP)', () => 
     },
     60_000,
   );
+
+  test('twenty HTTP sessions with their own state, resumeConcurrency 3: each resumes with its own database, setting and application', async () => {
+    const r = await rig('resume', 'plain', false, undefined, { transport: 'http', routerConfig: 'resumeConcurrency: 3\n' });
+    const sessions = await Promise.all(Array.from({ length: 20 }, () => openHiveSession(r.target)));
+    const apps = await Promise.all(
+      sessions.map(async (s, i) => {
+        await s.query(`SET livy.test.k=${i}`);
+        if (i % 2 === 0) await s.query('USE sales');
+        return String(await value(s, 'SET spark.app.id'));
+      }),
+    );
+    expect(new Set(apps).size).toBe(20);
+    const after = await fail(r, 'kill');
+    await Promise.all(
+      sessions.map(async (s, i) => {
+        expect(await value(s, 'SET livy.test.k')).toBe(String(i));
+        expect(await value(s, 'SELECT current_database()')).toBe(i % 2 === 0 ? 'sales' : 'default');
+        expect(await value(s, 'SET spark.app.id')).toBe(apps[i]);
+        expect(await value(s, 'SELECT node')).toBe('b');
+      }),
+    );
+    for (const s of sessions) expect(s.isClosed).toBe(false);
+    await after();
+    await Promise.all(sessions.map((s) => s.close()));
+  }, 60_000);
+
+  test('no active node within holdMs: the session is not resumed (no-active), its next call closes the connection', async () => {
+    const r = await rig('resume', 'plain', false, undefined, { transport: 'http', routerConfig: 'holdMs: 1000\n' });
+    const s = await openHiveSession(r.target);
+    await s.query('SET livy.test.k=1');
+    r.a.child.kill('SIGKILL'); // and b stays a follower
+    const failed = await eventually(() => r.router.lines.find((l) => l.msg === 'session not resumed: its requests close their connections'), {
+      what: 'the line that says why',
+    });
+    expect(failed).toMatchObject({ reason: 'no-active', transport: 'http' });
+    await expect(s.query('SELECT 1', { timeoutMs: 8000 })).rejects.toThrow();
+    expect((await s.closed).reason).toBe('connection-lost');
+    await s.close();
+  }, 30_000);
 });
