@@ -105,6 +105,30 @@ describe('onActiveLost: resume (HTTP)', () => {
     await jdbc.close();
   }, 20_000);
 
+  test('six cookie clients (two of them slow readers) fetch large results of their own sizes through a failover: no byte crosses', async () => {
+    const r = await rig('resume', 'plain', false, undefined, { transport: 'http', routerConfig: 'handshake:\n  maxBufferedBytes: 65536\n' });
+    const clients = Array.from({ length: 6 }, (_, i) => new PerCallClient(r.router.port, 'alice', PASSWORD, 'cookie', i < 2));
+    await Promise.all(clients.map((c) => c.open()));
+    await Promise.all(clients.map((c, i) => c.query(`SET livy.test.k=${i}`)));
+    const round = () =>
+      Promise.all(
+        clients.map(async (c, i) => {
+          const n = 10_000 - 37 * i;
+          const rows = (await c.query(`SELECT * FROM range(${n})`, undefined, 10_000)) as string[];
+          expect(rows).toHaveLength(n);
+          expect(rows.every((label, k) => label === `row-${k}`)).toBe(true);
+          expect(await c.query('SET livy.test.k')).toEqual([String(i)]);
+        }),
+      );
+    await round();
+    const after = await fail(r, 'kill');
+    await round();
+    await round();
+    expect(r.router.lines.filter((l) => l.msg === 'HTTP connection no longer resumable: it is piped unread from here')).toEqual([]);
+    await after();
+    await Promise.all(clients.map((c) => c.close()));
+  }, 30_000);
+
   test('the new active refuses the login: the session is not resumed, its next call closes the connection, a log line says why', async () => {
     const r = await rig('resume', 'plain', false, undefined, { transport: 'http', usersOnB: { alice: 'another-password' } });
     const s = await openHiveSession(r.target);

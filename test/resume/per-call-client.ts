@@ -30,6 +30,23 @@ interface Client {
 
 const FINISHED = 2;
 
+class SlowAgent extends http.Agent {
+  constructor() {
+    super({ keepAlive: true, maxSockets: 1 });
+  }
+
+  override createConnection(...args: Parameters<http.Agent['createConnection']>): ReturnType<http.Agent['createConnection']> {
+    const socket = super.createConnection(...args);
+    if (socket) {
+      socket.on('data', () => {
+        socket.pause();
+        setTimeout(() => socket.resume(), 30);
+      });
+    }
+    return socket;
+  }
+}
+
 export class PerCallClient {
   private readonly client: Client;
   private failure: Error | undefined;
@@ -38,9 +55,10 @@ export class PerCallClient {
   /** Requests sent with an Authorization header. */
   withCredentials = 0;
 
-  constructor(port: number, user: string, password: string, mode: 'per-call' | 'cookie' = 'per-call') {
+  /** `slow`: a slow reader (cookie mode): its socket pauses 30 ms after every chunk it reads. */
+  constructor(port: number, user: string, password: string, mode: 'per-call' | 'cookie' = 'per-call', slow = false) {
     const authorization = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
-    this.agent = mode === 'cookie' ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : undefined;
+    this.agent = mode === 'cookie' ? (slow ? new SlowAgent() : new http.Agent({ keepAlive: true, maxSockets: 1 })) : undefined;
     const headers: Record<string, string> = mode === 'cookie' ? { Authorization: authorization } : { Connection: 'close', Authorization: authorization };
     const connection = thrift.createHttpConnection('127.0.0.1', port, { path: '/cliservice', headers, nodeOptions: { agent: this.agent ?? false } });
     connection.on('error', (err: Error) => (this.failure = err));
@@ -80,7 +98,7 @@ export class PerCallClient {
     this.sessionHandle = open.sessionHandle;
   }
 
-  /** Runs `sql` asynchronously as Hive JDBC does; its first string column's values, or the error status. */
+  /** Runs `sql` asynchronously as Hive JDBC does; its last string column's values (SET k: the value), or the error status. */
   async query(sql: string, sessionHandle = this.sessionHandle, maxRows = 100): Promise<string[] | Status> {
     const exec = await this.call(() => this.client.ExecuteStatement({ sessionHandle, statement: sql, runAsync: true }));
     if (exec.status.statusCode > 1) return exec.status;
@@ -94,7 +112,7 @@ export class PerCallClient {
     const rows = await this.call(() => this.client.FetchResults({ operationHandle, orientation: 0, maxRows }));
     if (rows.status.statusCode > 1) return rows.status;
     await this.call(() => this.client.CloseOperation({ operationHandle }));
-    return [...(rows.results?.columns?.find((c) => c.stringVal)?.stringVal?.values ?? [])];
+    return [...((rows.results?.columns ?? []).filter((c) => c.stringVal).at(-1)?.stringVal?.values ?? [])];
   }
 
   async close(): Promise<void> {
