@@ -206,6 +206,7 @@ export class HttpRequests {
    */
   nodeLost(node: string, reason: string): boolean {
     const lost = this.inFlight.splice(0);
+    if (lost.length === 0) return true; // between calls: only a keep-alive connection closed
     if (lost.some((r) => !r.session)) return false;
     for (const r of lost) this.table.resume(r.session!, node, reason);
     this.busy = true;

@@ -44,7 +44,8 @@ export function readMessage(buf: Buffer, kind: 'request' | 'response', limits: H
   if (framing.kind === 'chunked' && kind === 'request') return { kind: 'unreadable', reason: 'a chunked request body' };
   const end = bodyEnd(buf, head.end, framing, limits.maxBodyBytes);
   if (end.kind === 'incomplete') return end;
-  if (end.kind !== 'end') return { kind: 'unreadable', reason: end.kind === 'too-large' ? 'body too large' : end.reason };
+  // Not end.reason: it may quote bytes of the body.
+  if (end.kind !== 'end') return { kind: 'unreadable', reason: end.kind === 'too-large' ? 'body too large' : 'malformed chunked body' };
   const raw = buf.subarray(head.end, end.end);
   const body = framing.kind === 'chunked' ? dechunk(raw) : Buffer.from(raw);
   return { kind: 'whole', message: { head, end: end.end, body, status } };
