@@ -146,17 +146,18 @@ describe('onActiveLost: resume (HTTP)', () => {
   }, 20_000);
 });
 
-const cases: Array<[fault: Fault, keep: boolean]> = [
-  ['hang', false],
-  ['demote', false],
-  ['demote', true],
+const cases: Array<[fault: Fault, keep: boolean, auth: 'plain' | 'nosasl']> = [
+  ['hang', false, 'plain'],
+  ['demote', false, 'plain'],
+  ['demote', true, 'plain'],
+  ['kill', false, 'nosasl'], // no authentication: hive-driver sends no Authorization header
 ];
 
 describe.runIf(process.env.RESUME_MATRIX === '1')('resume matrix (HTTP)', () => {
   test.each(cases)(
-    'HTTP, %s (old active keeps its connections: %s)',
-    async (fault, keep) => {
-      const r = await rig('resume', 'plain', keep, undefined, { transport: 'http' });
+    'HTTP, %s (old active keeps its connections: %s, auth %s)',
+    async (fault, keep, auth) => {
+      const r = await rig('resume', auth, keep, undefined, { transport: 'http' });
       await httpFailover(r, fault);
       expectNoCredential(r);
     },
