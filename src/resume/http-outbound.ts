@@ -8,7 +8,7 @@ import { cookieHeaderWithout, editHead, requestCookies, withBody, type WholeMess
 import { header } from '../wire/http-message.js';
 import { clientSessionName, withSessionName } from '../wire/tcli-compose.js';
 import type { CallView } from '../wire/tcli-view.js';
-import { AUTH_COOKIE } from './http-reattach.js';
+import { AUTH_COOKIE } from './http-cookies.js';
 import type { HttpSession } from './http-session.js';
 
 /** The OpenSession request named, and what its session keeps; {} when the body cannot be read. */

@@ -12,9 +12,9 @@ import type { NodeReader } from '../session/node-reader.js';
 import { readMessage, setCookies, thriftRequest, type HttpLimits, type WholeMessage } from '../wire/http-exchange.js';
 import { closeOperationCall, executeStatementCall, withSessionName } from '../wire/tcli-compose.js';
 import { handleBytes, readReplyView, type ReplyView } from '../wire/tcli-view.js';
+import { AUTH_COOKIE } from './http-cookies.js';
 import { ResumeError } from './reattach.js';
 
-export const AUTH_COOKIE = 'hive.server2.auth';
 const SUCCESS_CODES = new Set([0, 1]);
 
 /** What a POST to the node carries besides its body. Memory only, never logged. */

@@ -10,7 +10,7 @@ import { header, type HttpHead } from '../wire/http-message.js';
 import { handleBytes, readCall, readReplyView, type ReplyView } from '../wire/tcli-view.js';
 import type { Reply, Request, RequestPort } from './http-request.js';
 import { namedOpenSession, outbound, withAuthorization } from './http-outbound.js';
-import { AUTH_COOKIE } from './http-reattach.js';
+import { AUTH_COOKIE } from './http-cookies.js';
 import { routeOf, type HttpSession } from './http-session.js';
 import type { HttpSessionTable } from './http-session-table.js';
 import { lostOperation, outcomeUnknown } from './operations.js';
@@ -193,7 +193,10 @@ export class HttpRequests {
     const { call, session } = req;
     if (!call) return;
     if (req.open && reply.view.session) {
-      const opened = this.table.opened(this.port.id, handleBytes(reply.message, reply.view.session), node, req.open, routeOf(req.msg.head));
+      const route = routeOf(req.msg.head);
+      // Sent with a cookie alone: the login is the one the node set that cookie for.
+      const login = { ...route, authorization: route.authorization ?? this.table.cookieLogin(req.msg.head) };
+      const opened = this.table.opened(this.port.id, handleBytes(reply.message, reply.view.session), node, req.open, login);
       for (const value of setCookies(msg.head, AUTH_COOKIE)) opened.cookieSet(value, node);
     } else if (session) this.table.learned(session, { call, message: req.msg.body, ...(req.kind && { kind: req.kind }) }, reply);
   }

@@ -10,8 +10,10 @@ import type { RouterObserver } from '../observe.js';
 import type { ClusterState, StateChange } from '../cluster/cluster-state.js';
 import type { HttpOpenKit } from '../handshake/handshake.js';
 import { readMessage } from '../wire/http-exchange.js';
+import type { HttpHead } from '../wire/http-message.js';
 import { handleBytes, handleKey, readCall, type CallView, type ReplyView } from '../wire/tcli-view.js';
 import type { Pending } from './session-ledger.js';
+import { CookieLogins } from './http-cookies.js';
 import { reattachHttp, type HttpRoute } from './http-reattach.js';
 import { HttpSession } from './http-session.js';
 import type { ResumeFailure } from './reattach.js';
@@ -23,6 +25,7 @@ const SWEEP_MS = 60_000;
 export class HttpSessionTable {
   private readonly sessions = new Map<string, HttpSession>();
   private readonly byOperation = new Map<string, HttpSession>();
+  private readonly cookies = new CookieLogins();
   private readonly sweeper: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
@@ -49,7 +52,7 @@ export class HttpSessionTable {
 
   /** A node answered an OpenSession with a success: the session is kept from here. */
   opened(id: number, clientHandle: Buffer, nodeName: string, kit: HttpOpenKit, route: HttpRoute): HttpSession {
-    const session = new HttpSession(id, clientHandle, nodeName, kit, route, HISTORY_LIMITS);
+    const session = new HttpSession(id, clientHandle, nodeName, kit, route, HISTORY_LIMITS, this.cookies);
     this.sessions.set(clientHandle.toString('hex'), session);
     return session;
   }
@@ -59,6 +62,11 @@ export class HttpSessionTable {
     if (call.session) return this.sessions.get(handleBytes(body, call.session).toString('hex'));
     if (call.operation) return this.byOperation.get(handleKey(handleBytes(body, call.operation)));
     return undefined;
+  }
+
+  /** An OpenSession sent with a cookie alone (Hive JDBC after its first call): the login a node set that cookie for. */
+  cookieLogin(head: HttpHead): string | undefined {
+    return this.cookies.owners(head).find((o) => o.authorization !== undefined)?.authorization;
   }
 
   /** A new connection's first request names a session kept here, under the login that opened it. */
@@ -111,6 +119,7 @@ export class HttpSessionTable {
       this.drop(session);
       dropped++;
     }
+    this.cookies.sweep(before);
     if (dropped > 0) this.log.debug({ dropped, kept: this.sessions.size }, 'idle HTTP sessions forgotten (resumeHttpIdleMs)');
   }
 
@@ -172,5 +181,6 @@ export class HttpSessionTable {
     this.unsubscribe();
     this.sessions.clear();
     this.byOperation.clear();
+    this.cookies.clear();
   }
 }

@@ -6,13 +6,10 @@ import { createHash } from 'node:crypto';
 import type { HttpOpenKit } from '../handshake/handshake.js';
 import type { HttpHead } from '../wire/http-message.js';
 import { header } from '../wire/http-message.js';
-import { requestCookies } from '../wire/http-exchange.js';
-import { AUTH_COOKIE, type HttpRoute } from './http-reattach.js';
+import type { CookieLogins } from './http-cookies.js';
+import type { HttpRoute } from './http-reattach.js';
 import { SessionLedger } from './session-ledger.js';
 import type { HistoryLimits } from './history.js';
-
-/** Cookies remembered per session, at most (a client gets a new one after each failover). */
-const MAX_COOKIES = 16;
 
 export type HttpSessionState = 'open' | 'resuming' | 'failed';
 
@@ -43,8 +40,6 @@ export class HttpSession {
   readonly ledger: SessionLedger;
   /** The client-visible operation handles of this session (their keys), to drop them with it. */
   readonly ops = new Set<string>();
-  /** Auth cookie value -> the node that issued it. */
-  private readonly cookies = new Map<string, string>();
   private waiters: Array<() => void> = [];
   /** The node's cookie the router got at the last resume (used when no Authorization is kept). */
   routerCookie: string | undefined;
@@ -58,6 +53,7 @@ export class HttpSession {
     public kit: HttpOpenKit,
     public route: HttpRoute,
     limits: HistoryLimits,
+    private readonly cookies: CookieLogins,
   ) {
     this.login = loginOf(route.authorization);
     this.ledger = new SessionLedger(limits);
@@ -69,11 +65,11 @@ export class HttpSession {
     return basicUser(this.route.authorization);
   }
 
-  /** Whether a request comes from the login that opened this session (never swapped otherwise). */
+  /** Whether a request comes from the login that opened this session (never swapped otherwise): its Authorization header, or a cookie set for that login. */
   honours(head: HttpHead): boolean {
     const auth = header(head, 'authorization').at(-1);
     if (auth !== undefined) return loginOf(auth) === this.login;
-    if (requestCookies(head, AUTH_COOKIE).some((v) => this.cookies.has(v))) return true;
+    if (this.cookies.owners(head).some((o) => o.login === this.login)) return true;
     return this.login === '';
   }
 
@@ -84,16 +80,14 @@ export class HttpSession {
     if (auth !== undefined) this.route = { ...this.route, authorization: auth };
   }
 
-  /** The node `node` set this auth cookie for a request of this session. */
+  /** The node `node` set this auth cookie on its answer to a call of this session. */
   cookieSet(value: string, node: string): void {
-    this.cookies.delete(value);
-    this.cookies.set(value, node);
-    if (this.cookies.size > MAX_COOKIES) this.cookies.delete(this.cookies.keys().next().value!);
+    this.cookies.set(value, { login: this.login, authorization: this.route.authorization, node });
   }
 
-  /** A cookie another node issued: the current node would answer it with a 401. */
+  /** A cookie another node set: the current node would answer it with a 401. */
   stale(value: string): boolean {
-    const node = this.cookies.get(value);
+    const node = this.cookies.node(value);
     return node !== undefined && node !== this.nodeName;
   }
 

@@ -34,7 +34,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-test('a kept handle is honoured for the login that opened it only: its Authorization header, or a cookie a node set for it', () => {
+test('a kept handle is honoured for the login that opened it only: its Authorization header, or a cookie a node set for that login', () => {
   const t = table();
   const session = t.opened(1, Buffer.alloc(32, 7), 'a', kit, route);
   expect(t.lookup(...naming(7))).toBe(session);
@@ -46,6 +46,13 @@ test('a kept handle is honoured for the login that opened it only: its Authoriza
   expect(session.honours(head(['cookie', 'other=1; hive.server2.auth=c1']))).toBe(true);
   // Another login that also carries a cookie of this session is still another login.
   expect(session.honours(head(['authorization', BOB], ['cookie', 'hive.server2.auth=c1']))).toBe(false);
+  // A cookie stands for a login (Hive JDBC's cookie store is per connection, not per session).
+  const second = t.opened(2, Buffer.alloc(32, 9), 'a', kit, route);
+  const bobs = t.opened(3, Buffer.alloc(32, 10), 'a', kit, { ...route, authorization: BOB });
+  expect(second.honours(head(['cookie', 'hive.server2.auth=c1']))).toBe(true);
+  expect(bobs.honours(head(['cookie', 'hive.server2.auth=c1']))).toBe(false);
+  expect(t.cookieLogin(head(['cookie', 'hive.server2.auth=c1']))).toBe(ALICE);
+  expect(t.cookieLogin(head(['cookie', 'hive.server2.auth=c2']))).toBeUndefined();
   expect(session.stale('c1')).toBe(false);
   session.nodeName = 'b';
   expect(session.stale('c1')).toBe(true); // node a's cookie, the session lives on b now

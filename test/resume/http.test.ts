@@ -129,6 +129,24 @@ describe('onActiveLost: resume (HTTP)', () => {
     await Promise.all(clients.map((c) => c.close()));
   }, 30_000);
 
+  test('a second OpenSession on a keep-alive connection is named too: both sessions reattach to their own applications', async () => {
+    const r = await rig('resume', 'plain', false, undefined, { transport: 'http' });
+    const jdbc = new PerCallClient(r.router.port, 'alice', PASSWORD, 'cookie');
+    await jdbc.open();
+    const first = jdbc.sessionHandle;
+    await jdbc.open(); // not the connection's first request: named by the resumable connection, not the handshake
+    const second = jdbc.sessionHandle;
+    const apps = [await jdbc.query('SET spark.app.id', first), await jdbc.query('SET spark.app.id', second)];
+    expect(apps[0]).not.toEqual(apps[1]);
+    const after = await fail(r, 'kill');
+    expect([await jdbc.query('SET spark.app.id', first), await jdbc.query('SET spark.app.id', second)]).toEqual(apps);
+    expect(await jdbc.query('SELECT node', second)).toEqual(['b']);
+    const resumed = r.router.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('session resumed') && l.reattached === true);
+    expect(resumed).toHaveLength(2);
+    await after();
+    await jdbc.close();
+  }, 20_000);
+
   test('the new active refuses the login: the session is not resumed, its next call closes the connection, a log line says why', async () => {
     const r = await rig('resume', 'plain', false, undefined, { transport: 'http', usersOnB: { alice: 'another-password' } });
     const s = await openHiveSession(r.target);
