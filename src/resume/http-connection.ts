@@ -2,8 +2,7 @@
 // client socket, and a keep-alive socket to the node its sessions live on, which can change under
 // it (after a failover the next request goes on a connection to the new active). It cuts both
 // streams into whole HTTP messages (http-requests.ts does the rest); a stream it cannot read makes
-// it a plain pipe, closed at a failover as with close. Listeners attached once, removed by
-// reference; one teardown; one closing line.
+// it a plain pipe, closed at a failover as with close. Listeners attached once, removed by reference.
 import type net from 'node:net';
 import type { Logger } from '../log.js';
 import type { SessionSummary } from '../observe.js';
@@ -63,7 +62,6 @@ export class HttpConnection implements RegisteredSession, RequestPort {
     if (this.summary) return Promise.resolve(this.summary);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
-
   /** `received`: what the node said during the handshake, not relayed yet; `unsent`: client bytes not sent yet. */
   start(received: Buffer, unsent: Buffer, clientEnded: boolean): void {
     const { client } = this.init;
@@ -106,7 +104,8 @@ export class HttpConnection implements RegisteredSession, RequestPort {
 
   private readonly onClientData = (chunk: Buffer): void => {
     this.bytesFromClient += chunk.length;
-    if (this.piped) return void this.link?.socket.write(chunk);
+    // Piped: to the node, or kept while its node is dialled.
+    if (this.piped) return void (this.link ? this.link.socket.write(chunk) : (this.clientBuf = Buffer.concat([this.clientBuf, chunk])));
     const cut = eachMessage(this.clientBuf.length ? Buffer.concat([this.clientBuf, chunk]) : chunk, 'request', this.init.limits, (raw, msg) => {
       this.requests.onRequest(Buffer.from(raw), msg);
       return !this.piped;
@@ -132,16 +131,20 @@ export class HttpConnection implements RegisteredSession, RequestPort {
     unreadable: (why, pending) => this.pipe(why, pending),
   };
 
-  /** Stop reading messages: bytes flow unchanged from here, and a failover closes the client. */
+  /** Stop reading messages: bytes flow unchanged from here (to the active node if none is open), and a failover closes the client. */
   private pipe(why: string, fromNode?: Buffer): void {
     if (!fromNode && !this.requests.idle) return this.destroy(`unreadable HTTP between calls: ${why}`);
     this.piped = why;
     this.responses?.stop();
     this.init.log.info({ conn: this.id, why }, 'HTTP connection no longer resumable: it is piped unread from here');
-    if (!this.link) return this.destroy(`unreadable HTTP with no node: ${why}`);
-    if (this.clientBuf.length) this.link.socket.write(this.clientBuf);
     if (fromNode?.length) this.toClient(fromNode);
-    this.clientBuf = Buffer.alloc(0);
+    const flush = (ok: boolean): void => {
+      if (!ok || !this.link) return this.destroy(`unreadable HTTP and no node to pipe it to: ${why}`);
+      this.link.socket.write(this.clientBuf);
+      this.clientBuf = Buffer.alloc(0);
+    };
+    if (this.link) flush(true);
+    else void this.send(undefined, Buffer.alloc(0)).then(flush);
   }
 
   async send(target: string | undefined, bytes: Buffer): Promise<boolean> {
@@ -207,7 +210,6 @@ export class HttpConnection implements RegisteredSession, RequestPort {
   private note(reason: string): void {
     this.reason ??= reason;
   }
-
   destroy(reason: string): void {
     this.note(reason);
     this.requests.clear();
