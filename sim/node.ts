@@ -161,6 +161,7 @@ export class SimNode {
         setRole: (role, leaderRestUrl, leaderThriftUrl) => this.setRole(role, leaderRestUrl, leaderThriftUrl),
         delayReplies: (method, ms) => this.delays.set(method, ms),
         stats: () => this.stats,
+        forgetCookies: () => this.cookies.clear(),
         gate,
         restCounters: this.counters,
       },

@@ -15,6 +15,8 @@ export interface RestHost {
   setRole(role: SimRole, leaderRestUrl?: string, leaderThriftUrl?: string): void;
   /** Throws RangeError on a bad ms. */
   delayReplies(method: string, ms: number): void;
+  /** Forgets the HTTP auth cookies it issued (as expired cookies are): their next use earns a 401. */
+  forgetCookies(): void;
   gate(fn: () => void): void;
   /** What `GET /_sim/stats` answers (SimNodeStats). */
   stats(): unknown;
@@ -66,6 +68,12 @@ function route(host: RestHost, api: RestApi, logger: Logger, req: http.IncomingM
   }
   if (url.pathname === '/_sim/delay') {
     delayControl(host, req, res, url);
+    return;
+  }
+  if (url.pathname === '/_sim/forget-cookies' && req.method === 'POST') {
+    host.forgetCookies();
+    res.writeHead(204);
+    res.end();
     return;
   }
   if (host.role() === 'leader') {

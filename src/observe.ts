@@ -36,6 +36,8 @@ export interface RouterObserver {
   localError(): void;
   /** onActiveLost: resume: a session moved to the new active (`reattached`: same Livy session). */
   sessionResumed?(r: { from: string; to: string; transport: string; ms: number; replayed: number; reattached: boolean }): void;
+  /** A resumable HTTP client connection now talks to another node (its sessions moved there). */
+  connectionMoved?(from: string, to: string, transport: string): void;
   /** A session could not be resumed and was closed; `reason` is a small fixed set. */
   resumeFailed?(reason: string): void;
   /** A resumed session ended: its reattached Livy session is not stopped (it lives until Livy's timeout). */

@@ -13,6 +13,8 @@ import { isLocalError } from './upstream/local-errors.js';
 import { closeOnActiveLost } from './cluster/close-on-failover.js';
 import { openResumable } from './resume/open-resumable.js';
 import { ResumeCoordinator } from './resume/resume-coordinator.js';
+import { HttpSessionTable } from './resume/http-session-table.js';
+import { openResumableHttp } from './resume/open-resumable-http.js';
 import { SessionRegistry } from './session/registry.js';
 import { HoldQueue } from './cluster/hold-queue.js';
 import { ReadyConnections } from './upstream/ready-connections.js';
@@ -65,6 +67,8 @@ export class Router {
   private readonly log: Logger;
   private readonly observer: RouterObserver;
   private readonly resume: ResumeCoordinator;
+  /** onActiveLost: resume, HTTP: the sessions kept across the clients' TCP connections. */
+  private readonly httpSessions: HttpSessionTable;
 
   constructor(opts: RouterOptions) {
     const { log } = opts;
@@ -84,6 +88,11 @@ export class Router {
     );
     this.stopClosingOnFailover = closeOnActiveLost(this.cluster, this.registry, () => this.config, log);
     this.resume = new ResumeCoordinator(this.cluster, this.registry, () => this.config, log, this.observer);
+    this.httpSessions = new HttpSessionTable(this.cluster, this.resume, () => this.config, log, this.observer);
+  }
+
+  private httpDeps() {
+    return { registry: this.registry, cluster: this.cluster, config: () => this.config, log: this.log, observer: this.observer };
   }
 
   get currentConfig(): RouterConfig {
@@ -103,6 +112,8 @@ export class Router {
       observer: this.observer,
       handshakes: this.handshakes,
       openResumable: (req, kit) => openResumable(this.resume, this.registry, req, kit),
+      openResumableHttp: (req) => openResumableHttp({ table: this.httpSessions, ...this.httpDeps() }, req),
+      claimsHttp: (first) => this.httpSessions.claims(first),
       nextId: () => ++this.lastId,
     };
     try {
@@ -118,7 +129,8 @@ export class Router {
         this.log.info({ address: `${bound.address.address}:${bound.address.port}`, transport: l.transport }, 'listening');
       }
       if (this.config.onActiveLost === 'resume') {
-        const what = 'binary SASL PLAIN and NOSASL sessions move to the new active; TLS, Kerberos and HTTP sessions are closed as with close';
+        const what =
+          'binary SASL PLAIN, NOSASL and HTTP (Basic or no auth) sessions move to the new active; TLS and Kerberos sessions are closed as with close';
         this.log.info({ onActiveLost: 'resume' }, `onActiveLost=resume: ${what} (docs/failover.md)`);
       }
     } catch (err) {
@@ -188,6 +200,7 @@ export class Router {
     this.listeners = [];
     this.stopClosingOnFailover();
     this.resume.stop();
+    this.httpSessions.stop();
     this.ready.close();
     this.hold.close();
     // After the listeners closed: no refusal comes after this, and none held back goes unlogged.

@@ -98,6 +98,11 @@ export const configSchema = z
     onActiveLost: z.enum(['close', 'keep', 'resume'], { error: 'must be close, keep or resume' }).default('close'),
     /** With onActiveLost=resume: sessions re-opened on the new active at the same time, at most. */
     resumeConcurrency: count(16),
+    /**
+     * With onActiveLost=resume, HTTP mode: a session no request named for this long is forgotten
+     * (its kept login too) and is not resumed at a later failover. Livy's HTTP idle timeout: 30 min.
+     */
+    resumeHttpIdleMs: ms(1_800_000),
     /** With onActiveLost=close: wait this long before closing (lets running queries finish). */
     activeLostGraceMs: ms(0, { allowZero: true }),
     /** While no node is active, new connections wait up to holdMs for one. */

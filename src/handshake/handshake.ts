@@ -58,6 +58,18 @@ export interface ResumeKit {
   readonly sessionName: string;
 }
 
+/**
+ * What a resumable HTTP connection's handshake kept of a first OpenSession (onActiveLost: resume):
+ * memory only, never logged (the call may carry a password).
+ */
+export interface HttpOpenKit {
+  /** The OpenSession body (an unframed Thrift call) as sent to the node, with the session's livy.session.name. */
+  readonly openSession: Buffer;
+  /** The client's OpenSession body before the router named it (for a fresh session under a new name). */
+  readonly clientOpenSession: Buffer;
+  readonly sessionName: string;
+}
+
 export interface CommittedStream {
   readonly fromClient: Buffer;
   readonly toClient: Buffer;
@@ -68,6 +80,10 @@ export interface Handshake {
   readonly transport: string;
   /** Set when this session can be resumed on another node (resume mode, PLAIN or NOSASL). */
   readonly resumeKit?: ResumeKit;
+  /** Set when an HTTP connection's first request was read whole (resume mode): it can be owned by resume/http-*. */
+  readonly httpResumable?: boolean;
+  /** Set when that first request was an OpenSession (named by the router unless the client named it). */
+  readonly httpKit?: HttpOpenKit;
   /** True once a complete first message is here: only then is a node dialled. */
   readonly readyToDial: boolean;
   /** The user the client logs in as, where the router can read it (SASL PLAIN); never a password. */

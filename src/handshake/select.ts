@@ -9,13 +9,14 @@ import { Incomplete, readMessageHeader, Reader } from '../wire/thrift-codec.js';
 import { openSessionErrorReply } from '../wire/thrift-writer.js';
 import { TlsPassthrough } from './tls.js';
 import { ResumableBinaryHandshake } from './resumable-binary.js';
+import { ResumableHttpHandshake } from './resumable-http.js';
 
 export interface HandshakeContext {
   listenerTransport: 'binary' | 'http' | 'auto';
   nodeTransport: 'binary' | 'http';
   maxBytes: number;
   maxHeaderBytes: number;
-  /** onActiveLost: resume: binary sessions keep what a resume needs (resumable-binary.ts). */
+  /** onActiveLost: resume: sessions keep what a resume needs (resumable-binary.ts, resumable-http.ts). */
   resume: boolean;
 }
 
@@ -46,7 +47,9 @@ export function selectHandshake(protocol: ClientProtocol, firstBytes: Buffer, ct
       if (ctx.nodeTransport === 'binary') {
         return refuseHttp(`this Livy cluster speaks binary Thrift, not HTTP; use ${BINARY_URL}`);
       }
-      return { kind: 'handshake', handshake: new HttpHandshake({ maxHeaderBytes: ctx.maxHeaderBytes, maxBodyBytes: ctx.maxBytes }) };
+      const limits = { maxHeaderBytes: ctx.maxHeaderBytes, maxBodyBytes: ctx.maxBytes };
+      const http = new HttpHandshake(limits);
+      return { kind: 'handshake', handshake: ctx.resume ? new ResumableHttpHandshake(http, limits) : http };
     }
     case 'sasl':
     case 'nosasl': {

@@ -12,6 +12,7 @@ import { NodeTrial, type TrialResult } from '../upstream/node-trial.js';
 import { hexPreview } from '../wire/classify.js';
 import type { SocketPreset } from './inherited-options.js';
 import { openSession } from './open-session.js';
+import { claimedByKeptSession, handOverCommitted, handOverKept } from './http-handover.js';
 
 /**
  * One client connection, from accept to 'close' (Envoy's downstream connection): wait for a
@@ -96,11 +97,8 @@ export class DownstreamConnection {
   /** True once a handshake parser is chosen for the client's transport. */
   private selectTransport(): boolean {
     const sel = selectForClient(this.pending, this.listener.transport, this.ctx.config());
-    if (sel.kind === 'need-more') return false;
-    if (sel.kind === 'refuse') {
-      this.refuse(sel.reason, sel.reply);
-      return false;
-    }
+    if (sel.kind === 'refuse') this.refuse(sel.reason, sel.reply);
+    if (sel.kind !== 'handshake') return false;
     this.handshake = sel.handshake;
     this.debug({ transport: sel.handshake.transport }, 'client transport');
     return true;
@@ -121,6 +119,12 @@ export class DownstreamConnection {
   /** A complete first message is here: wait for an active node if a failover is under way, else try the nodes. */
   private begin(): void {
     clearTimeout(this.firstBytesTimer);
+    if (claimedByKeptSession(this.handshake!, this.ctx)) {
+      this.state = 'committed';
+      this.detach();
+      handOverKept(this.handshake!, this.ctx, this.asClient());
+      return this.cleanUp('committed');
+    }
     if (ActiveWait.holdFirst(this.ctx)) this.holdThenTry();
     else this.tryNodes();
   }
@@ -192,13 +196,18 @@ export class DownstreamConnection {
     this.state = 'committed';
     // Not paused: the session takes both sockets in this same call, before any I/O callback can run.
     this.detach();
+    if (this.handshake!.httpResumable && handOverCommitted(this.handshake!, this.ctx, this.asClient(), result, this.log)) return this.cleanUp('committed');
     this.writeAll(result.toClient);
     const hs = this.handshake!;
     const primed = this.ctx.config().session.observe ? hs.committedStream() : undefined;
     this.cleanUp('committed');
     this.debug({ node: result.node.config.name, transport: hs.transport, proof: result.proof }, 'connection opened');
-    const { id, socket, clientAddress, clientEnded, inherited } = this;
-    openSession(this.ctx, hs, primed, result, { id, socket, clientAddress, clientEnded, heldMs: this.ownWait?.heldMs ?? 0, inherited });
+    openSession(this.ctx, hs, primed, result, { ...this.asClient(), inherited: this.inherited });
+  }
+
+  /** The client as the session owners take it. */
+  private asClient() {
+    return { id: this.id, client: this.socket, clientAddress: this.clientAddress, clientEnded: this.clientEnded, heldMs: this.ownWait?.heldMs ?? 0 };
   }
 
   /** One write for the node's answer (SASL COMPLETE + OpenSession reply): cheaper than two writes or a writev. */

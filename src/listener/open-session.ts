@@ -11,7 +11,7 @@ import type { SocketPreset } from './inherited-options.js';
 
 export interface CommittedClient {
   readonly id: number;
-  readonly socket: net.Socket;
+  readonly client: net.Socket;
   readonly clientAddress: string;
   readonly clientEnded: boolean;
   readonly heldMs: number;
@@ -32,7 +32,7 @@ export function openSession(
   const filter = observeFilter(primed, { transport, conn: c.id, user, log: ctx.log, observer: ctx.observer, session: opts });
   const req = {
     id: c.id,
-    client: c.socket,
+    client: c.client,
     node: result.socket,
     nodeReader: result.reader,
     nodeName: result.node.config.name,

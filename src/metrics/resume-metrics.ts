@@ -42,7 +42,8 @@ export class ResumeMetrics {
     this.resumedTotal.inc({ reattached: String(r.reattached) });
     this.replayed.inc(r.replayed);
     this.time.observe(r.ms / 1000);
-    this.moveOpen(r.from, r.to, r.transport);
+    // An HTTP session is not a connection: its client's connections move themselves (connectionMoved).
+    if (r.transport !== 'http') this.moveOpen(r.from, r.to, r.transport);
   }
 
   failed(reason: string): void {

@@ -227,11 +227,12 @@ export class RouterMetrics implements RouterObserver {
     this.localErrors.inc();
   }
 
-  private readonly resume = new ResumeMetrics(this.registry, (from, to, transport) => {
-    // The connection is open on its new node now (sessionClosed will name that one).
+  /** The connection is open on its new node now (sessionClosed will name that one). */
+  readonly connectionMoved = (from: string, to: string, transport: string): void => {
     this.open.add(from, transport, -1);
     this.open.add(to, transport, 1);
-  });
+  };
+  private readonly resume = new ResumeMetrics(this.registry, this.connectionMoved);
   sessionResumed(r: ResumedSession): void {
     this.resume.resumed(r);
   }

@@ -49,22 +49,38 @@ export class ResumeCoordinator implements ResumeHost {
   }
 
   async reattach(session: ResumeSubject, lost: string): Promise<{ node: string; result: Reattached }> {
+    return this.within(this.users.get(session) ?? '', session.kit.login.length > 0, lost, (target, deadline, loginAccepted) =>
+      reattach(target, session.kit, session.historyStatements, {
+        connectTimeoutMs: this.config().connectTimeoutMs,
+        deadline,
+        maxBytes: this.maxBytes,
+        // The user's other sessions need not wait for this one's OpenSession and replay.
+        onLoginAccepted: loginAccepted,
+      }),
+    );
+  }
+
+  /**
+   * Runs `work` against the active node that is not `lost`, in a resume slot (at most
+   * resumeConcurrency at a time). `login`: the work repeats `user`'s login, so it waits while
+   * another session of that user re-logs in, and is not tried when the new active refused the
+   * user a moment ago (relogin-gate.ts). Throws ResumeError.
+   */
+  async within<T>(
+    user: string,
+    login: boolean,
+    lost: string,
+    work: (target: DialTarget, deadline: number, loginAccepted: () => void) => Promise<T>,
+  ): Promise<{ node: string; result: T }> {
     const config = this.config();
     const deadline = Date.now() + config.holdMs + config.handshake.timeoutMs;
-    // A session that repeats a login waits while another session of its user re-logs in.
-    const settle = session.kit.login.length > 0 ? await this.relogins.enter(this.users.get(session) ?? '') : undefined;
+    const settle = login ? await this.relogins.enter(user) : undefined;
     let verdict: ReloginVerdict = 'unknown';
     try {
       await this.slot(deadline);
       try {
         const target = await this.activeOtherThan(lost, Date.now() + config.holdMs);
-        const result = await reattach(target, session.kit, session.historyStatements, {
-          connectTimeoutMs: config.connectTimeoutMs,
-          deadline,
-          maxBytes: this.maxBytes,
-          // The user's other sessions need not wait for this one's OpenSession and replay.
-          onLoginAccepted: () => settle?.('accepted'),
-        });
+        const result = await work(target, deadline, () => settle?.('accepted'));
         verdict = 'accepted';
         return { node: target.name, result };
       } finally {
@@ -76,6 +92,11 @@ export class ResumeCoordinator implements ResumeHost {
     } finally {
       settle?.(verdict);
     }
+  }
+
+  /** A re-login of `user` was refused: its other sessions are not re-logged in for holdMs. */
+  refused(user: string): void {
+    this.relogins.refuse(user);
   }
 
   /**
@@ -132,7 +153,7 @@ export class ResumeCoordinator implements ResumeHost {
   }
 
   failed(session: ResumeSubject, from: string, reason: ResumeFailure, message: string): void {
-    if (reason === 'login-refused') this.relogins.refuse(this.users.get(session) ?? '');
+    if (reason === 'login-refused') this.refused(this.users.get(session) ?? '');
     this.log.warn({ conn: session.id, from, reason, why: message }, 'session not resumed: the client is closed');
     this.observer.resumeFailed?.(reason);
   }

@@ -10,7 +10,7 @@ const SESSIONS = 12;
 
 describe('onActiveLost: resume, bounded concurrency', () => {
   test(`${SESSIONS} sessions, resumeConcurrency 2: b never answers more than 2 OpenSessions at once, and every session resumes`, async () => {
-    const r = await rig('resume', 'plain', false, undefined, { config: 'resumeConcurrency: 2\n', bDelays: { OpenSession: 300 } });
+    const r = await rig('resume', 'plain', false, undefined, { routerConfig: 'resumeConcurrency: 2\n', bDelays: { OpenSession: 300 } });
     const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openHiveSession(r.target)));
     const apps: string[] = [];
     for (const [i, s] of sessions.entries()) {

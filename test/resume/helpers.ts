@@ -16,6 +16,18 @@ afterEach(() => {
 });
 
 export const PASSWORD = 'Res7umePw!q';
+/** A second user of the simulated cluster (HTTP: a handle is honoured only for the login that opened it). */
+export const OTHER_PASSWORD = 'B0b-other-pw';
+
+export interface RigOptions {
+  transport?: 'binary' | 'http';
+  /** The users node b knows, when they differ from a's (a resume whose re-login b refuses). */
+  usersOnB?: Record<string, string>;
+  /** YAML for the router's --config (the nodes and flags come from the command line), e.g. `resumeConcurrency: 2`. */
+  routerConfig?: string;
+  /** Replies node b holds back from the start (method -> ms). */
+  bDelays?: Record<string, number>;
+}
 
 export interface Rig {
   dir: string;
@@ -25,36 +37,32 @@ export interface Rig {
   target: HiveTarget;
 }
 
-/** What some tests change in the rig. */
-export interface RigExtra {
-  /** PLAIN users of each node (default alice on both): a node without a user refuses its login. */
-  users?: { a: Record<string, string>; b: Record<string, string> };
-  /** Replies node b holds back from the start (method -> ms). */
-  bDelays?: Record<string, number>;
-  /** YAML the router reads with --config (the flags still give the nodes), e.g. `resumeConcurrency: 2`. */
-  config?: string;
-}
-
 export async function rig(
   mode: 'resume' | 'close',
   auth: 'plain' | 'nosasl' = 'plain',
   keepConnectionsOnDemote = false,
   tlsDir?: string,
-  extra: RigExtra = {},
+  opts: RigOptions = {},
 ): Promise<Rig> {
+  const { transport = 'binary', usersOnB, routerConfig, bDelays } = opts;
   const dir = mkdtempSync(path.join(tmpdir(), 'lr-resume-'));
   dirs.push(dir);
-  const users = auth === 'plain' ? (extra.users ?? { a: { alice: PASSWORD }, b: { alice: PASSWORD } }) : undefined;
-  const common = { stateDir: dir, auth, keepConnectionsOnDemote, tlsDir };
-  const a = await spawnSimNode({ name: 'a', role: 'leader', users: users?.a, ...common });
-  const b = await spawnSimNode({ name: 'b', role: 'follower', leaderRestUrl: a.restUrl, users: users?.b, delayReplies: extra.bDelays, ...common });
-  const configArgs: string[] = [];
-  if (extra.config !== undefined) {
-    writeFileSync(path.join(dir, 'router.yaml'), extra.config);
-    configArgs.push('--config', path.join(dir, 'router.yaml'));
-  }
+  const users = auth === 'plain' ? { alice: PASSWORD, bob: OTHER_PASSWORD } : undefined;
+  const common = { stateDir: dir, users, auth, keepConnectionsOnDemote, tlsDir, transport };
+  const a = await spawnSimNode({ name: 'a', role: 'leader', ...common });
+  const b = await spawnSimNode({
+    name: 'b',
+    role: 'follower',
+    leaderRestUrl: a.restUrl,
+    delayReplies: bDelays,
+    ...common,
+    ...(usersOnB && { users: usersOnB }),
+  });
   const node = (n: SimNodeProcess) => `${n.name}=127.0.0.1:${n.thriftPort},rest=${n.restPort}`;
+  const configFile = path.join(dir, 'router.yaml');
+  if (routerConfig) writeFileSync(configFile, routerConfig);
   const router = await startRouterProcess([
+    ...(routerConfig ? ['--config', configFile] : []),
     '--node',
     node(a),
     '--node',
@@ -67,9 +75,10 @@ export async function rig(
     'off',
     '--log-level',
     'trace',
-    ...configArgs,
+    '--node-transport',
+    transport,
   ]);
-  const target: HiveTarget = { host: '127.0.0.1', port: router.port, auth, user: 'alice', password: PASSWORD, timeoutMs: 8000 };
+  const target: HiveTarget = { host: '127.0.0.1', port: router.port, auth, user: 'alice', password: PASSWORD, timeoutMs: 8000, transport };
   if (process.env.DEBUG_RESUME) {
     router.child.stdout!.on('data', (d: Buffer) => {
       for (const line of d.toString().split('\n'))

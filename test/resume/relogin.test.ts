@@ -4,14 +4,14 @@
 import { describe, expect, test } from 'vitest';
 import { readSimStats } from '../../sim/spawn.js';
 import { openHiveSession } from '../helpers/sim.js';
-import { PASSWORD, delay, prepare, rig, role, value } from './helpers.js';
+import { OTHER_PASSWORD, delay, prepare, rig, role, value } from './helpers.js';
 
-const BOB_PASSWORD = 'B0b-resume!';
+const BOB_PASSWORD = OTHER_PASSWORD;
 
 describe('onActiveLost: resume, a re-login refused', () => {
   test("3 sessions of alice, 2 of bob, b refuses alice: b sees one login of alice, her sessions close with a reason, bob's resume", async () => {
     const r = await rig('resume', 'plain', false, undefined, {
-      users: { a: { alice: PASSWORD, bob: BOB_PASSWORD }, b: { bob: BOB_PASSWORD } },
+      usersOnB: { bob: BOB_PASSWORD },
     });
     const alice = await Promise.all([1, 2, 3].map(() => openHiveSession(r.target)));
     const bob = await Promise.all([1, 2].map(() => openHiveSession({ ...r.target, user: 'bob', password: BOB_PASSWORD })));

@@ -68,6 +68,6 @@ describe('onActiveLost: resume (binary)', () => {
     const closed = () => router.lines.find((l) => l.msg === 'connection closed');
     for (let i = 0; i < 50 && !closed(); i++) await delay(20);
     expect(closed()).toMatchObject({ transport: 'tls', resume: expect.stringMatching(/^not resumable: TLS/) });
-    expect(router.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('onActiveLost=resume: binary SASL PLAIN and NOSASL'))).toBe(true);
+    expect(router.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('onActiveLost=resume: binary SASL PLAIN, NOSASL and HTTP'))).toBe(true);
   }, 30_000);
 });
