@@ -36,6 +36,7 @@ export function withConfigFlags<T>(y: Argv<T>) {
     })
     .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'log level' })
     .option('log-pretty', { type: 'boolean', describe: 'human-readable logs instead of JSON lines' })
+    .option('log-flush-ms', { type: 'number', describe: 'write log lines in batches within this many ms (0: one write per line)' })
     .option('observe-sessions', {
       type: 'boolean',
       describe: 'decode the Thrift calls of committed sessions for metrics, /status and slow-call logs (session.observe)',
@@ -57,5 +58,6 @@ export interface ConfigArgs extends CmFlags {
   advertise?: string;
   logLevel?: string;
   logPretty?: boolean;
+  logFlushMs?: number;
   observeSessions?: boolean;
 }

@@ -12,6 +12,7 @@ export interface CliFlags extends CmFlags {
   connectTimeoutMs?: number;
   logLevel?: string;
   logPretty?: boolean;
+  logFlushMs?: number;
   check?: string;
   admin?: string;
   restListen?: string;
@@ -108,6 +109,7 @@ export function applyCliFlags(raw: Record<string, unknown>, flags: CliFlags): Ov
   if (flags.connectTimeoutMs !== undefined) values.connectTimeoutMs = flags.connectTimeoutMs;
   if (flags.logLevel !== undefined) setIn(values, 'log', 'level', flags.logLevel);
   if (flags.logPretty !== undefined) setIn(values, 'log', 'pretty', flags.logPretty);
+  if (flags.logFlushMs !== undefined) setIn(values, 'log', 'flushMs', flags.logFlushMs);
   if (flags.check !== undefined) setIn(values, 'health', 'kind', flags.check);
   if (flags.observeSessions !== undefined) setIn(values, 'session', 'observe', flags.observeSessions);
   if (flags.admin === 'off') setIn(values, 'admin', 'enabled', false);

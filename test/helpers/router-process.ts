@@ -28,7 +28,9 @@ export interface RouterProcess {
  * 'listening' log line. `maxOpenFiles`: run it under `ulimit -n` (exec keeps the pid).
  */
 export async function startRouterProcess(args: string[], timeoutMs = 10_000, maxOpenFiles?: number): Promise<RouterProcess> {
-  const argv = [process.execPath, CLI, 'run', '--listen', '127.0.0.1:0', ...args];
+  // Tests read log lines the moment they happen: one write per line unless a test asks for batches.
+  const flush = args.includes('--log-flush-ms') ? [] : ['--log-flush-ms', '0'];
+  const argv = [process.execPath, CLI, 'run', '--listen', '127.0.0.1:0', ...flush, ...args];
   const child =
     maxOpenFiles === undefined
       ? spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
