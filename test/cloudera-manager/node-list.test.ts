@@ -40,7 +40,8 @@ describe('Livy nodes from Cloudera Manager', () => {
       d: livyRole(`${R}d`, '127.0.0.1', d.thriftPort, d.restPort, { roleState: 'STOPPED' }),
     };
     const cm = await startSimCm({ state: cmState([roles.c, roles.a, roles.d, roles.b]) });
-    const files = cmConfigFiles(cm.url, ['health: { kind: ha-status }']);
+    // A generous check timeout: on a loaded 2-core machine a 250 ms check (the default) sometimes marks b and c down.
+    const files = cmConfigFiles(cm.url, ['health: { kind: ha-status, timeoutMs: 1000 }']);
     const router = await startRouterProcess(['--config', files.config, '--log-level', 'info']);
     const admin = await adminPort(router);
 
