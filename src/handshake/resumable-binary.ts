@@ -5,37 +5,26 @@
 // name is what lets the session reattach to the same Livy session (Spark application) elsewhere.
 import { randomUUID } from 'node:crypto';
 import type { BinaryHandshake } from './binary.js';
-import type { ClientCheck, CommittedStream, Handshake, NodeAnswer, Rejection, ResumeKit } from './handshake.js';
+import type { ClientCheck, ResumeKit } from './handshake.js';
+import { EMPTY, NamingHandshake } from './naming-handshake.js';
 import { readSaslFrame, SaslStatus } from '../wire/sasl-frame.js';
 import { MessageSplitter, type BinaryFraming } from '../wire/message-splitter.js';
 import { clientSessionName, withSessionName } from '../wire/tcli-compose.js';
 
-const EMPTY = Buffer.alloc(0);
-
-export class ResumableBinaryHandshake implements Handshake {
+export class ResumableBinaryHandshake extends NamingHandshake {
   /** login: SASL frames not all here yet; call: the first call is held until whole; passing: done. */
   private phase: 'login' | 'call' | 'passing';
-  private held: Buffer = Buffer.alloc(0);
   private login: Buffer = Buffer.alloc(0);
   private readonly framing: BinaryFraming;
   resumeKit: ResumeKit | undefined;
 
   constructor(
-    private readonly inner: BinaryHandshake,
+    inner: BinaryHandshake,
     private readonly maxBytes: number,
   ) {
+    super(inner);
     this.framing = inner.transport === 'sasl' ? 'sasl' : 'nosasl';
     this.phase = this.framing === 'sasl' ? 'login' : 'call';
-  }
-
-  get transport(): string {
-    return this.inner.transport;
-  }
-  get readyToDial(): boolean {
-    return this.inner.readyToDial;
-  }
-  get user(): string | undefined {
-    return this.inner.user;
   }
 
   onClientData(chunk: Buffer): ClientCheck {
@@ -61,9 +50,7 @@ export class ResumableBinaryHandshake implements Handshake {
 
   private pass(bytes: Buffer): ClientCheck {
     this.phase = 'passing';
-    this.held = EMPTY;
-    const check = this.inner.onClientData(bytes);
-    return check.kind === 'ok' ? { ...check, forward: bytes } : check;
+    return this.handOn(bytes);
   }
 
   /** End of the SASL PLAIN login; undefined: wait; -1: not a PLAIN login (not resumable). */
@@ -97,34 +84,5 @@ export class ResumableBinaryHandshake implements Handshake {
     } catch {
       return this.held; // not an OpenSession call, or one we cannot read: not resumable
     }
-  }
-
-  startAttempt(): Buffer {
-    return this.inner.startAttempt();
-  }
-  onNodeData(chunk: Buffer): NodeAnswer {
-    return this.inner.onNodeData(chunk);
-  }
-  takeNodeBytes(): Buffer[] {
-    return this.inner.takeNodeBytes();
-  }
-  nodeGone(reason: string): string {
-    return this.inner.nodeGone(reason);
-  }
-  deliverable(rejection: Rejection): boolean {
-    return this.inner.deliverable(rejection);
-  }
-  ownAnswer(message: string): Buffer | undefined {
-    return this.inner.ownAnswer(message);
-  }
-  timeoutReply(ms: number): Buffer | undefined {
-    return this.inner.timeoutReply(ms);
-  }
-  committedStream(): CommittedStream | undefined {
-    return this.inner.committedStream();
-  }
-  release(): void {
-    this.held = EMPTY;
-    this.inner.release();
   }
 }

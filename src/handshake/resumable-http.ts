@@ -6,35 +6,24 @@
 // is then a plain pipe, closed at a failover as with close.
 import { randomUUID } from 'node:crypto';
 import type { HttpHandshake } from './http.js';
-import type { ClientCheck, CommittedStream, Handshake, HttpOpenKit, NodeAnswer } from './handshake.js';
+import type { ClientCheck, HttpOpenKit } from './handshake.js';
+import { EMPTY, NamingHandshake } from './naming-handshake.js';
 import { readMessage, withBody, type HttpLimits } from '../wire/http-exchange.js';
 import { RequestScanner } from '../wire/http-request-scanner.js';
 import { clientSessionName, withSessionName } from '../wire/tcli-compose.js';
 
-const EMPTY = Buffer.alloc(0);
-
-export class ResumableHttpHandshake implements Handshake {
+export class ResumableHttpHandshake extends NamingHandshake {
   private passing = false;
-  private held: Buffer = EMPTY;
   private readonly scanner: RequestScanner;
   httpResumable = false;
   httpKit: HttpOpenKit | undefined;
 
   constructor(
-    private readonly inner: HttpHandshake,
+    inner: HttpHandshake,
     private readonly limits: HttpLimits,
   ) {
+    super(inner);
     this.scanner = new RequestScanner(limits);
-  }
-
-  get transport(): string {
-    return this.inner.transport;
-  }
-  get readyToDial(): boolean {
-    return this.inner.readyToDial;
-  }
-  get user(): string | undefined {
-    return this.inner.user;
   }
 
   onClientData(chunk: Buffer): ClientCheck {
@@ -52,9 +41,7 @@ export class ResumableHttpHandshake implements Handshake {
 
   private pass(bytes: Buffer): ClientCheck {
     this.passing = true;
-    this.held = EMPTY;
-    const check = this.inner.onClientData(bytes);
-    return check.kind === 'ok' ? { ...check, forward: bytes } : check;
+    return this.handOn(bytes);
   }
 
   /** The held bytes with the first request's OpenSession named; the same bytes for any other call. */
@@ -73,34 +60,5 @@ export class ResumableHttpHandshake implements Handshake {
     } catch {
       return this.held; // not an OpenSession call: sent as it is
     }
-  }
-
-  startAttempt(): Buffer {
-    return this.inner.startAttempt();
-  }
-  onNodeData(chunk: Buffer): NodeAnswer {
-    return this.inner.onNodeData(chunk);
-  }
-  takeNodeBytes(): Buffer[] {
-    return this.inner.takeNodeBytes();
-  }
-  nodeGone(reason: string): string {
-    return this.inner.nodeGone(reason);
-  }
-  deliverable(): boolean {
-    return this.inner.deliverable();
-  }
-  ownAnswer(message: string): Buffer | undefined {
-    return this.inner.ownAnswer(message);
-  }
-  timeoutReply(ms: number): Buffer | undefined {
-    return this.inner.timeoutReply(ms);
-  }
-  committedStream(): CommittedStream | undefined {
-    return this.inner.committedStream();
-  }
-  release(): void {
-    this.held = EMPTY;
-    this.inner.release();
   }
 }
