@@ -14,6 +14,7 @@ import { eachMessage, type HttpLimits } from '../wire/http-exchange.js';
 import { ResponseReader, type ResponseSink } from './http-response-reader.js';
 import type { RequestPort } from './http-request.js';
 import type { HttpRequests } from './http-requests.js';
+import { CLOSE_LINGER_MS, logClosed } from '../session/closing-line.js';
 
 export interface HttpConnectionInit {
   readonly id: number;
@@ -217,14 +218,14 @@ export class HttpConnection implements RegisteredSession, RequestPort {
     this.detach();
   }
 
-  /** Graceful: the client gets what is queued and a FIN; destroyed if it lingers 5 s. */
+  /** Graceful: the client gets what is queued and a FIN; destroyed if it lingers CLOSE_LINGER_MS. */
   close(reason: string): void {
     if (this.summary || this.lingerTimer) return;
     this.note(reason);
     this.requests.clear();
     this.detach();
     this.init.client.end();
-    this.lingerTimer = setTimeout(() => this.init.client.destroy(), 5000);
+    this.lingerTimer = setTimeout(() => this.init.client.destroy(), CLOSE_LINGER_MS);
   }
 
   private finish(): void {
@@ -241,9 +242,8 @@ export class HttpConnection implements RegisteredSession, RequestPort {
       durationMs: Date.now() - this.startedAt,
       reason: this.reason ?? 'closed',
     });
-    const { id: conn, ...fields } = summary;
     const resume = this.piped === undefined ? 'resumable' : `not resumable: ${this.piped}`;
-    init.log.info({ conn, ...fields, heldMs: init.heldMs, resumes: this.moves, resume }, 'connection closed');
+    logClosed(init.log, summary, init, { resumes: this.moves, resume });
     init.onDone(this, summary);
     for (const resolve of this.waiters.splice(0)) resolve(summary);
   }

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { NodeReader } from '../session/node-reader.js';
 import type { SessionSummary } from '../observe.js';
 import type { ResumableSession } from './resumable-session.js';
+import { CLOSE_LINGER_MS, logClosed } from '../session/closing-line.js';
 
 export interface ConnectionInit {
   readonly transport: string;
@@ -138,14 +139,14 @@ export class ResumableConnection {
     this.session.nodeSocket.destroy();
   }
 
-  /** Graceful: the client gets what is queued and a FIN; destroyed if it lingers 5 s. */
+  /** Graceful: the client gets what is queued and a FIN; destroyed if it lingers CLOSE_LINGER_MS. */
   close(reason: string): void {
     if (this.summary || this.lingerTimer) return;
     this.note(reason);
     this.session.ended();
     this.session.client.end();
     this.session.nodeSocket.destroy();
-    this.lingerTimer = setTimeout(() => this.session.client.destroy(), 5000);
+    this.lingerTimer = setTimeout(() => this.session.client.destroy(), CLOSE_LINGER_MS);
   }
 
   private finish(): void {
@@ -163,23 +164,10 @@ export class ResumableConnection {
       reason: this.reason ?? 'closed',
     };
     this.summary = summary;
-    init.log.info(
-      {
-        conn: session.id,
-        client: summary.client,
-        node: summary.node,
-        ...(init.user === undefined ? {} : { user: init.user }),
-        heldMs: init.heldMs,
-        transport: summary.transport,
-        bytesFromClient: summary.bytesFromClient,
-        bytesToClient: summary.bytesToClient,
-        durationMs: summary.durationMs,
-        reason: summary.reason,
-        resumes: session.resumes,
-        resume: session.notResumable === undefined ? 'resumable' : `not resumable: ${session.notResumable}`,
-      },
-      'connection closed',
-    );
+    logClosed(init.log, summary, init, {
+      resumes: session.resumes,
+      resume: session.notResumable === undefined ? 'resumable' : `not resumable: ${session.notResumable}`,
+    });
     init.onDone(this, summary);
     for (const resolve of this.waiters.splice(0)) resolve(summary);
   }

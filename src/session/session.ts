@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { SessionSummary } from '../observe.js';
 import { writeView, type NodeReader } from './node-reader.js';
 import type { FilterFactory, SessionFilter, SessionOutputs } from './filter.js';
+import { CLOSE_LINGER_MS, logClosed } from './closing-line.js';
 
 export interface SessionOptions {
   idleTimeoutMs: number;
@@ -45,9 +46,6 @@ export interface SessionReport extends Record<string, unknown> {
   bytesFromClient: number;
   bytesToClient: number;
 }
-
-/** How long a client that was sent our FIN may take to finish reading before it is destroyed. */
-const CLOSE_LINGER_MS = 5000;
 
 /**
  * A committed connection: two pipes between the client and the node, with backpressure
@@ -225,23 +223,10 @@ export class Session {
       reason: this.reason ?? 'closed',
     };
     this.summary = summary;
-    init.log.info(
-      {
-        conn: id,
-        client: summary.client,
-        node: nodeName,
-        ...(init.user === undefined ? {} : { user: init.user }),
-        heldMs: init.heldMs,
-        transport: summary.transport,
-        bytesFromClient: summary.bytesFromClient,
-        bytesToClient: summary.bytesToClient,
-        durationMs: summary.durationMs,
-        reason: summary.reason,
-        ...(init.notResumable === undefined ? {} : { resume: `not resumable: ${init.notResumable}` }),
-        ...this.filter?.end(),
-      },
-      'connection closed',
-    );
+    logClosed(init.log, summary, init, {
+      ...(init.notResumable === undefined ? {} : { resume: `not resumable: ${init.notResumable}` }),
+      ...this.filter?.end(),
+    });
     init.onDone(this, summary);
     if (this.waiters) for (const resolve of this.waiters) resolve(summary);
     this.waiters = undefined;
