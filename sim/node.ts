@@ -162,6 +162,7 @@ export class SimNode {
         delayReplies: (method, ms) => this.delays.set(method, ms),
         stats: () => this.stats,
         forgetCookies: () => this.cookies.clear(),
+        refuseThriftFor: (ms) => this.refuseThriftFor(ms),
         gate,
         restCounters: this.counters,
       },

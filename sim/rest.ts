@@ -17,6 +17,8 @@ export interface RestHost {
   delayReplies(method: string, ms: number): void;
   /** Forgets the HTTP auth cookies it issued (as expired cookies are): their next use earns a 401. */
   forgetCookies(): void;
+  /** The Thrift port refuses connections for `ms` (open connections stay). */
+  refuseThriftFor(ms: number): Promise<void>;
   gate(fn: () => void): void;
   /** What `GET /_sim/stats` answers (SimNodeStats). */
   stats(): unknown;
@@ -68,6 +70,10 @@ function route(host: RestHost, api: RestApi, logger: Logger, req: http.IncomingM
   }
   if (url.pathname === '/_sim/delay') {
     delayControl(host, req, res, url);
+    return;
+  }
+  if (url.pathname === '/_sim/refuse-thrift' && req.method === 'POST') {
+    refuseControl(host, res, url);
     return;
   }
   if (url.pathname === '/_sim/forget-cookies' && req.method === 'POST') {
@@ -125,6 +131,19 @@ function control(host: RestHost, logger: Logger, req: http.IncomingMessage, res:
   host.setRole(role, leader, leaderThrift);
   res.writeHead(204);
   res.end();
+}
+
+/** `POST /_sim/refuse-thrift?ms=300`: the Thrift listener closes for 300 ms, then binds again (answered once it is closed). */
+function refuseControl(host: RestHost, res: http.ServerResponse, url: URL): void {
+  const ms = Number(url.searchParams.get('ms'));
+  if (!Number.isInteger(ms) || ms <= 0 || ms > 60_000) return json(res, 400, { error: 'use POST /_sim/refuse-thrift?ms=<1..60000>' });
+  host.refuseThriftFor(ms).then(
+    () => {
+      res.writeHead(204);
+      res.end();
+    },
+    (err: Error) => json(res, 500, { error: err.message }),
+  );
 }
 
 /** `POST /_sim/delay?method=GetOperationStatus&ms=2000` (ms=0 removes it). */

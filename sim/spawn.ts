@@ -148,6 +148,12 @@ export async function setReplyDelay(restUrl: string, method: string, ms: number)
   if (res.status !== 204) throw new Error(`setReplyDelay ${method}=${ms}: HTTP ${res.status} ${await res.text()}`);
 }
 
+/** The node's Thrift port refuses connections for `ms` (a blip; open connections stay), through its REST port. */
+export async function refuseThrift(restUrl: string, ms: number): Promise<void> {
+  const res = await fetch(`${restUrl}/_sim/refuse-thrift?ms=${ms}`, { method: 'POST' });
+  if (res.status !== 204) throw new Error(`refuseThrift ${ms}: HTTP ${res.status} ${await res.text()}`);
+}
+
 /** A running node's stats (SimNodeStats: counters, logins by user, peak calls at once), through its REST port. */
 export async function readSimStats(restUrl: string): Promise<SimNodeStats> {
   const res = await fetch(`${restUrl}/_sim/stats`, { signal: AbortSignal.timeout(5000) });

@@ -16,6 +16,7 @@ import type { Pending } from './session-ledger.js';
 import { CookieLogins } from './http-cookies.js';
 import { reattachHttp, type HttpRoute } from './http-reattach.js';
 import { HttpSession } from './http-session.js';
+import { awaitNodeReturn } from './node-return.js';
 import type { ResumeFailure } from './reattach.js';
 import { HISTORY_LIMITS, type ResumeCoordinator } from './resume-coordinator.js';
 
@@ -28,9 +29,10 @@ export class HttpSessionTable {
   private readonly cookies = new CookieLogins();
   private readonly sweeper: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
+  private readonly stopping = new AbortController();
 
   constructor(
-    cluster: ClusterState,
+    private readonly cluster: ClusterState,
     private readonly coordinator: ResumeCoordinator,
     private readonly config: () => RouterConfig,
     private readonly log: Logger,
@@ -134,8 +136,26 @@ export class HttpSessionTable {
   /** Re-opens `session` on the active node other than `lost` (idempotent: once per loss). */
   resume(session: HttpSession, lost: string, reason: string): void {
     if (session.state !== 'open' || session.nodeName !== lost) return;
-    if (session.ledger.history.overflowed) return this.failed(session, lost, 'not-resumable', 'its history passed the cap');
     session.state = 'resuming';
+    if (this.cluster.active()?.config.name === lost) return this.awaitReturn(session, lost, reason);
+    this.reattach(session, lost, reason);
+  }
+
+  /** The checks still hold the session's node active: a blip keeps the session where it is (node-return.ts). */
+  private awaitReturn(session: HttpSession, node: string, reason: string): void {
+    const config = this.config();
+    this.log.info({ conn: session.id, node, reason }, 'HTTP session node unreachable while the checks hold it active: waiting for it, or for a failover');
+    void awaitNodeReturn(this.cluster, node, Date.now() + config.holdMs, config.connectTimeoutMs, this.stopping.signal).then((result) => {
+      if (this.stopping.signal.aborted) return session.settle('failed', 'the router stops');
+      if (result === 'lost') return this.reattach(session, node, `active node ${node} lost: ${reason}`);
+      if (result === 'timeout') return this.failed(session, node, 'timeout', `node ${node} unreachable for holdMs while the checks held it active`);
+      this.log.info({ conn: session.id, node }, 'HTTP session node reachable again: the session goes on there');
+      session.settle('open');
+    });
+  }
+
+  private reattach(session: HttpSession, lost: string, reason: string): void {
+    if (session.ledger.history.overflowed) return this.failed(session, lost, 'not-resumable', 'its history passed the cap');
     const started = Date.now();
     const config = this.config();
     this.log.info({ conn: session.id, node: lost, reason }, 'resuming HTTP session');
@@ -178,6 +198,7 @@ export class HttpSessionTable {
 
   /** The router stops. */
   stop(): void {
+    this.stopping.abort();
     clearInterval(this.sweeper);
     this.unsubscribe();
     this.sessions.clear();

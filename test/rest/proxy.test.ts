@@ -114,7 +114,8 @@ describe('REST listener', () => {
     const r = await call(restPort(service), { method: 'POST', path: '/sessions', headers: { 'content-type': 'application/json' }, body: '{"kind":"pyspark"}' });
     expect(r.status).toBe(201);
     expect(JSON.parse(r.body)).toMatchObject({ id: 0, kind: 'pyspark', state: 'starting' });
-    expect(lines.find((l) => l.msg === 'request done')).toMatchObject({ status: 201, node: 'a', attempts: 2 });
+    // Logged on the response's 'close', which can come just after the client has the body.
+    expect(await eventually(() => lines.find((l) => l.msg === 'request done'))).toMatchObject({ status: 201, node: 'a', attempts: 2 });
     const metrics = await service.metrics.text();
     expect(metrics).toContain('livy_router_rest_resent_total{reason="redirect"} 1');
     expect(metrics).toContain('livy_router_rest_requests_total{method="POST",status_class="2xx"} 1');
@@ -133,7 +134,8 @@ describe('REST listener', () => {
     const { service, lines } = await startTestRouter(nodes, { rest: { host: '127.0.0.1', port: 0 } });
     const r = await call(restPort(service), { path: '/batches' });
     expect(r.status).toBe(200);
-    expect(lines.find((l) => l.msg === 'request done')).toMatchObject({ status: 200, node: 'a', attempts: 2 });
+    // Logged on the response's 'close', which can come just after the client has the body.
+    expect(await eventually(() => lines.find((l) => l.msg === 'request done'))).toMatchObject({ status: 200, node: 'a', attempts: 2 });
   });
 
   it('passes the 307 on when its Location is not a configured node, or the body is no longer held', async () => {
