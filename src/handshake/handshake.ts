@@ -70,6 +70,13 @@ export interface HttpOpenKit {
   readonly sessionName: string;
 }
 
+/**
+ * What resume/ gets of a resumable connection. binary: a PLAIN or NOSASL session whose first call
+ * was an OpenSession. http: the first request was read whole; `kit` is set when it was an
+ * OpenSession (named by the router unless the client named it).
+ */
+export type Resumable = { readonly transport: 'binary'; readonly kit: ResumeKit } | { readonly transport: 'http'; readonly kit: HttpOpenKit | undefined };
+
 export interface CommittedStream {
   readonly fromClient: Buffer;
   readonly toClient: Buffer;
@@ -78,12 +85,8 @@ export interface CommittedStream {
 export interface Handshake {
   /** `sasl`, `nosasl`, `http` or `tls`: for logs and metrics. */
   readonly transport: string;
-  /** Set when this session can be resumed on another node (resume mode, PLAIN or NOSASL). */
-  readonly resumeKit?: ResumeKit;
-  /** Set when an HTTP connection's first request was read whole (resume mode): it can be owned by resume/http-*. */
-  readonly httpResumable?: boolean;
-  /** Set when that first request was an OpenSession (named by the router unless the client named it). */
-  readonly httpKit?: HttpOpenKit;
+  /** Set when resume/ can own this connection (onActiveLost: resume); see Resumable. */
+  readonly resumable?: Resumable;
   /** True once a complete first message is here: only then is a node dialled. */
   readonly readyToDial: boolean;
   /** The user the client logs in as, where the router can read it (SASL PLAIN); never a password. */

@@ -5,7 +5,7 @@
 // name is what lets the session reattach to the same Livy session (Spark application) elsewhere.
 import { randomUUID } from 'node:crypto';
 import type { BinaryHandshake } from './binary.js';
-import type { ClientCheck, ResumeKit } from './handshake.js';
+import type { ClientCheck, Resumable } from './handshake.js';
 import { EMPTY, NamingHandshake } from './naming-handshake.js';
 import { readSaslFrame, SaslStatus } from '../wire/sasl-frame.js';
 import { MessageSplitter, type BinaryFraming } from '../wire/message-splitter.js';
@@ -16,7 +16,7 @@ export class ResumableBinaryHandshake extends NamingHandshake {
   private phase: 'login' | 'call' | 'passing';
   private login: Buffer = Buffer.alloc(0);
   private readonly framing: BinaryFraming;
-  resumeKit: ResumeKit | undefined;
+  resumable: Resumable | undefined;
 
   constructor(
     inner: BinaryHandshake,
@@ -78,7 +78,8 @@ export class ResumableBinaryHandshake extends NamingHandshake {
       const named = clientSessionName(first, this.maxBytes);
       const sessionName = named ?? `livy-router-${randomUUID()}`;
       const openSession = named === undefined ? withSessionName(first, sessionName, this.maxBytes) : first;
-      this.resumeKit = { framing: this.framing, login: this.login, openSession, clientOpenSession: Buffer.from(first), sessionName };
+      const kit = { framing: this.framing, login: this.login, openSession, clientOpenSession: Buffer.from(first), sessionName };
+      this.resumable = { transport: 'binary', kit };
       const rest = this.held.subarray((this.framing === 'sasl' ? 4 : 0) + first.length);
       return Buffer.concat([splitter.encode(openSession), rest]);
     } catch {

@@ -6,7 +6,7 @@
 // is then a plain pipe, closed at a failover as with close.
 import { randomUUID } from 'node:crypto';
 import type { HttpHandshake } from './http.js';
-import type { ClientCheck, HttpOpenKit } from './handshake.js';
+import type { ClientCheck, Resumable } from './handshake.js';
 import { EMPTY, NamingHandshake } from './naming-handshake.js';
 import { readMessage, withBody, type HttpLimits } from '../wire/http-exchange.js';
 import { RequestScanner } from '../wire/http-request-scanner.js';
@@ -15,8 +15,7 @@ import { clientSessionName, withSessionName } from '../wire/tcli-compose.js';
 export class ResumableHttpHandshake extends NamingHandshake {
   private passing = false;
   private readonly scanner: RequestScanner;
-  httpResumable = false;
-  httpKit: HttpOpenKit | undefined;
+  resumable: Resumable | undefined;
 
   constructor(
     inner: HttpHandshake,
@@ -48,13 +47,13 @@ export class ResumableHttpHandshake extends NamingHandshake {
   private rewrite(): Buffer {
     const read = readMessage(this.held, 'request', this.limits);
     if (read.kind !== 'whole') return this.held;
-    this.httpResumable = true;
+    this.resumable = { transport: 'http', kit: undefined };
     const { message } = read;
     try {
       const named = clientSessionName(message.body, this.limits.maxBodyBytes);
       const sessionName = named ?? `livy-router-${randomUUID()}`;
       const openSession = named === undefined ? withSessionName(message.body, sessionName, this.limits.maxBodyBytes) : message.body;
-      this.httpKit = { openSession, clientOpenSession: message.body, sessionName };
+      this.resumable = { transport: 'http', kit: { openSession, clientOpenSession: message.body, sessionName } };
       if (named !== undefined) return this.held;
       return Buffer.concat([withBody(this.held, message, openSession), this.held.subarray(message.end)]);
     } catch {

@@ -196,7 +196,7 @@ export class DownstreamConnection {
     this.state = 'committed';
     // Not paused: the session takes both sockets in this same call, before any I/O callback can run.
     this.detach();
-    if (this.handshake!.httpResumable && handOverCommitted(this.handshake!, this.ctx, this.asClient(), result, this.log)) return this.cleanUp('committed');
+    if (this.handshake!.resumable && handOverCommitted(this.handshake!, this.ctx, this.asClient(), result, this.log)) return this.cleanUp('committed');
     this.writeAll(result.toClient);
     const hs = this.handshake!;
     const primed = this.ctx.config().session.observe ? hs.committedStream() : undefined;

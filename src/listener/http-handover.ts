@@ -19,7 +19,7 @@ const EMPTY = Buffer.alloc(0);
 
 /** onActiveLost: resume, HTTP: the first request names a session the router keeps, under the login that opened it. */
 export function claimedByKeptSession(hs: Handshake, ctx: ConnectionContext): boolean {
-  const first = hs.httpResumable ? hs.committedStream()?.fromClient : undefined;
+  const first = hs.resumable?.transport === 'http' ? hs.committedStream()?.fromClient : undefined;
   return first !== undefined && ctx.claimsHttp?.(first) === true;
 }
 
@@ -32,11 +32,11 @@ export function handOverKept(hs: Handshake, ctx: ConnectionContext, c: Client): 
 
 /** True when resume/ owns the committed connection from here (the node's answer is its to relay). */
 export function handOverCommitted(hs: Handshake, ctx: ConnectionContext, c: Client, result: Extract<TrialResult, { kind: 'committed' }>, log: Logger): boolean {
-  const stream = hs.httpResumable ? hs.committedStream() : undefined;
-  if (!stream || !ctx.openResumableHttp) return false;
+  const stream = hs.resumable?.transport === 'http' ? hs.committedStream() : undefined;
+  if (!stream || hs.resumable?.transport !== 'http' || !ctx.openResumableHttp) return false;
   const node = { socket: result.socket, reader: result.reader, name: result.node.config.name };
   const received = result.toClient.length === 1 ? result.toClient[0]! : Buffer.concat(result.toClient);
-  const kit = hs.httpKit;
+  const kit = hs.resumable.kit;
   if (!ctx.openResumableHttp({ ...c, node, sent: stream.fromClient, received, unsent: EMPTY, ...(kit && { kit }) })) return false;
   log.debug({ node: node.name, transport: 'http', proof: result.proof }, 'connection opened');
   return true;

@@ -26,7 +26,7 @@ export function openSession(
   result: Extract<TrialResult, { kind: 'committed' }>,
   c: CommittedClient,
 ): void {
-  const { transport, user, resumeKit } = hs;
+  const { transport, user, resumable } = hs;
   const config = ctx.config();
   const opts = config.session;
   const filter = observeFilter(primed, { transport, conn: c.id, user, log: ctx.log, observer: ctx.observer, session: opts });
@@ -47,7 +47,7 @@ export function openSession(
     ...(filter && { filter }),
   };
   // A resumable session reads its own messages (resume/): the observe tap is not installed on it.
-  if (resumeKit && ctx.openResumable?.(req, resumeKit)) return;
+  if (resumable?.transport === 'binary' && ctx.openResumable?.(req, resumable.kit)) return;
   const notResumable = config.onActiveLost === 'resume' ? notResumableWhy(transport) : undefined;
   ctx.registry.open(notResumable ? { ...req, notResumable } : req);
 }
