@@ -9,6 +9,7 @@ import { countOpenDescriptors, descriptorConsumers, planDescriptors, type Descri
 import { LimitLog } from './listener/limit-log.js';
 import { ClusterState, type ReplaceOptions } from './cluster/cluster-state.js';
 import { Evidence, type ChecksView } from './cluster/evidence.js';
+import { NO_CHECKS } from './health/checks-view.js';
 import { isLocalError } from './upstream/local-errors.js';
 import { closeOnActiveLost } from './cluster/close-on-failover.js';
 import { openResumable } from './resume/open-resumable.js';
@@ -30,8 +31,6 @@ export interface RouterOptions {
 
 /** How often a drain looks whether every connection has finished. */
 const DRAIN_POLL_MS = 50;
-
-const NO_CHECKS: ChecksView = { roleAware: () => false, verdict: () => undefined, checkNow: () => {} };
 
 /**
  * The whole data flow in one place: listeners accept clients, each client connection
@@ -88,7 +87,7 @@ export class Router {
     );
     this.stopClosingOnFailover = closeOnActiveLost(this.cluster, this.registry, () => this.config, log);
     this.resume = new ResumeCoordinator(this.cluster, this.registry, () => this.config, log, this.observer);
-    this.httpSessions = new HttpSessionTable(this.cluster, this.resume, () => this.config, log, this.observer);
+    this.httpSessions = new HttpSessionTable(this.cluster, opts.checks ?? NO_CHECKS, this.resume, () => this.config, log, this.observer);
   }
 
   private httpDeps() {

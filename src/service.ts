@@ -9,7 +9,7 @@ import { startAdminServer, type AdminHandlers, type AdminServer } from './admin/
 import { buildStatus, type ListenerStatus } from './admin/status.js';
 import type { HealthMonitor } from './health/monitor.js';
 import { startMonitor } from './health/start-monitor.js';
-import { roleAwareChecks } from './health/create-checker.js';
+import { checksView } from './health/checks-view.js';
 import { Availability } from './metrics/availability.js';
 import { startedLine } from './started-line.js';
 import { Discovery } from './discovery/discovery.js';
@@ -57,11 +57,10 @@ export class Service {
       log,
       observer: this.metrics,
       // Read through `this`: the monitor is replaced on a reload.
-      checks: {
-        roleAware: () => this.health.size > 0 && roleAwareChecks(this.config),
-        verdict: (node) => this.health.verdict(node),
-        checkNow: (node) => this.health.checkNow(node),
-      },
+      checks: checksView(
+        () => this.health,
+        () => this.config,
+      ),
     });
     const availability = new Availability(this.router.cluster, log);
     const unwatchHeld = this.metrics.onHeld((delta) => availability.heldChanged(delta));

@@ -18,6 +18,11 @@ export interface ChecksView {
   verdict(node: string): 'active' | 'passive' | 'down' | 'alive' | undefined;
   /** Asks the checks to look at a node now (no-op without checks). */
   checkNow(node: string): void;
+  /**
+   * The answer of a check of `node` that starts after this call (before rise/fall), asked for now;
+   * undefined when the node has no checker, the router stops, or none ends within `timeoutMs`.
+   */
+  freshCheck(node: string, timeoutMs: number): Promise<'active' | 'passive' | 'down' | 'alive' | undefined>;
 }
 
 export interface EvidenceOptions {

@@ -5,7 +5,7 @@ import type { ClusterState } from '../cluster/cluster-state.js';
 import { effectiveCheck, type CheckerContext, type CheckOutcome, type CheckState } from './checker.js';
 import { createChecker } from './create-checker.js';
 import { applyRiseFall } from './rise-fall.js';
-import type { CheckDone, MonitorOptions, Watch } from './watch.js';
+import { FreshCheckWaiters, quiet, type CheckDone, type MonitorOptions, type Watch } from './watch.js';
 
 export type { CheckDone, MonitorOptions } from './watch.js';
 
@@ -74,7 +74,7 @@ export class HealthMonitor {
     }
     for (const w of previous.filter((x) => old.get(JSON.stringify(x.node)) === x)) {
       w.removed = true;
-      clearTimeout(w.timer);
+      quiet(w);
       void w.checker.close();
     }
   }
@@ -101,7 +101,7 @@ export class HealthMonitor {
     if (!checker) return undefined;
     const watch: Watch = {
       ...{ node, check, checker, verdict: undefined, streak: undefined, timer: undefined, dueAt: 0, running: false, again: false },
-      ...{ lastStartAt: 0, lastWarning: undefined, checked: false, lastDone: undefined, removed: false },
+      ...{ lastStartAt: 0, lastWarning: undefined, checked: false, lastDone: undefined, removed: false, waiters: new FreshCheckWaiters() },
     };
     self.watch = watch;
     this.watches.push(watch);
@@ -122,7 +122,7 @@ export class HealthMonitor {
     if (this.stopped) return;
     this.stopped = true;
     this.unsubscribe();
-    for (const w of this.watches) clearTimeout(w.timer);
+    for (const w of this.watches) quiet(w);
     await Promise.all(this.watches.map((w) => w.checker.close()));
   }
 
@@ -133,6 +133,7 @@ export class HealthMonitor {
     w.running = true;
     w.again = false;
     w.lastStartAt = Date.now();
+    const run = w.waiters.begin();
     let outcome: CheckOutcome;
     try {
       outcome = await w.checker.check();
@@ -146,6 +147,7 @@ export class HealthMonitor {
     const at = Date.now();
     w.lastDone = { node: w.node.name, at, latencyMs: at - w.lastStartAt, result: outcome.state, reason: outcome.reason };
     this.opts.onCheckDone?.(w.lastDone);
+    w.waiters.answer(run, outcome.state);
     this.apply(w, outcome);
     if (!w.checked) {
       w.checked = true;
@@ -229,6 +231,13 @@ export class HealthMonitor {
   checkNow(name: string): void {
     const w = this.watches.find((x) => x.node.name === name);
     if (w) this.checkSoon(w);
+  }
+
+  /** See ChecksView.freshCheck (cluster/evidence.ts). */
+  freshCheck(name: string, timeoutMs: number): Promise<CheckState | undefined> {
+    const w = this.watches.find((x) => x.node.name === name);
+    if (w) this.checkSoon(w);
+    return w && !this.stopped ? w.waiters.add(timeoutMs) : Promise.resolve(undefined);
   }
 
   private followHint(hint: { host: string; port: number }): void {

@@ -38,4 +38,53 @@ export interface Watch extends VerdictState {
   lastDone: CheckDone | undefined;
   /** Its node left the list: a check still running is dropped when it ends. */
   removed: boolean;
+  /** Who waits for a check that starts after they asked (HealthMonitor.freshCheck). */
+  readonly waiters: FreshCheckWaiters;
+}
+
+/** No more checks of `w` (the router stops, or its node left the list): its timer cleared, its waiters answered undefined. */
+export function quiet(w: Watch): void {
+  clearTimeout(w.timer);
+  w.waiters.clear();
+}
+
+/** Callers of HealthMonitor.freshCheck on one node, each answered by the first check that starts after its call. */
+export class FreshCheckWaiters {
+  private waiting: Array<{ since: number; answer: (state: CheckState | undefined) => void }> = [];
+  /** Checks started so far (a counter, not a clock: two can start in one millisecond). */
+  private started = 0;
+
+  /** A check starts: its number, for answer(). */
+  begin(): number {
+    return ++this.started;
+  }
+
+  add(timeoutMs: number): Promise<CheckState | undefined> {
+    return new Promise((resolve) => {
+      const entry = {
+        since: this.started,
+        answer: (state: CheckState | undefined) => {
+          clearTimeout(timer);
+          resolve(state);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiting = this.waiting.filter((x) => x !== entry);
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiting.push(entry);
+    });
+  }
+
+  /** Check number `run` (from begin()) ended with `state`: it answers who asked before it started. */
+  answer(run: number, state: CheckState): void {
+    const due = this.waiting.filter((x) => x.since < run);
+    this.waiting = this.waiting.filter((x) => x.since >= run);
+    for (const x of due) x.answer(state);
+  }
+
+  /** The router stops, or the node left the list. */
+  clear(): void {
+    for (const x of this.waiting.splice(0)) x.answer(undefined);
+  }
 }

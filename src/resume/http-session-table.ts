@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { RouterConfig } from '../config/schema.js';
 import type { RouterObserver } from '../observe.js';
 import type { ClusterState, StateChange } from '../cluster/cluster-state.js';
+import type { ChecksView } from '../cluster/evidence.js';
 import type { HttpOpenKit } from '../handshake/handshake.js';
 import { readMessage } from '../wire/http-exchange.js';
 import type { HttpHead } from '../wire/http-message.js';
@@ -33,6 +34,7 @@ export class HttpSessionTable {
 
   constructor(
     private readonly cluster: ClusterState,
+    private readonly checks: ChecksView,
     private readonly coordinator: ResumeCoordinator,
     private readonly config: () => RouterConfig,
     private readonly log: Logger,
@@ -145,7 +147,15 @@ export class HttpSessionTable {
   private awaitReturn(session: HttpSession, node: string, reason: string): void {
     const config = this.config();
     this.log.info({ conn: session.id, node, reason }, 'HTTP session node unreachable while the checks hold it active: waiting for it, or for a failover');
-    void awaitNodeReturn(this.cluster, node, Date.now() + config.holdMs, config.connectTimeoutMs, this.stopping.signal).then((result) => {
+    const deadline = Date.now() + config.holdMs;
+    void awaitNodeReturn({
+      cluster: this.cluster,
+      checks: this.checks,
+      node,
+      deadline,
+      connectTimeoutMs: config.connectTimeoutMs,
+      signal: this.stopping.signal,
+    }).then((result) => {
       if (this.stopping.signal.aborted) return session.settle('failed', 'the router stops');
       if (result === 'lost') return this.reattach(session, node, `active node ${node} lost: ${reason}`);
       if (result === 'timeout') return this.failed(session, node, 'timeout', `node ${node} unreachable for holdMs while the checks held it active`);

@@ -1,10 +1,16 @@
 // An HTTP session's node could not be reached (a connect failed, or its socket dropped with a call
-// in flight) while the checks still hold it active. In HTTP mode the session lives on the node, not
-// on a TCP connection, so there is nothing to move unless the node is really lost: wait for the
-// node to accept a TCP connection again ('back'), for the checks to stop holding it active
-// ('lost': a failover, resumed as usual), or for the deadline ('timeout'). A probe is a bare TCP
-// connect, closed at once: no bytes, so no OpenSession and nothing a Livy node starts for.
+// in flight) while the cluster model still holds it active. In HTTP mode the session lives on the
+// node, not on a TCP connection, so there is nothing to move unless the node is really lost. Waits
+// for one of:
+// - 'back': the node accepts a TCP connection again and, with role-aware checks, a check started
+//   after that says active (a node demoted at the same moment accepts connections too);
+// - 'lost': the model stops holding it active, or that check says passive or down (a failover,
+//   resumed as usual);
+// - 'timeout': the deadline.
+// A probe is a bare TCP connect, closed at once: no bytes, so no OpenSession and nothing a Livy
+// node starts for.
 import type { ClusterState } from '../cluster/cluster-state.js';
+import type { ChecksView } from '../cluster/evidence.js';
 import { dial } from '../upstream/dial.js';
 
 export type NodeReturn = 'back' | 'lost' | 'timeout';
@@ -12,8 +18,20 @@ export type NodeReturn = 'back' | 'lost' | 'timeout';
 /** Between two probes of an unreachable node. */
 export const PROBE_EVERY_MS = 100;
 
-export function awaitNodeReturn(cluster: ClusterState, node: string, deadline: number, connectTimeoutMs: number, signal: AbortSignal): Promise<NodeReturn> {
+export interface NodeReturnWait {
+  readonly cluster: ClusterState;
+  readonly checks: ChecksView;
+  readonly node: string;
+  readonly deadline: number;
+  readonly connectTimeoutMs: number;
+  /** Aborted when the router stops: resolves 'timeout'. */
+  readonly signal: AbortSignal;
+}
+
+export function awaitNodeReturn(w: NodeReturnWait): Promise<NodeReturn> {
+  const { cluster, checks, node, deadline, signal } = w;
   const stillActive = (): boolean => cluster.active()?.config.name === node;
+  const left = (): number => Math.max(1, deadline - Date.now());
   return new Promise<NodeReturn>((resolve) => {
     let cancelProbe: (() => void) | undefined;
     let retry: NodeJS.Timeout | undefined;
@@ -29,20 +47,30 @@ export function awaitNodeReturn(cluster: ClusterState, node: string, deadline: n
       resolve(result);
     };
     const onAbort = (): void => done('timeout');
+    const again = (): void => {
+      if (!finished) retry = setTimeout(probe, PROBE_EVERY_MS);
+    };
+    const confirm = async (): Promise<void> => {
+      if (!checks.roleAware()) return done(stillActive() ? 'back' : 'lost');
+      const said = await checks.freshCheck(node, left());
+      if (said === 'passive' || said === 'down') return done('lost');
+      if (said !== undefined) return done(stillActive() ? 'back' : 'lost'); // 'alive' cannot tell the role: the model's word stands
+      again(); // no check answered in time
+    };
     const probe = (): void => {
       const config = cluster.get(node)?.config;
       if (!config || !stillActive()) return done('lost');
-      const attempt = dial(config, Math.max(1, Math.min(connectTimeoutMs, deadline - Date.now())));
+      const attempt = dial(config, Math.min(w.connectTimeoutMs, left()));
       cancelProbe = attempt.cancel;
       attempt.connected.then(
         (socket) => {
           cancelProbe = undefined;
           socket.destroy();
-          done(stillActive() ? 'back' : 'lost');
+          void confirm();
         },
         () => {
           cancelProbe = undefined;
-          if (!finished) retry = setTimeout(probe, PROBE_EVERY_MS);
+          again();
         },
       );
     };

@@ -20,18 +20,26 @@ function setup(health: Record<string, unknown> = {}) {
     ['b', 'passive'],
   ]);
   const calls = new Map<string, number>();
+  /** How long a node's check takes (ms, fake time); 0 by default. */
+  const takes = new Map<string, number>();
   const cluster = new ClusterState(config.nodes, silentLogger());
   const monitor = new HealthMonitor(config.nodes, config.health, cluster, silentLogger(), {
     createChecker: (ctx): Checker => ({
       check: async (): Promise<CheckOutcome> => {
         calls.set(ctx.node.name, (calls.get(ctx.node.name) ?? 0) + 1);
+        const ms = takes.get(ctx.node.name) ?? 0;
+        if (ms > 0) {
+          const state = answers.get(ctx.node.name)!; // what the node said when the check began
+          await new Promise((r) => setTimeout(r, ms));
+          return { state, reason: 'scripted' };
+        }
         return { state: answers.get(ctx.node.name)!, reason: 'scripted' };
       },
       close: async () => {},
     }),
   });
   track(monitor);
-  return { config, answers, calls, cluster, monitor };
+  return { config, answers, calls, takes, cluster, monitor };
 }
 
 beforeEach(() => {
@@ -89,6 +97,28 @@ describe('health monitor', () => {
     calls.clear();
     await vi.advanceTimersByTimeAsync(2000);
     expect(calls.get('a')).toBe(10);
+  });
+
+  it('freshCheck: the answer of a check that starts after the call (not one already running), before fall applies it', async () => {
+    const { answers, takes, cluster, monitor } = await started();
+    takes.set('a', 300);
+    await vi.advanceTimersByTimeAsync(250); // the check that began at 200 ms runs until 500 ms
+    answers.set('a', 'passive'); // demoted while that check runs: it still says active
+    const fresh = monitor.freshCheck('a', 5000);
+    let answer: string | undefined = 'none yet';
+    void fresh.then((a) => (answer = a));
+    await vi.advanceTimersByTimeAsync(300);
+    expect(answer).toBe('none yet'); // the running check ended 'active': it began before the call
+    await vi.advanceTimersByTimeAsync(300); // the next one begins at once (asked for) and ends at 800 ms
+    expect(answer).toBe('passive');
+    expect(cluster.active()?.config.name).toBe('a'); // one passive answer: fall 2 keeps the model as it was
+    expect(await monitor.freshCheck('nobody', 1000)).toBeUndefined();
+    const late = monitor.freshCheck('a', 50); // no check ends within 50 ms
+    await vi.advanceTimersByTimeAsync(60);
+    expect(await late).toBeUndefined();
+    const atStop = monitor.freshCheck('a', 5000);
+    await monitor.stop();
+    expect(await atStop).toBeUndefined();
   });
 
   it('stops: no check after stop()', async () => {

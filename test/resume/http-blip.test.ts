@@ -3,9 +3,9 @@
 // HTTP session lives on its node, not on a TCP connection, so nothing is moved: its next call waits
 // for the node to accept again and goes on there, with its state; bystanders see nothing.
 import { describe, expect, test } from 'vitest';
-import { refuseThrift } from '../../sim/spawn.js';
+import { refuseThrift, setReplyDelay } from '../../sim/spawn.js';
 import { openHiveSession } from '../helpers/sim.js';
-import { PASSWORD, rig, value } from './helpers.js';
+import { PASSWORD, delay, fail, rig, value } from './helpers.js';
 import { PerCallClient } from './per-call-client.js';
 
 const msgs = (lines: ReadonlyArray<{ msg?: unknown }>, start: string) => lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith(start));
@@ -39,5 +39,24 @@ describe('onActiveLost: resume (HTTP), a blip of the active node', () => {
     expect(msgs(r.router.lines, 'session resumed on the new active')).toEqual([]);
     await Promise.all(perCall.map((c) => c.close()));
     await bystander.close();
+  }, 30_000);
+
+  test('conflicting evidence: the active is demoted and drops a call in flight, yet still accepts TCP connections while the model holds it active; the call is answered by the new active, not the 503 of the old one', async () => {
+    const r = await rig('resume', 'plain', false, undefined, { transport: 'http' });
+    const [reader, idle] = await Promise.all([openHiveSession(r.target), openHiveSession(r.target)]);
+    await idle.query('USE sales');
+    await setReplyDelay(r.a.restUrl, 'GetOperationStatus', 5000);
+    const select = reader.query('SELECT * FROM range(5)', { timeoutMs: 15_000 });
+    await delay(300);
+    const after = await fail(r, 'demote'); // a drops its connections and answers 503 from now on
+    expect((await select).rows).toHaveLength(5);
+    expect(await value(reader, 'SELECT node')).toBe('b');
+    expect(await value(idle, 'SELECT current_database()')).toBe('sales');
+    for (const s of [reader, idle]) expect(s.isClosed).toBe(false);
+    expect(msgs(r.router.lines, 'session not resumed')).toEqual([]);
+    const waited = msgs(r.router.lines, 'HTTP session node unreachable').length;
+    console.info(`${waited} call(s) found the demoted node reachable before the checks saw the demotion`);
+    await after();
+    await Promise.all([reader, idle].map((s) => s.close()));
   }, 30_000);
 });

@@ -3,6 +3,7 @@
 import { afterEach, expect, test, vi } from 'vitest';
 import { ClusterState } from '../../src/cluster/cluster-state.js';
 import { noopObserver } from '../../src/observe.js';
+import { NO_CHECKS } from '../../src/health/checks-view.js';
 import { HttpSessionTable } from '../../src/resume/http-session-table.js';
 import { ResumeCoordinator } from '../../src/resume/resume-coordinator.js';
 import { SessionRegistry } from '../../src/session/registry.js';
@@ -23,7 +24,7 @@ function table(idleMs = 1_800_000): HttpSessionTable {
   const { log } = captureLogger();
   const cluster = new ClusterState(config.nodes, log);
   const coordinator = new ResumeCoordinator(cluster, new SessionRegistry(), () => config, log, noopObserver);
-  const t = new HttpSessionTable(cluster, coordinator, () => config, log, noopObserver);
+  const t = new HttpSessionTable(cluster, NO_CHECKS, coordinator, () => config, log, noopObserver);
   stops.push(() => t.stop());
   return t;
 }

@@ -8,6 +8,7 @@ import { noopObserver } from '../../src/observe.js';
 import { SessionRegistry } from '../../src/session/registry.js';
 import { ClusterState } from '../../src/cluster/cluster-state.js';
 import { Evidence } from '../../src/cluster/evidence.js';
+import { NO_CHECKS } from '../../src/health/checks-view.js';
 import { HoldQueue } from '../../src/cluster/hold-queue.js';
 import { connectBulk, startBulkNode } from '../helpers/bulk-node.js';
 import { eventually } from '../helpers/eventually.js';
@@ -26,7 +27,7 @@ async function owner(nodes: Array<{ name: string; port: number }>): Promise<{ po
     hold: new HoldQueue(cluster),
     config: () => config,
     cluster,
-    evidence: new Evidence({ cluster, checks: { roleAware: () => false, verdict: () => undefined, checkNow: () => {} }, log, observer: noopObserver }),
+    evidence: new Evidence({ cluster, checks: NO_CHECKS, log, observer: noopObserver }),
     ready: { take: () => undefined, retried: () => {} },
     registry,
     log,
