@@ -163,6 +163,7 @@ export class SimNode {
         stats: () => this.stats,
         forgetCookies: () => this.cookies.clear(),
         refuseThriftFor: (ms) => this.refuseThriftFor(ms),
+        busyFor: (calls) => this.busyFor(calls),
         gate,
         restCounters: this.counters,
       },

@@ -19,6 +19,8 @@ export interface RestHost {
   forgetCookies(): void;
   /** The Thrift port refuses connections for `ms` (open connections stay). */
   refuseThriftFor(ms: number): Promise<void>;
+  /** The next `calls` HTTP Thrift calls are answered 503 "busy", whatever the role. */
+  busyFor(calls: number): void;
   gate(fn: () => void): void;
   /** What `GET /_sim/stats` answers (SimNodeStats). */
   stats(): unknown;
@@ -70,6 +72,14 @@ function route(host: RestHost, api: RestApi, logger: Logger, req: http.IncomingM
   }
   if (url.pathname === '/_sim/delay') {
     delayControl(host, req, res, url);
+    return;
+  }
+  if (url.pathname === '/_sim/busy' && req.method === 'POST') {
+    const calls = Number(url.searchParams.get('calls'));
+    if (!Number.isInteger(calls) || calls < 0) return json(res, 400, { error: 'use POST /_sim/busy?calls=<n>' });
+    host.busyFor(calls);
+    res.writeHead(204);
+    res.end();
     return;
   }
   if (url.pathname === '/_sim/refuse-thrift' && req.method === 'POST') {

@@ -7,16 +7,19 @@
 import type { HttpOpenKit } from '../handshake/handshake.js';
 import { readMessage, setCookies, thriftResponse, withBody, type WholeMessage } from '../wire/http-exchange.js';
 import { header, type HttpHead } from '../wire/http-message.js';
-import { handleBytes, readCall, readReplyView, type ReplyView } from '../wire/tcli-view.js';
+import { handleBytes, readCall, readReplyView } from '../wire/tcli-view.js';
 import type { Reply, Request, RequestPort } from './http-request.js';
 import { namedOpenSession, outbound, withAuthorization } from './http-outbound.js';
 import { AUTH_COOKIE } from './http-cookies.js';
-import { routeOf, type HttpSession } from './http-session.js';
+import type { HttpSession } from './http-session.js';
 import type { HttpSessionTable } from './http-session-table.js';
 import { lostOperation, outcomeUnknown } from './operations.js';
 import { statementKind } from './statement-kind.js';
+import { learnReply } from './http-learn.js';
 
 const OK = new Set([0, 1]);
+/** How a passive answers a Thrift HTTP call (PROTOCOL.md; a busy active may answer 503 too). */
+const PASSIVE_ANSWERS = new Set([307, 502, 503]);
 
 export class HttpRequests {
   private queue: Request[] = [];
@@ -142,6 +145,7 @@ export class HttpRequests {
     if (!req) return this.port.toClient(raw);
     const node = this.port.nodeName ?? '';
     if (msg.status === 401 && this.retryWithLogin(req)) return;
+    if (PASSIVE_ANSWERS.has(msg.status) && req.session && !req.internal) return this.rejected(req, raw, msg.status);
     for (const value of setCookies(msg.head, AUTH_COOKIE)) req.session?.cookieSet(value, node);
     let reply: Reply;
     if (msg.status === 200 && req.call) {
@@ -154,7 +158,7 @@ export class HttpRequests {
     if (req.internal) {
       req.internal(reply);
     } else {
-      if (reply && OK.has(reply.view.statusCode ?? -1)) this.learn(req, reply, msg, node);
+      if (reply && OK.has(reply.view.statusCode ?? -1)) learnReply(this.table, this.port.id, req, reply, msg.head, node);
       this.port.toClient(raw);
     }
     void this.pump();
@@ -176,6 +180,28 @@ export class HttpRequests {
     void this.pump();
   }
 
+  /** A 307, 502 or 503 to a session's call: when a fresh check says passive, resumed and sent again (a passive runs nothing; a write answered 502, maybe by a gateway after it ran, gets 40003). */
+  private rejected(req: Request, raw: Buffer, status: number): void {
+    const session = req.session!;
+    this.busy = true;
+    void this.table.rejectedBy(session, this.port.nodeName ?? '', status).then((moved) => {
+      this.busy = false;
+      if (this.closed) return;
+      if (!moved) this.port.toClient(raw);
+      else if (session.state === 'failed') return this.refuse(`session not resumed (${session.failure})`);
+      else this.retake(req, status === 502);
+      void this.pump();
+    });
+  }
+
+  /** A call taken again after its session moved. `maybeRan`: a write may have run: 40003, never re-sent. */
+  private retake(r: Request, maybeRan: boolean): void {
+    if (r.internal) r.internal(undefined);
+    else if (maybeRan && r.call?.name === 'ExecuteStatement' && r.kind === 'write')
+      this.port.toClient(thriftResponse(outcomeUnknown(r.call, r.session!.nodeName)));
+    else this.queue.unshift({ ...r, out: undefined, authRetried: false });
+  }
+
   /** A 401 to a request that carried only a cookie: sent again, once, with the session's kept login. */
   private retryWithLogin(req: Request): boolean {
     const auth = req.session?.route.authorization;
@@ -187,18 +213,6 @@ export class HttpRequests {
       if (!sent) this.refuse('the session node cannot be reached');
     });
     return true;
-  }
-
-  private learn(req: Request, reply: { message: Buffer; view: ReplyView }, msg: WholeMessage, node: string): void {
-    const { call, session } = req;
-    if (!call) return;
-    if (req.open && reply.view.session) {
-      const route = routeOf(req.msg.head);
-      // Sent with a cookie alone: the login is the one the node set that cookie for.
-      const login = { ...route, authorization: route.authorization ?? this.table.cookieLogin(req.msg.head) };
-      const opened = this.table.opened(this.port.id, handleBytes(reply.message, reply.view.session), node, req.open, login);
-      for (const value of setCookies(msg.head, AUTH_COOKIE)) opened.cookieSet(value, node);
-    } else if (session) this.table.learned(session, { call, message: req.msg.body, ...(req.kind && { kind: req.kind }) }, reply);
   }
 
   /**
@@ -219,12 +233,7 @@ export class HttpRequests {
         if (this.closed) return;
         const failed = lost.find((r) => r.session!.state === 'failed');
         if (failed) return this.refuse(`session not resumed (${failed.session!.failure})`);
-        for (const r of lost.reverse()) {
-          if (r.internal) r.internal(undefined);
-          else if (r.call?.name === 'ExecuteStatement' && r.kind === 'write') {
-            this.port.toClient(thriftResponse(outcomeUnknown(r.call, r.session!.nodeName)));
-          } else this.queue.unshift({ ...r, out: undefined, authRetried: false });
-        }
+        for (const r of lost.reverse()) this.retake(r, true);
         void this.pump();
       })
       .catch((err: Error) => this.refuse(`a call the router could not handle: ${err.message}`));

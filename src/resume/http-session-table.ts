@@ -136,11 +136,29 @@ export class HttpSessionTable {
   };
 
   /** Re-opens `session` on the active node other than `lost` (idempotent: once per loss). */
-  resume(session: HttpSession, lost: string, reason: string): void {
+  resume(session: HttpSession, lost: string, reason: string, confirmed = false): void {
     if (session.state !== 'open' || session.nodeName !== lost) return;
     session.state = 'resuming';
-    if (this.cluster.active()?.config.name === lost) return this.awaitReturn(session, lost, reason);
+    if (!confirmed && this.cluster.active()?.config.name === lost) return this.awaitReturn(session, lost, reason);
     this.reattach(session, lost, reason);
+  }
+
+  /**
+   * The session's node answered a call 307, 502 or 503: a passive's answer (it was demoted and the
+   * checks have not seen it yet), or a busy active's. A check that starts now tells which: true once
+   * the session is resumed elsewhere (or failed to be), false when the node is still active or no
+   * role-aware check can tell (the answer then goes to the client as it came).
+   */
+  async rejectedBy(session: HttpSession, node: string, status: number): Promise<boolean> {
+    if (session.nodeName === node && session.state === 'open') {
+      if (!this.checks.roleAware()) return false;
+      const said = await this.checks.freshCheck(node, this.config().holdMs);
+      if (said !== 'passive' && said !== 'down') return false;
+      this.log.info({ conn: session.id, node, status, said }, 'a session call answered as by a passive: the checks say so too; resuming the session');
+      this.resume(session, node, `node ${node} answered ${status} and its check says ${said}`, true);
+    }
+    await session.settled();
+    return true;
   }
 
   /** The checks still hold the session's node active: a blip keeps the session where it is (node-return.ts). */

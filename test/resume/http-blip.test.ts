@@ -5,7 +5,8 @@
 import { describe, expect, test } from 'vitest';
 import { refuseThrift, setReplyDelay } from '../../sim/spawn.js';
 import { openHiveSession } from '../helpers/sim.js';
-import { PASSWORD, delay, fail, rig, value } from './helpers.js';
+import { PASSWORD, delay, fail, rig, role, value } from './helpers.js';
+import { readExecutions } from '../../sim/livy-store.js';
 import { PerCallClient } from './per-call-client.js';
 
 const msgs = (lines: ReadonlyArray<{ msg?: unknown }>, start: string) => lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith(start));
@@ -42,7 +43,8 @@ describe('onActiveLost: resume (HTTP), a blip of the active node', () => {
   }, 30_000);
 
   test('conflicting evidence: the active is demoted and drops a call in flight, yet still accepts TCP connections while the model holds it active; the call is answered by the new active, not the 503 of the old one', async () => {
-    const r = await rig('resume', 'plain', false, undefined, { transport: 'http' });
+    // Checks every 5 s: the drop always comes before a scheduled check sees the demotion.
+    const r = await rig('resume', 'plain', false, undefined, { transport: 'http', routerConfig: 'health:\n  intervalMs: 5000\n' });
     const [reader, idle] = await Promise.all([openHiveSession(r.target), openHiveSession(r.target)]);
     await idle.query('USE sales');
     await setReplyDelay(r.a.restUrl, 'GetOperationStatus', 5000);
@@ -54,9 +56,44 @@ describe('onActiveLost: resume (HTTP), a blip of the active node', () => {
     expect(await value(idle, 'SELECT current_database()')).toBe('sales');
     for (const s of [reader, idle]) expect(s.isClosed).toBe(false);
     expect(msgs(r.router.lines, 'session not resumed')).toEqual([]);
-    const waited = msgs(r.router.lines, 'HTTP session node unreachable').length;
-    console.info(`${waited} call(s) found the demoted node reachable before the checks saw the demotion`);
+    expect(msgs(r.router.lines, 'HTTP session node unreachable').length).toBeGreaterThanOrEqual(1);
+    expect(msgs(r.router.lines, 'HTTP session node reachable again')).toEqual([]);
     await after();
     await Promise.all([reader, idle].map((s) => s.close()));
+  }, 30_000);
+
+  test('the active is demoted but keeps its connections: calls sent at once get its 503; a fresh check says passive, the sessions resume on the new active and the calls go there (an INSERT runs once)', async () => {
+    // Checks every 5 s: the calls below always reach a before a scheduled check sees the demotion.
+    const r = await rig('resume', 'plain', true, undefined, { transport: 'http', routerConfig: 'health:\n  intervalMs: 5000\n' });
+    const [s1, s2, s3] = await Promise.all([1, 2, 3].map(() => openHiveSession(r.target)));
+    await s1.query('USE sales');
+    await s2.query('SET livy.test.k=5');
+    await role(r.a, 'follower', r.b);
+    await role(r.b, 'leader');
+    // Each call reaches a on its kept connection and gets its 503.
+    const [db, k] = await Promise.all([value(s1, 'SELECT current_database()'), value(s2, 'SET livy.test.k'), s3.query('INSERT INTO sales.t VALUES (1)')]);
+    expect([db, k]).toEqual(['sales', '5']);
+    expect(readExecutions(r.dir).filter((e) => e.kind === 'insert')).toHaveLength(1);
+    for (const s of [s1, s2, s3]) {
+      expect(await value(s, 'SELECT node')).toBe('b');
+      expect(s.isClosed).toBe(false);
+    }
+    expect(msgs(r.router.lines, 'session not resumed')).toEqual([]);
+    expect(msgs(r.router.lines, 'a session call answered as by a passive')).toHaveLength(3);
+    await Promise.all([s1, s2, s3].map((s) => s.close()));
+  }, 30_000);
+
+  test('a busy active answers 503: a fresh check says active, so the 503 reaches the client as it came and the session stays where it is', async () => {
+    const r = await rig('resume', 'plain', false, undefined, { transport: 'http' });
+    const c = new PerCallClient(r.router.port, 'alice', PASSWORD, 'cookie');
+    await c.open();
+    expect(await c.query('USE sales')).toEqual([]);
+    expect((await fetch(`${r.a.restUrl}/_sim/busy?calls=1`, { method: 'POST' })).status).toBe(204);
+    await expect(c.query('SELECT node')).rejects.toThrow(/503/);
+    expect(await c.query('SELECT current_database()')).toEqual(['sales']);
+    expect(await c.query('SELECT node')).toEqual(['a']);
+    expect(msgs(r.router.lines, 'a session call answered as by a passive')).toEqual([]);
+    expect(msgs(r.router.lines, 'resuming HTTP session')).toEqual([]);
+    await c.close();
   }, 30_000);
 });
