@@ -152,7 +152,9 @@ export class HttpSessionTable {
   async rejectedBy(session: HttpSession, node: string, status: number): Promise<boolean> {
     if (session.nodeName === node && session.state === 'open') {
       if (!this.checks.roleAware()) return false;
-      const said = await this.checks.freshCheck(node, this.config().holdMs);
+      const { holdMs, health } = this.config();
+      // Two checks' worth at most: a slow check must not hold a busy active's answer for holdMs.
+      const said = await this.checks.freshCheck(node, Math.min(holdMs, 2 * (health.fastIntervalMs + health.timeoutMs)));
       if (said !== 'passive' && said !== 'down') return false;
       this.log.info({ conn: session.id, node, status, said }, 'a session call answered as by a passive: the checks say so too; resuming the session');
       this.resume(session, node, `node ${node} answered ${status} and its check says ${said}`, true);
