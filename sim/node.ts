@@ -164,6 +164,7 @@ export class SimNode {
         forgetCookies: () => this.cookies.clear(),
         refuseThriftFor: (ms) => this.refuseThriftFor(ms),
         busyFor: (calls) => this.busyFor(calls),
+        dropConnections: () => this.gate(() => this.thriftSockets.forEach((s) => s.resetAndDestroy())),
         gate,
         restCounters: this.counters,
       },

@@ -21,6 +21,8 @@ export interface RestHost {
   refuseThriftFor(ms: number): Promise<void>;
   /** The next `calls` HTTP Thrift calls are answered 503 "busy", whatever the role. */
   busyFor(calls: number): void;
+  /** Every open Thrift connection is reset, the role unchanged (a network reset, a firewall's idle timeout). */
+  dropConnections(): void;
   gate(fn: () => void): void;
   /** What `GET /_sim/stats` answers (SimNodeStats). */
   stats(): unknown;
@@ -72,6 +74,12 @@ function route(host: RestHost, api: RestApi, logger: Logger, req: http.IncomingM
   }
   if (url.pathname === '/_sim/delay') {
     delayControl(host, req, res, url);
+    return;
+  }
+  if (url.pathname === '/_sim/drop-connections' && req.method === 'POST') {
+    host.dropConnections();
+    res.writeHead(204);
+    res.end();
     return;
   }
   if (url.pathname === '/_sim/busy' && req.method === 'POST') {

@@ -86,7 +86,7 @@ export class Router {
       (where, detail) => this.evidence.localError(where, detail),
     );
     this.stopClosingOnFailover = closeOnActiveLost(this.cluster, this.registry, () => this.config, log);
-    this.resume = new ResumeCoordinator(this.cluster, this.registry, () => this.config, log, this.observer);
+    this.resume = new ResumeCoordinator(this.cluster, opts.checks ?? NO_CHECKS, this.registry, () => this.config, log, this.observer);
     this.httpSessions = new HttpSessionTable(this.cluster, opts.checks ?? NO_CHECKS, this.resume, () => this.config, log, this.observer);
   }
 

@@ -8,7 +8,9 @@ import type { RouterConfig } from '../config/schema.js';
 import type { RouterObserver } from '../observe.js';
 import type { RegisteredSession, SessionRegistry } from '../session/registry.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
+import type { ChecksView } from '../cluster/evidence.js';
 import type { DialTarget } from '../upstream/dial.js';
+import { resumeTarget } from './resume-target.js';
 import { reattach, ResumeError, type Reattached, type ResumeFailure } from './reattach.js';
 import type { ResumeHost, ResumeSubject } from './resume-host.js';
 import { ReloginGate, type ReloginVerdict } from './relogin-gate.js';
@@ -32,6 +34,7 @@ export class ResumeCoordinator implements ResumeHost {
 
   constructor(
     private readonly cluster: ClusterState,
+    private readonly checks: ChecksView,
     private readonly registry: SessionRegistry,
     private readonly config: () => RouterConfig,
     private readonly log: Logger,
@@ -79,7 +82,7 @@ export class ResumeCoordinator implements ResumeHost {
     try {
       await this.slot(deadline);
       try {
-        const target = await this.activeOtherThan(lost, Date.now() + config.holdMs);
+        const target = await resumeTarget(this.cluster, this.checks, lost, Date.now() + config.holdMs);
         const result = await work(target, deadline, () => settle?.('accepted'));
         verdict = 'accepted';
         return { node: target.name, result };
@@ -138,12 +141,9 @@ export class ResumeCoordinator implements ResumeHost {
   }
 
   resumed(session: ResumeSubject, from: string, ms: number, r: Reattached): void {
-    this.log.info(
-      { conn: session.id, from, node: session.nodeName, ms, reattached: r.reattached, replayed: r.replayed },
-      r.reattached
-        ? 'session resumed on the new active (same Livy session)'
-        : 'session resumed on the new active (a new Livy session: its application changed)',
-    );
+    const where = from === session.nodeName ? 'on the same node (its connection dropped; the node is still active)' : 'on the new active';
+    const what = r.reattached ? 'same Livy session' : 'a new Livy session: its application changed';
+    this.log.info({ conn: session.id, from, node: session.nodeName, ms, reattached: r.reattached, replayed: r.replayed }, `session resumed ${where} (${what})`);
     this.observer.sessionResumed?.({ from, to: session.nodeName, transport: session.kit.framing, ms, replayed: r.replayed, reattached: r.reattached });
   }
 
@@ -184,30 +184,5 @@ export class ResumeCoordinator implements ResumeHost {
   private release(): void {
     this.running--;
     this.waiting.shift()?.();
-  }
-
-  /** The active node, once it is not `lost`; rejects with no-active at the deadline. */
-  private activeOtherThan(lost: string, deadline: number): Promise<DialTarget> {
-    const pick = (): DialTarget | undefined => {
-      const active = this.cluster.active();
-      if (!active || active.config.name === lost) return undefined;
-      const { name, host, port } = active.config;
-      return { name, host, port };
-    };
-    const now = pick();
-    if (now) return Promise.resolve(now);
-    return new Promise<DialTarget>((resolve, reject) => {
-      const done = (err?: Error, target?: DialTarget): void => {
-        clearTimeout(timer);
-        unsubscribe();
-        if (target) resolve(target);
-        else reject(err);
-      };
-      const timer = setTimeout(() => done(new ResumeError('no-active', `no active node other than ${lost} within holdMs`)), Math.max(0, deadline - Date.now()));
-      const unsubscribe = this.cluster.onChange(() => {
-        const target = pick();
-        if (target) done(undefined, target);
-      });
-    });
   }
 }

@@ -23,7 +23,7 @@ function table(idleMs = 1_800_000): HttpSessionTable {
   const config = testConfig([{ name: 'a', port: 1 }], { onActiveLost: 'resume', resumeHttpIdleMs: idleMs });
   const { log } = captureLogger();
   const cluster = new ClusterState(config.nodes, log);
-  const coordinator = new ResumeCoordinator(cluster, new SessionRegistry(), () => config, log, noopObserver);
+  const coordinator = new ResumeCoordinator(cluster, NO_CHECKS, new SessionRegistry(), () => config, log, noopObserver);
   const t = new HttpSessionTable(cluster, NO_CHECKS, coordinator, () => config, log, noopObserver);
   stops.push(() => t.stop());
   return t;
