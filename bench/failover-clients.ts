@@ -1,10 +1,16 @@
 // The clients of the session failover bench (failover-resume.ts), each one real hive-driver
-// session over its own socket (binary SASL PLAIN), behaving as an application does:
+// session over its own socket (binary SASL PLAIN, or with --transport http one keep-alive HTTP
+// connection with Basic auth), behaving as an application does:
 // - idle: ran USE, SET and CREATE TEMPORARY VIEW, then waits; from the promotion on it queries;
 // - mid: a SELECT in flight at the fault (the old active holds its GetOperationStatus reply).
 // A call that fails is one client-visible error. After a connection is lost (or two status
 // errors in a row) the client reconnects (one reconnect per attempt, a failed attempt is also an
 // error; backoff 200 ms doubling to 1 s) and re-runs its session state, as an application would.
+// Over HTTP the same rules hold as hive-client.ts reports the failures: an answer other than 200
+// (a passive's 503, a 502) and a closed keep-alive connection both end the handle (connection
+// lost: reconnect at once); an ERROR or INVALID_HANDLE status in a 200 answer is a status error.
+// (A JDBC client would send its next call on a new connection with the same session handle, so
+// through close and HAProxy it may see one more error before reconnecting; resume is unaffected.)
 // From the promotion on, every session asks `SELECT node` every POLL_MS until the new active
 // answers it: that moment is the session's first successful query.
 import { performance } from 'node:perf_hooks';

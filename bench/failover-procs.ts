@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { runQuery } from '../sim/hive-client.js';
 import { freePort, waitListening } from './procs.js';
 
+/** What the sim nodes' Thrift port speaks (and the clients with them): binary SASL or Thrift over HTTP. */
+export type BenchTransport = 'binary' | 'http';
+
 const READY_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 3000;
 
@@ -54,10 +57,13 @@ export async function startNode(
   netns?: string,
   /** Livy's recovered state store, shared by the nodes: a new active can reattach a session by name. */
   stateDir?: string,
+  /** HTTP: Thrift over HTTP on the Thrift port (a passive answers its POSTs 503, the sim's default). */
+  transport: BenchTransport = 'binary',
 ): Promise<BenchNode> {
   const args = [NODE_SCRIPT, '--name', name, '--host', host, '--role', role, '--log-level', 'error', '--keep-connections-on-demote'];
   if (leaderRestUrl) args.push('--leader-rest-url', leaderRestUrl);
   if (stateDir) args.push('--state-dir', stateDir);
+  if (transport === 'http') args.push('--transport', 'http');
   const argv = netns ? (['ip', ['netns', 'exec', netns, process.execPath, ...args]] as const) : ([process.execPath, args] as const);
   const child = spawn(argv[0], [...argv[1]], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = stopper(child);
@@ -115,21 +121,22 @@ const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 /** livy-router with its default health settings (ha-status checks on each node's REST port). */
 export async function startRouter(
   nodes: readonly BenchNode[],
-  as: { name: Proxy['name']; onActiveLost?: 'close' | 'resume' } = { name: 'router' },
+  as: { name: Proxy['name']; onActiveLost?: 'close' | 'resume'; nodeTransport?: BenchTransport } = { name: 'router' },
 ): Promise<Proxy> {
   const port = await freePort();
   const argv = [process.execPath, CLI, 'run', '--listen', `127.0.0.1:${port}`, '--admin', '127.0.0.1:0', '--log-level', 'warn'];
   for (const n of nodes) argv.push('--node', `${n.name}=${n.host}:${n.thriftPort},rest=${n.restPort}`);
   if (as.onActiveLost) argv.push('--on-active-lost', as.onActiveLost);
+  if (as.nodeTransport === 'http') argv.push('--node-transport', 'http');
   return startProxy(as.name, argv, port);
 }
 
 /** Until a query through the proxy is answered by node `name`, within `limitMs`. */
-export async function waitServedBy(proxy: Proxy, name: string, limitMs: number): Promise<void> {
+export async function waitServedBy(proxy: Proxy, name: string, limitMs: number, transport: BenchTransport = 'binary'): Promise<void> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     try {
-      const r = await runQuery({ host: '127.0.0.1', port: proxy.port, timeoutMs: 3000 }, 'SELECT node');
+      const r = await runQuery({ host: '127.0.0.1', port: proxy.port, timeoutMs: 3000, transport }, 'SELECT node');
       if (r.rows[0]?.node === name) return;
     } catch {
       // not yet
@@ -145,7 +152,9 @@ export type HaproxyCheck = 'ha-status' | 'tcp';
  * HAProxy as a careful user sets it up for one active among passive nodes: tcp mode, `balance
  * first`, health checks (an HTTP check of /ha-status on the REST port, or a plain TCP connect),
  * `on-marked-down shutdown-sessions`, `option redispatch`, `retries 3`. Check timings are
- * HAProxy's defaults (inter 2 s, fall 3, rise 2).
+ * HAProxy's defaults (inter 2 s, fall 3, rise 2). Thrift over HTTP goes through the same tcp mode
+ * unchanged (one client keep-alive connection, one server connection); the /ha-status check is
+ * on the REST port either way, and a tcp check passes a passive in both transports (it accepts).
  */
 export async function startHaproxy(binary: string, nodes: readonly BenchNode[], check: HaproxyCheck): Promise<Proxy> {
   const port = await freePort();

@@ -67,6 +67,7 @@ interface Options {
   idle: number;
   mid: number;
   limitMs: number;
+  transport: 'binary' | 'http';
 }
 
 /** Prints the table, the targets and RESULT; returns the exit code (1 when a target failed). */
@@ -106,6 +107,8 @@ export function targetsOf(rows: Array<{ scenario: string; runs: Array<Map<Proxy[
       `target (livy-router resume, ${s.name}, every run): idle sessions 0 errors ${verdict(t.idleErrors0)}; at most 1 error per mid-query session ${verdict(t.midErrorsAtMost1)}; 0 reconnects ${verdict(t.reconnects0)}`,
     );
   }
-  out(`RESULT ${JSON.stringify({ mode: 'resume', runs: o.runs, idle: o.idle, mid: o.mid, scenarios })}`);
+  // `transport` only when not the default binary: without --transport the line stays as it was.
+  const transport = o.transport === 'binary' ? {} : { transport: o.transport };
+  out(`RESULT ${JSON.stringify({ mode: 'resume', ...transport, runs: o.runs, idle: o.idle, mid: o.mid, scenarios })}`);
   return failed ? 1 : 0;
 }

@@ -4,14 +4,26 @@
 // can reattach a session by its name). Per proxy, `idle` sessions (USE, SET, CREATE TEMPORARY
 // VIEW, then idle) and `mid` sessions (a SELECT in flight: the old active holds its
 // GetOperationStatus reply MID_HOLD_MS) go through kill -9, SIGSTOP or demotion of the active.
-// What each client does is in failover-clients.ts. Traffic stays on the loopback.
+// What each client does is in failover-clients.ts. Traffic stays on the loopback. `--transport
+// http`: the nodes serve Thrift over HTTP, the routers get --node-transport http, the clients use
+// hive-driver's HTTP connection with Basic auth; HAProxy stays in tcp mode.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setReplyDelay } from '../sim/spawn.js';
 import { BenchSession, type SessionOutcome } from './failover-clients.js';
-import { setRole, startHaproxy, startNode, startRouter, waitServedBy, type BenchNode, type HaproxyCheck, type Proxy } from './failover-procs.js';
+import {
+  setRole,
+  startHaproxy,
+  startNode,
+  startRouter,
+  waitServedBy,
+  type BenchNode,
+  type BenchTransport,
+  type HaproxyCheck,
+  type Proxy,
+} from './failover-procs.js';
 import { findOnPath } from './procs.js';
 import { summarize, targetsOf, type ProxyRun } from './failover-resume-report.js';
 
@@ -27,6 +39,7 @@ export interface ResumeBenchOptions {
   haproxyCheck: HaproxyCheck;
   idle: number;
   mid: number;
+  transport: BenchTransport;
   /** What the bench's signal handler stops when interrupted. */
   live: Set<{ stop(): Promise<void> }>;
 }
@@ -56,16 +69,16 @@ async function startTopology(o: ResumeBenchOptions, haproxy: string | undefined)
   const t = { stop } as Topology;
   o.live.add(t);
   try {
-    const a = await startNode('a', '127.0.0.1', 'leader', undefined, undefined, stateDir);
+    const a = await startNode('a', '127.0.0.1', 'leader', undefined, undefined, stateDir, o.transport);
     started.push(a);
-    const b = await startNode('b', '127.0.0.1', 'follower', a.restUrl, undefined, stateDir);
+    const b = await startNode('b', '127.0.0.1', 'follower', a.restUrl, undefined, stateDir, o.transport);
     started.push(b);
-    const c = await startNode('c', '127.0.0.1', 'follower', a.restUrl, undefined, stateDir);
+    const c = await startNode('c', '127.0.0.1', 'follower', a.restUrl, undefined, stateDir, o.transport);
     started.push(c);
     t.nodes = [a, b, c];
     t.proxies = [];
     for (const mode of ['resume', 'close'] as const) {
-      const router = await startRouter(t.nodes, { name: `router-${mode}`, onActiveLost: mode });
+      const router = await startRouter(t.nodes, { name: `router-${mode}`, onActiveLost: mode, nodeTransport: o.transport });
       started.push(router);
       t.proxies.push(router);
     }
@@ -91,9 +104,9 @@ async function runOnce(s: ResumeScenario, o: ResumeBenchOptions, haproxy: string
   const [a, b, c] = t.nodes;
   const sessions = new Map<Proxy, BenchSession[]>();
   try {
-    for (const p of t.proxies) await waitServedBy(p, 'a', 15_000);
+    for (const p of t.proxies) await waitServedBy(p, 'a', 15_000, o.transport);
     for (const p of t.proxies) {
-      const target = { host: '127.0.0.1', port: p.port, ...USER };
+      const target = { host: '127.0.0.1', port: p.port, transport: o.transport, ...USER };
       const list = [
         ...Array.from({ length: o.idle }, () => new BenchSession('idle', target)),
         ...Array.from({ length: o.mid }, () => new BenchSession('mid', target)),
@@ -140,7 +153,7 @@ export async function runResumeBench(o: ResumeBenchOptions): Promise<number> {
     return 2;
   }
   out(
-    `failover bench, sessions (--on-active-lost resume): ${o.runs} run(s) per scenario, medians; 3 sim Livy node processes sharing a state store; per proxy ${o.idle} idle + ${o.mid} mid-query sessions (hive-driver, binary SASL PLAIN); leader latch moves ${o.latchDelayMs} ms after a kill or hang; limit ${o.limitMs} ms after the promotion`,
+    `failover bench, sessions (--on-active-lost resume): ${o.runs} run(s) per scenario, medians; 3 sim Livy node processes sharing a state store; per proxy ${o.idle} idle + ${o.mid} mid-query sessions (hive-driver, ${o.transport === 'http' ? 'Thrift over HTTP, Basic auth' : 'binary SASL PLAIN'}); leader latch moves ${o.latchDelayMs} ms after a kill or hang; limit ${o.limitMs} ms after the promotion`,
   );
   out(
     haproxy

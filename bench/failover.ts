@@ -6,7 +6,8 @@
 //   firstQueryMs   new active ready -> first successful query through the proxy
 // The last line is `RESULT {...}` (medians over --runs), for machines.
 // `--on-active-lost resume` runs the session bench instead (failover-resume.ts): livy-router with
-// resume, livy-router with close and HAProxy side by side, open sessions through each failover.
+// resume, livy-router with close and HAProxy side by side, open sessions through each failover;
+// add `--transport http` for Thrift over HTTP (Basic auth) from the clients to the nodes.
 import { parseArgs } from 'node:util';
 import { openHiveSession, runQuery, type HiveSessionHandle } from '../sim/hive-client.js';
 import { createNetNamespace, netnsUnavailable, type NetNamespace } from './failover-net.js';
@@ -33,6 +34,7 @@ const { values: opts } = parseArgs({
     'on-active-lost': { type: 'string', default: 'close' },
     idle: { type: 'string', default: '20' },
     mid: { type: 'string', default: '5' },
+    transport: { type: 'string', default: 'binary' },
   },
 });
 const MODE = opts['on-active-lost'];
@@ -219,6 +221,15 @@ function median(values: Array<number | null>): number | null {
 const fmt = (v: number | null, unit = ' ms') => (v === null ? `never (>${LIMIT_MS / 1000} s)` : `${v}${unit}`);
 
 async function main(): Promise<number> {
+  const transport = opts.transport;
+  if (transport !== 'binary' && transport !== 'http') {
+    process.stderr.write(`--transport must be binary or http, got ${transport}\n`);
+    return 2;
+  }
+  if (transport === 'http' && MODE !== 'resume') {
+    process.stderr.write('--transport http runs with --on-active-lost resume only (the session bench)\n');
+    return 2;
+  }
   if (MODE === 'resume') {
     return runResumeBench({
       runs: RUNS,
@@ -228,6 +239,7 @@ async function main(): Promise<number> {
       haproxyCheck: HAPROXY_CHECK,
       idle: Number(opts.idle),
       mid: Number(opts.mid),
+      transport,
       live,
     });
   }
