@@ -1,10 +1,12 @@
-// One client request of a resumable HTTP connection as http-requests.ts tracks it, and what the
-// requests need of the connection that owns the sockets. Memory only, never logged.
+// One client request of a resumable HTTP connection as http-requests.ts tracks it, how it is read
+// (classify), and what the requests need of the connection that owns the sockets. Memory only,
+// never logged.
 import type { HttpOpenKit } from '../handshake/handshake.js';
 import type { WholeMessage } from '../wire/http-exchange.js';
-import type { CallView, ReplyView } from '../wire/tcli-view.js';
+import { readCall, type CallView, type ReplyView } from '../wire/tcli-view.js';
 import type { HttpSession } from './http-session.js';
-import type { StatementKind } from './statement-kind.js';
+import type { HttpSessionTable } from './http-session-table.js';
+import { statementKind, type StatementKind } from './statement-kind.js';
 
 export type Reply = { message: Buffer; view: ReplyView } | undefined;
 
@@ -34,4 +36,18 @@ export interface RequestPort {
   toClient(bytes: Buffer): void;
   /** Today's clean close, with the reason for the closing line. */
   close(reason: string): void;
+}
+
+/** A whole client request as the router tracks it: its call, and its session when the table keeps one for that login. */
+export function classify(table: HttpSessionTable, raw: Buffer, msg: WholeMessage): Request {
+  const req: Request = { raw, msg };
+  try {
+    req.call = readCall(msg.body, table.limits.maxBodyBytes);
+  } catch {
+    return req; // not a Thrift call we read: forwarded as it is
+  }
+  const session = table.lookup(msg.body, req.call);
+  if (session?.honours(msg.head)) req.session = session;
+  if (req.call.statement !== undefined) req.kind = statementKind(req.call.statement);
+  return req;
 }

@@ -8,13 +8,12 @@ import type { HttpOpenKit } from '../handshake/handshake.js';
 import { readMessage, setCookies, thriftResponse, withBody, type WholeMessage } from '../wire/http-exchange.js';
 import { header, type HttpHead } from '../wire/http-message.js';
 import { handleBytes, readCall, readReplyView } from '../wire/tcli-view.js';
-import type { Reply, Request, RequestPort } from './http-request.js';
+import { classify, type Reply, type Request, type RequestPort } from './http-request.js';
 import { namedOpenSession, outbound, withAuthorization } from './http-outbound.js';
 import { AUTH_COOKIE } from './http-cookies.js';
 import type { HttpSession } from './http-session.js';
 import type { HttpSessionTable } from './http-session-table.js';
 import { lostOperation, outcomeUnknown } from './operations.js';
-import { statementKind } from './statement-kind.js';
 import { learnReply } from './http-learn.js';
 
 const OK = new Set([0, 1]);
@@ -38,26 +37,13 @@ export class HttpRequests {
 
   /** A request already sent to the node by the handshake (its reply is still to come). */
   sentBefore(raw: Buffer, msg: WholeMessage, open?: HttpOpenKit): void {
-    this.inFlight.push({ ...this.classify(raw, msg), ...(open && { open }) });
+    this.inFlight.push({ ...classify(this.table, raw, msg), ...(open && { open }) });
   }
 
   /** A whole request from the client. */
   onRequest(raw: Buffer, msg: WholeMessage): void {
-    this.queue.push(this.classify(raw, msg));
+    this.queue.push(classify(this.table, raw, msg));
     void this.pump();
-  }
-
-  private classify(raw: Buffer, msg: WholeMessage): Request {
-    const req: Request = { raw, msg };
-    try {
-      req.call = readCall(msg.body, this.table.limits.maxBodyBytes);
-    } catch {
-      return req; // not a Thrift call we read: forwarded as it is
-    }
-    const session = this.table.lookup(msg.body, req.call);
-    if (session?.honours(msg.head)) req.session = session;
-    if (req.call.statement !== undefined) req.kind = statementKind(req.call.statement);
-    return req;
   }
 
   private async pump(): Promise<void> {
@@ -183,15 +169,27 @@ export class HttpRequests {
   /** A 307, 502 or 503 to a session's call: when a fresh check says passive, resumed and sent again (a passive runs nothing; a write answered 502, maybe by a gateway after it ran, gets 40003). */
   private rejected(req: Request, raw: Buffer, status: number): void {
     const session = req.session!;
+    const moved = this.table.rejectedBy(session, this.port.nodeName ?? '', status);
+    void this.after(moved, (yes) => {
+      if (!yes) this.port.toClient(raw);
+      else if (session.state === 'failed') this.refuse(`session not resumed (${session.failure})`);
+      else this.retake(req, status === 502);
+    });
+  }
+
+  /** Holds the queue until `wait` settles, then `next` (unless the connection closed meanwhile); never an unhandled rejection. */
+  private async after<T>(wait: Promise<T>, next: (value: T) => void): Promise<void> {
     this.busy = true;
-    void this.table.rejectedBy(session, this.port.nodeName ?? '', status).then((moved) => {
+    try {
+      const value = await wait;
       this.busy = false;
       if (this.closed) return;
-      if (!moved) this.port.toClient(raw);
-      else if (session.state === 'failed') return this.refuse(`session not resumed (${session.failure})`);
-      else this.retake(req, status === 502);
+      next(value);
       void this.pump();
-    });
+    } catch (err) {
+      this.busy = false;
+      this.refuse(`a call the router could not handle: ${(err as Error).message}`);
+    }
   }
 
   /** A call taken again after its session moved. `maybeRan`: a write may have run: 40003, never re-sent. */
@@ -226,17 +224,11 @@ export class HttpRequests {
     if (lost.length === 0) return true; // between calls: only a keep-alive connection closed
     if (lost.some((r) => !r.session)) return false;
     for (const r of lost) this.table.resume(r.session!, node, reason);
-    this.busy = true;
-    void Promise.all(lost.map((r) => r.session!.settled()))
-      .then(() => {
-        this.busy = false;
-        if (this.closed) return;
-        const failed = lost.find((r) => r.session!.state === 'failed');
-        if (failed) return this.refuse(`session not resumed (${failed.session!.failure})`);
-        for (const r of lost.reverse()) this.retake(r, true);
-        void this.pump();
-      })
-      .catch((err: Error) => this.refuse(`a call the router could not handle: ${err.message}`));
+    void this.after(Promise.all(lost.map((r) => r.session!.settled())), () => {
+      const failed = lost.find((r) => r.session!.state === 'failed');
+      if (failed) return this.refuse(`session not resumed (${failed.session!.failure})`);
+      for (const r of lost.reverse()) this.retake(r, true);
+    });
     return true;
   }
 

@@ -168,20 +168,16 @@ export class HttpSessionTable {
     const config = this.config();
     this.log.info({ conn: session.id, node, reason }, 'HTTP session node unreachable while the checks hold it active: waiting for it, or for a failover');
     const deadline = Date.now() + config.holdMs;
-    void awaitNodeReturn({
-      cluster: this.cluster,
-      checks: this.checks,
-      node,
-      deadline,
-      connectTimeoutMs: config.connectTimeoutMs,
-      signal: this.stopping.signal,
-    }).then((result) => {
-      if (this.stopping.signal.aborted) return session.settle('failed', 'the router stops');
-      if (result === 'lost') return this.reattach(session, node, `active node ${node} lost: ${reason}`);
-      if (result === 'timeout') return this.failed(session, node, 'timeout', `node ${node} unreachable for holdMs while the checks held it active`);
-      this.log.info({ conn: session.id, node }, 'HTTP session node reachable again: the session goes on there');
-      session.settle('open');
-    });
+    const wait = { cluster: this.cluster, checks: this.checks, node, deadline, connectTimeoutMs: config.connectTimeoutMs, signal: this.stopping.signal };
+    void awaitNodeReturn(wait)
+      .then((result) => {
+        if (this.stopping.signal.aborted) return session.settle('failed', 'the router stops');
+        if (result === 'lost') return this.reattach(session, node, `active node ${node} lost: ${reason}`);
+        if (result === 'timeout') return this.failed(session, node, 'timeout', `node ${node} unreachable for holdMs while the checks held it active`);
+        this.log.info({ conn: session.id, node }, 'HTTP session node reachable again: the session goes on there');
+        session.settle('open');
+      })
+      .catch((err: Error) => this.failed(session, node, 'timeout', `waiting for node ${node}: ${err.message}`)); // never an unhandled rejection
   }
 
   private reattach(session: HttpSession, lost: string, reason: string): void {
