@@ -273,7 +273,12 @@ export class SimNode {
   refuseThriftFor(ms: number): Promise<void> {
     this.thriftRefusedUntil = Date.now() + ms;
     clearTimeout(this.refuseTimer);
-    this.refuseTimer = setTimeout(() => void this.step(() => this.syncThriftListener()), ms);
+    // The timer ends the refusal itself: it may fire a millisecond before Date.now() reaches the
+    // deadline, and a check of the clock then would leave the port closed for good.
+    this.refuseTimer = setTimeout(() => {
+      this.thriftRefusedUntil = 0;
+      void this.step(() => this.syncThriftListener());
+    }, ms);
     return this.step(() => this.syncThriftListener());
   }
 
