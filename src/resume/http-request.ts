@@ -22,6 +22,10 @@ export interface Request {
   /** What went to the node (kept for a 401's one re-send). */
   out?: Buffer;
   authRetried?: boolean;
+  /** A large response to it is being relayed as it comes: a second one cannot follow. */
+  relaying?: boolean;
+  /** How often its node socket dropped while it was in flight. */
+  drops?: number;
   /** A call of the router's own (a lost operation re-issued): its reply is consumed here. */
   internal?: (reply: Reply) => void;
 }

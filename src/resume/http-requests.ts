@@ -13,7 +13,7 @@ import { namedOpenSession, outbound, withAuthorization } from './http-outbound.j
 import { AUTH_COOKIE } from './http-cookies.js';
 import type { HttpSession } from './http-session.js';
 import type { HttpSessionTable } from './http-session-table.js';
-import { lostOperation, outcomeUnknown } from './operations.js';
+import { lostOperation, outcomeUnknown, retakeAnswer } from './operations.js';
 import { learnReply } from './http-learn.js';
 
 const OK = new Set([0, 1]);
@@ -86,6 +86,7 @@ export class HttpRequests {
     this.inFlight.push(req);
     if (await this.port.send(session?.nodeName, out)) return;
     this.inFlight.splice(this.inFlight.indexOf(req), 1);
+    if (this.closed) return;
     if (!session) return this.refuse('no node to send the request to');
     // The session's node cannot be reached: it is lost for this session too.
     this.queue.unshift(req);
@@ -141,6 +142,7 @@ export class HttpRequests {
         reply = undefined;
       }
     }
+    if (req.session && msg.status === 200) req.session.unreachableSince = undefined;
     if (req.internal) {
       req.internal(reply);
     } else {
@@ -154,6 +156,7 @@ export class HttpRequests {
   onLargeResponse(head: HttpHead, status: number): boolean {
     const req = this.inFlight[0];
     if (!req || req.internal) return false;
+    req.relaying = true;
     for (const value of setCookies(head, AUTH_COOKIE)) req.session?.cookieSet(value, this.port.nodeName ?? '');
     // Rows may have reached the client (conservative: its status is not read).
     const op = req.session && req.call?.name === 'FetchResults' && req.call.fetchType !== 1 ? req.session.ledger.operation(req.msg.body, req.call) : undefined;
@@ -192,12 +195,16 @@ export class HttpRequests {
     }
   }
 
-  /** A call taken again after its session moved. `maybeRan`: a write may have run: 40003, never re-sent. */
-  private retake(r: Request, maybeRan: boolean): void {
+  /** A call taken again after its session moved or its node came back (`dropped`: it was in flight when the node socket dropped): see retakeAnswer. */
+  private retake(r: Request, dropped: boolean): void {
+    if (dropped) r.drops = (r.drops ?? 0) + 1;
+    const answer = r.call && retakeAnswer(r.call, r.kind, dropped ? r.drops! : 0, r.session!.nodeName);
     if (r.internal) r.internal(undefined);
-    else if (maybeRan && r.call?.name === 'ExecuteStatement' && r.kind === 'write')
-      this.port.toClient(thriftResponse(outcomeUnknown(r.call, r.session!.nodeName)));
-    else this.queue.unshift({ ...r, out: undefined, authRetried: false });
+    else if (answer) this.port.toClient(thriftResponse(answer));
+    else {
+      if (dropped && r.call?.name === 'FetchResults' && r.call.fetchType !== 1) r.session!.ledger.dropped(r.msg.body, r.call); // its cursor may have moved
+      this.queue.unshift({ ...r, out: undefined, authRetried: false });
+    }
   }
 
   /** A 401 to a request that carried only a cookie: sent again, once, with the session's kept login. */
@@ -222,7 +229,7 @@ export class HttpRequests {
   nodeLost(node: string, reason: string): boolean {
     const lost = this.inFlight.splice(0);
     if (lost.length === 0) return true; // between calls: only a keep-alive connection closed
-    if (lost.some((r) => !r.session)) return false;
+    if (lost.some((r) => !r.session || r.relaying)) return false; // part of an answer went out: nothing can follow it
     for (const r of lost) this.table.resume(r.session!, node, reason);
     void this.after(Promise.all(lost.map((r) => r.session!.settled())), () => {
       const failed = lost.find((r) => r.session!.state === 'failed');

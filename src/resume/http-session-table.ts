@@ -4,6 +4,7 @@
 // session here. When the active is lost every session on it is re-opened on the new active at
 // once, before the client's next call (at most resumeConcurrency at a time: resume-coordinator.ts).
 // A session no call named for resumeHttpIdleMs is forgotten, with its kept login.
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log.js';
 import type { RouterConfig } from '../config/schema.js';
 import type { RouterObserver } from '../observe.js';
@@ -43,6 +44,7 @@ export class HttpSessionTable {
     this.sweeper = setInterval(() => this.sweep(), Math.min(SWEEP_MS, config().resumeHttpIdleMs));
     this.sweeper.unref();
     this.unsubscribe = cluster.onChange(this.onChange);
+    setMaxListeners(0, this.stopping.signal); // one listener per session waiting for its node
   }
 
   get size(): number {
@@ -155,7 +157,8 @@ export class HttpSessionTable {
       const { holdMs, health } = this.config();
       // Two checks' worth at most: a slow check must not hold a busy active's answer for holdMs.
       const said = await this.checks.freshCheck(node, Math.min(holdMs, 2 * (health.fastIntervalMs + health.timeoutMs)));
-      if (said !== 'passive' && said !== 'down') return false;
+      // Only 'passive' confirms: a busy active's checks may time out ('down') while it lives.
+      if (said !== 'passive') return false;
       this.log.info({ conn: session.id, node, status, said }, 'a session call answered as by a passive: the checks say so too; resuming the session');
       this.resume(session, node, `node ${node} answered ${status} and its check says ${said}`, true);
     }
@@ -167,8 +170,10 @@ export class HttpSessionTable {
   private awaitReturn(session: HttpSession, node: string, reason: string): void {
     const config = this.config();
     this.log.info({ conn: session.id, node, reason }, 'HTTP session node unreachable while the checks hold it active: waiting for it, or for a failover');
-    const deadline = Date.now() + config.holdMs;
-    const wait = { cluster: this.cluster, checks: this.checks, node, deadline, connectTimeoutMs: config.connectTimeoutMs, signal: this.stopping.signal };
+    // One outage, one holdMs: a node that keeps dropping the session's calls is not waited for again and again.
+    const again = session.unreachableSince !== undefined;
+    const deadline = (session.unreachableSince ??= Date.now()) + config.holdMs;
+    const wait = { cluster: this.cluster, checks: this.checks, node, deadline, again, connectTimeoutMs: config.connectTimeoutMs, signal: this.stopping.signal };
     void awaitNodeReturn(wait)
       .then((result) => {
         if (this.stopping.signal.aborted) return session.settle('failed', 'the router stops');
@@ -202,6 +207,7 @@ export class HttpSessionTable {
         session.kit = { ...session.kit, sessionName: r.sessionName, openSession: r.openSession };
         session.routerCookie = r.cookie;
         session.resumes += 1;
+        session.unreachableSince = undefined;
         session.settle('open');
         this.log.info(
           { conn: session.id, from: lost, node, ms, reattached: r.reattached, replayed: r.replayed, transport: 'http' },

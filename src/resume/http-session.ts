@@ -41,6 +41,8 @@ export class HttpSession {
   /** The client-visible operation handles of this session (their keys), to drop them with it. */
   readonly ops = new Set<string>();
   private waiters: Array<() => void> = [];
+  /** When its node was first found unreachable while still active, until a call of it is answered (node-return.ts). */
+  unreachableSince: number | undefined;
   /** The node's cookie the router got at the last resume (used when no Authorization is kept). */
   routerCookie: string | undefined;
 

@@ -4,8 +4,8 @@
 // for one of:
 // - 'back': the node accepts a TCP connection again and, with role-aware checks, a check started
 //   after that says active (a node demoted at the same moment accepts connections too);
-// - 'lost': the model stops holding it active, or that check says passive or down (a failover,
-//   resumed as usual);
+// - 'lost': the model stops holding it active, or that check says passive (a failover, resumed as
+//   usual);
 // - 'timeout': the deadline.
 // A probe is a bare TCP connect, closed at once: no bytes, so no OpenSession and nothing a Livy
 // node starts for.
@@ -24,6 +24,8 @@ export interface NodeReturnWait {
   readonly node: string;
   readonly deadline: number;
   readonly connectTimeoutMs: number;
+  /** Not the first wait of this outage: the first probe waits PROBE_EVERY_MS too (no tight loop on a node that accepts and drops). */
+  readonly again: boolean;
   /** Aborted when the router stops: resolves 'timeout'. */
   readonly signal: AbortSignal;
 }
@@ -53,9 +55,11 @@ export function awaitNodeReturn(w: NodeReturnWait): Promise<NodeReturn> {
     const confirm = async (): Promise<void> => {
       if (!checks.roleAware()) return done(stillActive() ? 'back' : 'lost');
       const said = await checks.freshCheck(node, left());
-      if (said === 'passive' || said === 'down') return done('lost');
-      if (said !== undefined) return done(stillActive() ? 'back' : 'lost'); // 'alive' cannot tell the role: the model's word stands
-      again(); // no check answered in time
+      if (said === 'passive') return done('lost');
+      // 'alive' cannot tell the role: the model's word stands. 'down' alone proves nothing (a busy
+      // active's check may time out): probe on until the model says so too, or the node is back.
+      if (said === 'active' || said === 'alive') return done(stillActive() ? 'back' : 'lost');
+      again();
     };
     const probe = (): void => {
       const config = cluster.get(node)?.config;
@@ -80,6 +84,7 @@ export function awaitNodeReturn(w: NodeReturnWait): Promise<NodeReturn> {
     });
     if (signal.aborted) return done('timeout');
     signal.addEventListener('abort', onAbort);
-    probe();
+    if (w.again) again();
+    else probe();
   });
 }

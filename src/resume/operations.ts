@@ -40,6 +40,23 @@ export function outcomeUnknown(call: CallView, node: string): Buffer {
   });
 }
 
+/** A call whose node socket dropped this many times while it was in flight is not sent again. */
+export const MAX_DROPS = 2;
+
+/**
+ * A call taken again after its session moved, or after its node came back: the router's answer
+ * instead of sending it again, or undefined to send it. `drops`: how often its node socket dropped
+ * while it was in flight (0: it was not, e.g. a passive refused it). A write that may have run gets
+ * 40003 (never re-sent); a call dropped MAX_DROPS times gets HY000. (A FetchResults that dropped is
+ * sent again on an operation marked lost: SessionLedger.dropped.)
+ */
+export function retakeAnswer(call: CallView, kind: StatementKind | undefined, drops: number, node: string): Buffer | undefined {
+  if (drops > 0 && call.name === 'ExecuteStatement' && kind === 'write') return outcomeUnknown(call, node);
+  if (drops < MAX_DROPS) return undefined;
+  const message = `livy-router: the connection to Livy node ${node} dropped ${drops} times while this call ran; it was not sent again. The session is kept.`;
+  return statusReply(call.name, call.seqid, { code: ERROR, sqlState: RESULT_CUT_SQLSTATE, errorCode: 0, message });
+}
+
 /** What the router does with a client's call that names a lost operation. */
 export function lostOperation(call: CallView, op: OperationRecord, node: string): LostAction {
   if (call.name === 'CloseOperation' || call.name === 'CancelOperation') {

@@ -31,6 +31,8 @@ export class ResumeCoordinator implements ResumeHost {
   private readonly users = new WeakMap<ResumeSubject, string | undefined>();
   /** The owner of each session for the registry (the connection object it filed). */
   private readonly owners = new WeakMap<ResumeSubject, RegisteredSession>();
+  /** When a session was last re-opened on the node it lost (its connection dropped, the node lived on). */
+  private readonly sameNodeAt = new WeakMap<ResumeSubject, number>();
 
   constructor(
     private readonly cluster: ClusterState,
@@ -51,16 +53,26 @@ export class ResumeCoordinator implements ResumeHost {
     this.owners.set(session, owner);
   }
 
+  /** Binary: the session's node may be `lost` itself when only the connection dropped (resume-target.ts), once per holdMs per session. */
   async reattach(session: ResumeSubject, lost: string): Promise<{ node: string; result: Reattached }> {
-    return this.within(this.users.get(session) ?? '', session.kit.login.length > 0, lost, (target, deadline, loginAccepted) =>
-      reattach(target, session.kit, session.historyStatements, {
-        connectTimeoutMs: this.config().connectTimeoutMs,
-        deadline,
-        maxBytes: this.maxBytes,
-        // The user's other sessions need not wait for this one's OpenSession and replay.
-        onLoginAccepted: loginAccepted,
-      }),
+    const last = this.sameNodeAt.get(session);
+    const sameNode = last === undefined || Date.now() - last > this.config().holdMs;
+    const done = await this.within(
+      this.users.get(session) ?? '',
+      session.kit.login.length > 0,
+      lost,
+      (target, deadline, loginAccepted) =>
+        reattach(target, session.kit, session.historyStatements, {
+          connectTimeoutMs: this.config().connectTimeoutMs,
+          deadline,
+          maxBytes: this.maxBytes,
+          // The user's other sessions need not wait for this one's OpenSession and replay.
+          onLoginAccepted: loginAccepted,
+        }),
+      sameNode,
     );
+    if (done.node === lost) this.sameNodeAt.set(session, Date.now());
+    return done;
   }
 
   /**
@@ -74,6 +86,7 @@ export class ResumeCoordinator implements ResumeHost {
     login: boolean,
     lost: string,
     work: (target: DialTarget, deadline: number, loginAccepted: () => void) => Promise<T>,
+    sameNode = false,
   ): Promise<{ node: string; result: T }> {
     const config = this.config();
     const deadline = Date.now() + config.holdMs + config.handshake.timeoutMs;
@@ -82,8 +95,16 @@ export class ResumeCoordinator implements ResumeHost {
     try {
       await this.slot(deadline);
       try {
-        const target = await resumeTarget(this.cluster, this.checks, lost, Date.now() + config.holdMs);
-        const result = await work(target, deadline, () => settle?.('accepted'));
+        let target = await resumeTarget(this.cluster, this.checks, lost, Date.now() + config.holdMs, sameNode);
+        let result: T;
+        try {
+          result = await work(target, deadline, () => settle?.('accepted'));
+        } catch (err) {
+          // Back on the same node and it failed there: wait for another active after all.
+          if (target.name !== lost || (err instanceof ResumeError && err.reason === 'login-refused')) throw err;
+          target = await resumeTarget(this.cluster, this.checks, lost, deadline - config.handshake.timeoutMs, false);
+          result = await work(target, deadline, () => settle?.('accepted'));
+        }
         verdict = 'accepted';
         return { node: target.name, result };
       } finally {

@@ -11,8 +11,8 @@ import { ResumeError } from './reattach.js';
 
 const targetOf = ({ config: { name, host, port } }: NodeStatus): DialTarget => ({ name, host, port });
 
-/** Rejects with ResumeError('no-active') at the deadline. */
-export function resumeTarget(cluster: ClusterState, checks: ChecksView, lost: string, deadline: number): Promise<DialTarget> {
+/** `sameNode`: `lost` itself may be the answer (see above). Rejects with ResumeError('no-active') at the deadline. */
+export function resumeTarget(cluster: ClusterState, checks: ChecksView, lost: string, deadline: number, sameNode: boolean): Promise<DialTarget> {
   const other = (): DialTarget | undefined => {
     const active = cluster.active();
     return active && active.config.name !== lost ? targetOf(active) : undefined;
@@ -34,7 +34,7 @@ export function resumeTarget(cluster: ClusterState, checks: ChecksView, lost: st
       const target = other();
       if (target) done(undefined, target);
     });
-    if (cluster.active()?.config.name !== lost || !checks.roleAware()) return;
+    if (!sameNode || cluster.active()?.config.name !== lost || !checks.roleAware()) return;
     void checks.freshCheck(lost, Math.max(1, deadline - Date.now())).then((said) => {
       const active = cluster.active();
       if (said === 'active' && active?.config.name === lost) done(undefined, targetOf(active));

@@ -41,6 +41,12 @@ export class SessionLedger {
     return call.operation ? this.ops.get(handleKey(handleBytes(message, call.operation))) : undefined;
   }
 
+  /** A call on this operation was in flight when its node socket dropped: it counts as lost (its cursor may have moved). */
+  dropped(message: Buffer, call: CallView): void {
+    const op = this.operation(message, call);
+    if (op) op.generation = -1;
+  }
+
   forget(message: Buffer, call: CallView): void {
     if (call.operation) this.ops.delete(handleKey(handleBytes(message, call.operation)));
   }
