@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, onTestFailed } from 'vitest';
 import type { HiveSessionHandle, HiveTarget } from '../../sim/hive-client.js';
 import { readExecutions } from '../../sim/livy-store.js';
 import { setReplyDelay, type SimNodeProcess } from '../../sim/spawn.js';
@@ -79,6 +79,11 @@ export async function rig(
     transport,
   ]);
   const target: HiveTarget = { host: '127.0.0.1', port: router.port, auth, user: 'alice', password: PASSWORD, timeoutMs: 8000, transport };
+  // A failure here is often a timing one, seen once in CI: keep the router's story (info and up; never a credential) in the output.
+  onTestFailed(() => {
+    const story = router.lines.filter((l) => typeof l.level === 'number' && l.level >= 30).slice(-80);
+    process.stderr.write(`router lines before the failure (${story.length}):\n${story.map((l) => JSON.stringify(l).slice(0, 400)).join('\n')}\n`);
+  });
   if (process.env.DEBUG_RESUME) {
     router.child.stdout!.on('data', (d: Buffer) => {
       for (const line of d.toString().split('\n'))
