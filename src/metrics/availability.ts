@@ -121,7 +121,8 @@ export class Availability {
         this.errorLogged = true;
         const nodes = this.cluster.all().map((s) => ({ node: s.config.name, state: s.state, reason: s.reason }));
         this.log.error(
-          { noActiveMs: this.noActiveForMs(), nodes },
+          // The timer measured errorAfterMs on the monotonic clock; Date.now() can read 1 ms less.
+          { noActiveMs: Math.max(this.noActiveForMs() ?? 0, this.errorAfterMs), nodes },
           `no active Livy node: JDBC clients cannot be routed (${nodes.map((n) => `${n.node} ${n.state}: ${n.reason}`).join('; ')})`,
         );
       },
