@@ -76,28 +76,9 @@ function route(host: RestHost, api: RestApi, logger: Logger, req: http.IncomingM
     delayControl(host, req, res, url);
     return;
   }
-  if (url.pathname === '/_sim/drop-connections' && req.method === 'POST') {
-    host.dropConnections();
-    res.writeHead(204);
-    res.end();
-    return;
-  }
-  if (url.pathname === '/_sim/busy' && req.method === 'POST') {
-    const calls = Number(url.searchParams.get('calls'));
-    if (!Number.isInteger(calls) || calls < 0) return json(res, 400, { error: 'use POST /_sim/busy?calls=<n>' });
-    host.busyFor(calls);
-    res.writeHead(204);
-    res.end();
-    return;
-  }
-  if (url.pathname === '/_sim/refuse-thrift' && req.method === 'POST') {
-    refuseControl(host, res, url);
-    return;
-  }
-  if (url.pathname === '/_sim/forget-cookies' && req.method === 'POST') {
-    host.forgetCookies();
-    res.writeHead(204);
-    res.end();
+  const action = SWITCHES[url.pathname];
+  if (action && req.method === 'POST') {
+    runSwitch(action, host, url, res);
     return;
   }
   if (host.role() === 'leader') {
@@ -151,11 +132,34 @@ function control(host: RestHost, logger: Logger, req: http.IncomingMessage, res:
   res.end();
 }
 
-/** `POST /_sim/refuse-thrift?ms=300`: the Thrift listener closes for 300 ms, then binds again (answered once it is closed). */
-function refuseControl(host: RestHost, res: http.ServerResponse, url: URL): void {
-  const ms = Number(url.searchParams.get('ms'));
-  if (!Number.isInteger(ms) || ms <= 0 || ms > 60_000) return json(res, 400, { error: 'use POST /_sim/refuse-thrift?ms=<1..60000>' });
-  host.refuseThriftFor(ms).then(
+/** A whole number query parameter in [min, max]; a RangeError naming the right use otherwise. */
+function param(url: URL, name: string, min: number, max: number, use: string): number {
+  const n = Number(url.searchParams.get(name));
+  if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(use);
+  return n;
+}
+
+/**
+ * Test switches (POST, answered 204 once done; 400 naming the use on a bad parameter):
+ * drop-connections resets every open Thrift connection, the role unchanged; forget-cookies
+ * forgets the auth cookies issued; busy?calls=N answers the next N HTTP Thrift calls 503;
+ * refuse-thrift?ms=N closes the Thrift listener for N ms (answered once it is closed).
+ */
+const SWITCHES: Record<string, (host: RestHost, url: URL) => void | Promise<void>> = {
+  '/_sim/drop-connections': (host) => host.dropConnections(),
+  '/_sim/forget-cookies': (host) => host.forgetCookies(),
+  '/_sim/busy': (host, url) => host.busyFor(param(url, 'calls', 0, Number.MAX_SAFE_INTEGER, 'use POST /_sim/busy?calls=<n>')),
+  '/_sim/refuse-thrift': (host, url) => host.refuseThriftFor(param(url, 'ms', 1, 60_000, 'use POST /_sim/refuse-thrift?ms=<1..60000>')),
+};
+
+function runSwitch(action: (host: RestHost, url: URL) => void | Promise<void>, host: RestHost, url: URL, res: http.ServerResponse): void {
+  let done: void | Promise<void>;
+  try {
+    done = action(host, url);
+  } catch (err) {
+    return json(res, 400, { error: (err as Error).message });
+  }
+  Promise.resolve(done).then(
     () => {
       res.writeHead(204);
       res.end();

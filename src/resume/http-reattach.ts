@@ -13,7 +13,8 @@ import { readMessage, setCookies, thriftRequest, type HttpLimits, type WholeMess
 import { closeOperationCall, executeStatementCall, withSessionName } from '../wire/tcli-compose.js';
 import { handleBytes, readReplyView, type ReplyView } from '../wire/tcli-view.js';
 import { AUTH_COOKIE } from './http-cookies.js';
-import { ResumeError } from './reattach.js';
+import { NodeConversation } from './node-conversation.js';
+import { ResumeError } from './resume-error.js';
 
 const SUCCESS_CODES = new Set([0, 1]);
 
@@ -36,32 +37,21 @@ export interface HttpReattached {
 }
 
 /** One keep-alive connection to a node: a POST, then its whole response. */
-class Exchange {
+class Exchange extends NodeConversation {
   private buf: Buffer = Buffer.alloc(0);
-  private wake: (() => void) | undefined;
-  private failure: ResumeError | undefined;
   cookie: string | undefined;
 
   constructor(
-    private readonly socket: net.Socket,
+    socket: net.Socket,
     reader: NodeReader,
     private readonly route: HttpRoute,
     private readonly limits: HttpLimits,
   ) {
+    super(socket);
     reader.sink = (view) => {
       this.buf = Buffer.concat([this.buf, view]); // a copy: a borrowed view lives only for this call
-      this.wake?.();
+      this.woken();
     };
-    socket.on('error', this.onClose);
-    socket.on('close', this.onClose);
-    socket.on('end', this.onClose);
-  }
-
-  private readonly onClose = (): void => this.fail(new ResumeError('node-closed', 'the node closed the connection during the resume'));
-
-  fail(err: ResumeError): void {
-    this.failure ??= err;
-    this.wake?.();
   }
 
   async call(body: Buffer): Promise<{ message: Buffer; view: ReplyView }> {
@@ -77,7 +67,7 @@ class Exchange {
 
   private async response(): Promise<WholeMessage> {
     for (;;) {
-      if (this.failure) throw this.failure;
+      this.throwIfFailed();
       const read = readMessage(this.buf, 'response', this.limits);
       if (read.kind === 'unreadable') throw new ResumeError('open-refused', `unreadable answer: ${read.reason}`);
       if (read.kind === 'whole') {
@@ -85,15 +75,12 @@ class Exchange {
         if (read.message.status >= 200) return read.message;
         continue;
       }
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
+      await this.more();
     }
   }
 
   close(): void {
-    this.socket.off('error', this.onClose);
-    this.socket.off('close', this.onClose);
-    this.socket.off('end', this.onClose);
+    this.unwatch();
     this.socket.on('error', () => {}); // a late error on a destroyed socket must not be unhandled
     this.socket.destroy();
   }

@@ -8,21 +8,13 @@ import type { ResumeKit } from '../handshake/handshake.js';
 import { readSaslFrame, SaslStatus } from '../wire/sasl-frame.js';
 import { dial, type DialTarget } from '../upstream/dial.js';
 import type { NodeReader } from '../session/node-reader.js';
+import { NodeConversation } from './node-conversation.js';
+import { ResumeError } from './resume-error.js';
 import { MessageSplitter } from '../wire/message-splitter.js';
 import { closeOperationCall, executeStatementCall, withSessionName } from '../wire/tcli-compose.js';
 import { handleBytes, readReplyView, type ReplyView } from '../wire/tcli-view.js';
 
-/** Why a resume failed: a small fixed set, for the metric's label and the log line. */
-export type ResumeFailure = 'no-active' | 'connect' | 'login-refused' | 'open-refused' | 'replay-failed' | 'node-closed' | 'timeout' | 'not-resumable';
-
-export class ResumeError extends Error {
-  constructor(
-    readonly reason: ResumeFailure,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ResumeError, type ResumeFailure } from './resume-error.js';
 
 export interface Reattached {
   socket: net.Socket;
@@ -39,35 +31,24 @@ export interface Reattached {
 const SUCCESS_CODES = new Set([0, 1]);
 
 /** One conversation with a node: send, then wait for the next whole message (or SASL frame). */
-class Conversation {
+class Conversation extends NodeConversation {
   private buf: Buffer = Buffer.alloc(0);
-  private wake: (() => void) | undefined;
-  private failure: ResumeError | undefined;
   private readonly splitter: MessageSplitter;
   private readonly messages: Buffer[] = [];
   saslDone: boolean;
 
   constructor(
-    readonly socket: net.Socket,
+    socket: net.Socket,
     readonly reader: NodeReader,
     kit: ResumeKit,
     private readonly maxBytes: number,
     private readonly onLoginAccepted: (() => void) | undefined,
   ) {
+    super(socket);
     this.splitter = new MessageSplitter(kit.framing, maxBytes);
     this.saslDone = kit.framing === 'nosasl';
     reader.sink = (view) => this.onBytes(Buffer.from(view));
-    socket.on('error', this.onClose);
-    socket.on('close', this.onClose);
-    socket.on('end', this.onClose);
     socket.resume();
-  }
-
-  private readonly onClose = (): void => this.fail(new ResumeError('node-closed', 'the node closed the connection during the resume'));
-
-  fail(err: ResumeError): void {
-    this.failure ??= err;
-    this.wake?.();
   }
 
   private onBytes(bytes: Buffer): void {
@@ -89,7 +70,7 @@ class Conversation {
     } catch {
       return this.fail(new ResumeError('open-refused', 'the node sent bytes that are not Thrift'));
     }
-    this.wake?.();
+    this.woken();
   }
 
   send(message: Buffer, prefix?: Buffer): void {
@@ -99,19 +80,16 @@ class Conversation {
 
   async next(): Promise<{ message: Buffer; view: ReplyView }> {
     for (;;) {
-      if (this.failure) throw this.failure;
+      this.throwIfFailed();
       const message = this.messages.shift();
       if (message) return { message, view: readReplyView(message, this.maxBytes) };
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
+      await this.more();
     }
   }
 
   /** The socket goes on without this conversation's listeners (the taker adds its own at once). */
   handOver(): void {
-    this.socket.off('error', this.onClose);
-    this.socket.off('close', this.onClose);
-    this.socket.off('end', this.onClose);
+    this.unwatch();
     this.reader.sink = () => {};
     this.socket.pause();
   }
